@@ -1,0 +1,35 @@
+#pragma once
+// Small file-system helpers shared by the index: directory listing without the
+// std::filesystem overhead, mtimes in nanoseconds, and whole-file reads and atomic writes
+// through the folder's tmp/ directory.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maildex::index {
+
+// Entry names of a directory, without "." and ".." and without names starting with '.'
+// (no Maildir message name starts with one). Throws Error(Io) unless the directory
+// exists; a missing directory gives an empty list when `missingOk`.
+std::vector<std::string> listDirectory(const std::filesystem::path& dir, bool missingOk = false);
+
+// The mtime in nanoseconds, or 0 when the path does not exist.
+std::int64_t mtimeNs(const std::filesystem::path& path);
+
+std::optional<std::string> readFileIfExists(const std::filesystem::path& path);
+
+// Writes `data` to <folderDir>/tmp/<unique> (fsync) and renames it to <folderDir>/<name>.
+void writeFileAtomically(const std::filesystem::path& folderDir, std::string_view name,
+                         std::string_view data);
+
+// Writes all of `data` to fd; throws Error(Io) naming `path`.
+void writeAll(int fd, std::string_view data, const std::string& path);
+
+// A name for a scratch file in tmp/ that no other process or thread uses.
+std::string uniqueTmpName(std::string_view purpose);
+
+}  // namespace maildex::index

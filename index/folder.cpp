@@ -1,0 +1,358 @@
+// Folder: in-memory state, catch-up from the index, subscribers and \Recent.
+// The scan lives in folder_scan.cpp, the writing operations in folder_ops.cpp.
+
+#include "index/folder.h"
+
+#include <algorithm>
+
+#include "index/error.h"
+#include "index/mailbox_view.h"
+#include "index/mailstore.h"
+#include "index/sqlite.h"
+
+namespace maildex::index {
+
+namespace {
+// How much history views can catch up from without a full comparison.
+constexpr size_t kMaxLogEvents = 1024;
+constexpr size_t kMaxLogUids = 200000;
+}  // namespace
+
+Folder::Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t id)
+    : store_(std::move(store)), name_(std::move(name)), id_(id) {}
+
+Folder::~Folder() = default;
+
+std::filesystem::path Folder::dir() const {
+    return store_->layout().folderDir(name_);
+}
+
+std::uint32_t Folder::uidValidity() const {
+    std::lock_guard lock(mu_);
+    return state_.uidValidity;
+}
+
+std::uint32_t Folder::uidNext() const {
+    std::lock_guard lock(mu_);
+    return state_.uidNext;
+}
+
+std::uint64_t Folder::highestModseq() const {
+    std::lock_guard lock(mu_);
+    return state_.highestModseq;
+}
+
+std::uint32_t Folder::messageCount() const {
+    std::lock_guard lock(mu_);
+    return static_cast<std::uint32_t>(state_.uids->size());
+}
+
+bool Folder::isDeleted() const {
+    std::lock_guard lock(mu_);
+    return state_.deleted;
+}
+
+UidList Folder::uids() const {
+    std::lock_guard lock(mu_);
+    return *state_.uids;
+}
+
+std::vector<std::string> Folder::keywordNames() const {
+    std::lock_guard lock(mu_);
+    return state_.keywords.names();
+}
+
+std::vector<std::string> Folder::keywordNames(std::uint32_t keywordSet) const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (auto id : state_.keywords.set(keywordSet))
+        out.push_back(state_.keywords.names()[id]);
+    return out;
+}
+
+std::vector<std::uint32_t> Folder::keywordSetsWith(std::string_view name) const {
+    std::lock_guard lock(mu_);
+    std::vector<std::uint32_t> out;
+    auto id = state_.keywords.find(name);
+    if (!id) return out;
+    for (std::uint32_t s = 0; s < state_.keywords.setCount(); ++s) {
+        const auto& set = state_.keywords.set(s);
+        if (std::binary_search(set.begin(), set.end(), *id)) out.push_back(s);
+    }
+    return out;
+}
+
+void Folder::catchUp() {
+    std::vector<ChangeEvent> events;
+    {
+        auto lock = store_->lockDb();
+        Transaction read(store_->db(), Transaction::Mode::Read);
+        catchUpLocked(store_->db(), events);
+        read.commit();
+    }
+    publish(events);
+}
+
+std::unique_ptr<MailboxView> Folder::open(bool readWrite, Listener listener) {
+    sync(SyncMode::Quick);
+    if (readWrite) {
+        std::vector<ChangeEvent> events;
+        {
+            auto lock = store_->lockDb();
+            Transaction txn(store_->db());
+            catchUpLocked(store_->db(), events);
+            moveNewToCurLocked(store_->db());
+            txn.commit();
+        }
+        publish(events);
+    }
+    auto view = std::make_unique<MailboxView>(shared_from_this(), readWrite);
+    if (listener) view->subscription_ = subscribe(std::move(listener));
+    std::lock_guard lock(mu_);
+    view->seq_ = state_.uids;
+    view->modseq_ = state_.highestModseq;
+    view->uidValidity_ = state_.uidValidity;
+    if (readWrite) {
+        readWriteViews_.push_back(view.get());
+        view->recent_ = std::move(unclaimedRecent_);
+        unclaimedRecent_.clear();
+        view->reportedRecent_ = static_cast<std::uint32_t>(view->recent_.size());
+    }
+    return view;
+}
+
+std::shared_ptr<void> Folder::subscribe(Listener listener) {
+    auto sub = std::make_shared<Subscriber>();
+    sub->listener = std::move(listener);
+    std::lock_guard lock(mu_);
+    std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
+    subscribers_.push_back(sub);
+    return sub;
+}
+
+void Folder::releaseView(MailboxView* view) {
+    std::lock_guard lock(mu_);
+    std::erase(readWriteViews_, view);
+}
+
+void Folder::publish(const std::vector<ChangeEvent>& events) {
+    if (events.empty()) return;
+    std::vector<std::shared_ptr<Subscriber>> subs;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& w : subscribers_)
+            if (auto s = w.lock()) subs.push_back(std::move(s));
+    }
+    for (const auto& e : events)
+        for (const auto& s : subs)
+            if (s->listener) s->listener(e);
+}
+
+void Folder::assignRecent(const UidList& uids) {
+    // Caller holds mu_. \Recent goes to exactly one session: the first read-write view,
+    // or the next one to open the folder.
+    if (uids.empty()) return;
+    UidList& target = readWriteViews_.empty() ? unclaimedRecent_ : readWriteViews_.front()->recent_;
+    UidList merged;
+    merged.reserve(target.size() + uids.size());
+    std::set_union(target.begin(), target.end(), uids.begin(), uids.end(),
+                   std::back_inserter(merged));
+    target = std::move(merged);
+}
+
+void Folder::noteResetLocked(std::vector<ChangeEvent>& events, bool deleted) {
+    std::lock_guard lock(mu_);
+    if (deleted) {
+        if (state_.deleted) return;
+        state_.deleted = true;
+    }
+    events.push_back({ChangeEvent::Kind::Reset, state_.highestModseq, {}});
+}
+
+void Folder::markDeleted() {
+    std::vector<ChangeEvent> events;
+    noteResetLocked(events, true);
+    publish(events);
+}
+
+void Folder::loadKeywordsLocked(Sqlite& db, std::uint32_t knownCount) {
+    auto& q = db.prepare("SELECT id, name FROM keyword WHERE folder_id=?1 AND id>=?2 ORDER BY id");
+    q.bind(1, id_).bind(2, static_cast<std::int64_t>(knownCount));
+    std::vector<std::string> added;
+    while (q.step()) {
+        if (static_cast<std::uint32_t>(q.integer(0)) != knownCount + added.size())
+            throw Error(ErrorKind::Corrupt, "Keyword ids of folder '" + name_ + "' have a gap");
+        added.emplace_back(q.text(1));
+    }
+    if (added.empty()) return;
+    std::lock_guard lock(mu_);
+    for (auto& n : added)
+        state_.keywords.add(std::move(n));
+}
+
+namespace {
+struct Row {
+    std::uint32_t uid;
+    SystemFlags flags;
+    std::string keywords;
+    std::uint64_t modseq;
+};
+
+std::vector<Row> readRows(Statement& q) {
+    std::vector<Row> rows;
+    while (q.step())
+        rows.push_back({static_cast<std::uint32_t>(q.integer(0)),
+                        static_cast<SystemFlags>(q.integer(1)), std::string(q.text(2)),
+                        static_cast<std::uint64_t>(q.integer(3))});
+    return rows;
+}
+}  // namespace
+
+void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
+    auto& f = db.prepare("SELECT uidvalidity, uidnext, highestmodseq FROM folder WHERE id=?1");
+    f.bind(1, id_);
+    if (!f.step()) {
+        noteResetLocked(events, true);  // deleted, by another process or by us
+        return;
+    }
+    auto uidValidity = static_cast<std::uint32_t>(f.integer(0));
+    auto uidNext = static_cast<std::uint32_t>(f.integer(1));
+    auto highest = static_cast<std::uint64_t>(f.integer(2));
+    f.reset();
+
+    // Only writers under the database mutex change state_, and we are one: reading it
+    // here without mu_ is safe; mu_ is taken only to publish the new state to readers.
+    bool full = !state_.loaded || uidValidity != state_.uidValidity;
+    // A new UIDVALIDITY (a forced rebuild without the mirror files, say) renumbers
+    // everything: views opened before it must close; they notice by the value.
+    if (state_.loaded && uidValidity != state_.uidValidity) noteResetLocked(events, false);
+    if (!full && highest == state_.highestModseq) {
+        if (uidNext != state_.uidNext) {
+            std::lock_guard lock(mu_);
+            state_.uidNext = uidNext;
+        }
+        return;
+    }
+
+    if (full) {
+        {
+            std::lock_guard lock(mu_);
+            state_.keywords = KeywordTable();
+        }
+        loadKeywordsLocked(db, 0);
+        auto& q = db.prepare(
+            "SELECT uid, flags, keywords, modseq FROM message WHERE folder_id=?1 ORDER BY uid");
+        q.bind(1, id_);
+        auto rows = readRows(q);
+        auto uids = std::make_shared<UidList>();
+        std::vector<MessageState> msgs;
+        uids->reserve(rows.size());
+        msgs.reserve(rows.size());
+        std::lock_guard lock(mu_);
+        for (const auto& r : rows) {
+            uids->push_back(r.uid);
+            msgs.push_back(
+                {r.flags, state_.keywords.intern(KeywordTable::decode(r.keywords)), r.modseq});
+        }
+        state_.uids = std::move(uids);
+        state_.messages = std::move(msgs);
+        state_.uidValidity = uidValidity;
+        state_.uidNext = uidNext;
+        state_.highestModseq = highest;
+        state_.loaded = true;
+        log_.clear();
+        logStart_ = highest;
+        pendingRecent_.clear();
+        return;
+    }
+
+    loadKeywordsLocked(db, static_cast<std::uint32_t>(state_.keywords.names().size()));
+    auto& q = db.prepare(
+        "SELECT uid, flags, keywords, modseq FROM message WHERE folder_id=?1 AND modseq>?2 "
+        "ORDER BY uid");
+    q.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
+    auto rows = readRows(q);
+    UidList expunged;
+    auto& x = db.prepare("SELECT uid FROM expunged WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
+    x.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
+    while (x.step())
+        expunged.push_back(static_cast<std::uint32_t>(x.integer(0)));
+
+    std::lock_guard lock(mu_);
+    const UidList& old = *state_.uids;
+    UidList added, changed, gone;
+    std::vector<MessageState> rowStates;
+    rowStates.reserve(rows.size());
+    for (const auto& r : rows) {
+        rowStates.push_back(
+            {r.flags, state_.keywords.intern(KeywordTable::decode(r.keywords)), r.modseq});
+        (std::binary_search(old.begin(), old.end(), r.uid) ? changed : added).push_back(r.uid);
+    }
+    for (auto uid : expunged)
+        if (std::binary_search(old.begin(), old.end(), uid)) gone.push_back(uid);
+
+    if (added.empty() && gone.empty()) {
+        // Flag changes only: update in place, the UID list (shared with views) stays.
+        size_t i = 0;
+        for (size_t r = 0; r < rows.size(); ++r) {
+            while (old[i] != rows[r].uid)
+                ++i;
+            state_.messages[i] = rowStates[r];
+        }
+    } else {
+        // Merge old (minus gone) with the rows; both are in UID order.
+        auto uids = std::make_shared<UidList>();
+        std::vector<MessageState> msgs;
+        uids->reserve(old.size() + added.size());
+        msgs.reserve(old.size() + added.size());
+        size_t i = 0, r = 0, g = 0;
+        while (i < old.size() || r < rows.size()) {
+            if (r == rows.size() || (i < old.size() && old[i] < rows[r].uid)) {
+                while (g < gone.size() && gone[g] < old[i])
+                    ++g;
+                if (g == gone.size() || gone[g] != old[i]) {
+                    uids->push_back(old[i]);
+                    msgs.push_back(state_.messages[i]);
+                }
+                ++i;
+            } else {
+                if (i < old.size() && old[i] == rows[r].uid) ++i;
+                uids->push_back(rows[r].uid);
+                msgs.push_back(rowStates[r]);
+                ++r;
+            }
+        }
+        state_.uids = std::move(uids);
+        state_.messages = std::move(msgs);
+    }
+    state_.uidNext = uidNext;
+    state_.highestModseq = highest;
+
+    // New messages this process numbered are \Recent for one of its sessions; those
+    // another process numbered are that process's to give.
+    UidList mine;
+    std::set_intersection(added.begin(), added.end(), pendingRecent_.begin(), pendingRecent_.end(),
+                          std::back_inserter(mine));
+    pendingRecent_.clear();
+    assignRecent(mine);
+
+    auto emit = [&](ChangeEvent::Kind kind, UidList& uids) {
+        if (uids.empty()) return;
+        events.push_back({kind, highest, std::move(uids)});
+        log_.push_back(events.back());
+    };
+    emit(ChangeEvent::Kind::Expunged, gone);
+    emit(ChangeEvent::Kind::Added, added);
+    emit(ChangeEvent::Kind::FlagsChanged, changed);
+
+    size_t logged = 0;
+    for (const auto& e : log_)
+        logged += e.uids.size();
+    while (!log_.empty() && (log_.size() > kMaxLogEvents || logged > kMaxLogUids)) {
+        logged -= log_.front().uids.size();
+        logStart_ = log_.front().modseq;
+        log_.pop_front();
+    }
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,220 @@
+#pragma once
+// The shared state of one open folder in this process, and the operations on it.
+//
+// Concurrency rules (read these before changing anything here):
+// - The Mailstore's database mutex serializes every index transaction of a user's Maildir
+//   in this process; SQLite's BEGIN IMMEDIATE serializes them across processes. It is
+//   always taken before a Folder's own mutex, never after.
+// - A Folder's mutex guards its in-memory message list and change log, and only for short
+//   moments: no file I/O, no SQL and no listener call happens while it is held.
+// - Every writer follows the same order: open a transaction; catch up with what other
+//   processes committed; change the files (rename/link/unlink); write the rows; commit;
+//   then apply the committed rows to memory ("catch-up" again, which is the only way
+//   memory changes) and publish the events. Commit, then publish.
+// - Because memory only ever changes by reading committed rows, a change made by another
+//   process and one made here travel the same path and produce the same events.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "index/change.h"
+#include "index/flags.h"
+#include "index/keyword_table.h"
+
+namespace maildex::index {
+
+class Mailstore;
+class MailboxView;
+class Sqlite;
+
+using UidList = std::vector<std::uint32_t>;  // ascending
+
+struct MessageState {
+    SystemFlags flags = 0;
+    std::uint32_t keywords = 0;  // an interned set of the folder's KeywordTable
+    std::uint64_t modseq = 0;
+};
+
+// A message as commands see it in memory; `expunged` is set for a message a session still
+// numbers but that has left the folder.
+struct MessageMeta {
+    std::uint32_t uid = 0;
+    SystemFlags flags = 0;
+    std::uint32_t keywords = 0;
+    std::uint64_t modseq = 0;
+    bool expunged = false;
+};
+
+// What reading a message's content needs. Sizes and date are computed on first use and
+// cached in the index.
+struct MessageFile {
+    std::filesystem::path path;
+    std::int64_t internalDate = 0;  // Unix seconds
+    std::uint64_t size = 0;         // bytes on disk
+    std::uint64_t vsize = 0;        // bytes with CRLF line ends (RFC822.SIZE)
+};
+
+enum class StoreMode { Replace, Add, Remove };
+
+struct FlagChange {
+    StoreMode mode = StoreMode::Add;
+    SystemFlags flags = 0;                        // within flag::ImapMask
+    std::vector<std::string> keywords;            // names; unknown ones are added to the folder
+    std::optional<std::uint64_t> unchangedSince;  // CONDSTORE (RFC 7162)
+};
+
+struct StoreResult {
+    UidList matched;           // messages that exist (changed or not)
+    UidList changed;           // messages whose flags or keywords changed
+    UidList modified;          // skipped because their modseq was above unchangedSince
+    std::uint64_t modseq = 0;  // the modseq given to the changed messages
+};
+
+struct NewMessage {
+    std::string data;  // the message with LF or CRLF line ends, stored as given
+    SystemFlags flags = 0;
+    std::vector<std::string> keywords;
+    std::int64_t internalDate = 0;  // Unix seconds; 0 = now
+};
+
+struct CopyResult {
+    UidList sourceUids;  // the messages copied, ascending
+    UidList destUids;    // their new UIDs, in the same order
+    std::uint32_t destUidValidity = 0;
+};
+
+struct FolderStatus {
+    std::uint32_t messages = 0;
+    std::uint32_t recent = 0;
+    std::uint32_t unseen = 0;
+    std::uint32_t deleted = 0;
+    std::uint32_t uidNext = 0;
+    std::uint32_t uidValidity = 0;
+    std::uint64_t highestModseq = 0;
+    std::uint64_t size = 0;  // sum of vsize (STATUS=SIZE)
+};
+
+class Folder : public std::enable_shared_from_this<Folder> {
+  public:
+    using Listener = std::function<void(const ChangeEvent&)>;
+
+    Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t id);
+    ~Folder();
+    Folder(const Folder&) = delete;
+    Folder& operator=(const Folder&) = delete;
+
+    const std::string& name() const { return name_; }
+    std::filesystem::path dir() const;
+    Mailstore& mailstore() { return *store_; }
+
+    std::uint32_t uidValidity() const;
+    std::uint32_t uidNext() const;
+    std::uint64_t highestModseq() const;
+    std::uint32_t messageCount() const;
+    bool isDeleted() const;
+    std::vector<std::string> keywordNames() const;
+    // Names of a message's keywords (from MessageMeta::keywords).
+    std::vector<std::string> keywordNames(std::uint32_t keywordSet) const;
+    // Keyword set ids whose set contains `name` (case-insensitive), for SEARCH KEYWORD.
+    std::vector<std::uint32_t> keywordSetsWith(std::string_view name) const;
+
+    // A session's view of the folder. A read-write view moves new/ messages to cur/ and
+    // takes their \Recent. `listener` is called (from any thread, never under a lock)
+    // after every change.
+    std::unique_ptr<MailboxView> open(bool readWrite, Listener listener = {});
+
+    // Subscribes without a view (tests, tools); the returned handle unsubscribes.
+    std::shared_ptr<void> subscribe(Listener listener);
+
+    // Brings the folder in line with the files. Quick: only when the directories' mtimes
+    // changed since the last scan (or are too recent to trust). Full: always list both.
+    enum class SyncMode { Quick, Full };
+    void sync(SyncMode mode = SyncMode::Quick);
+    // Reconciles just these file names of new/ or cur/ (from inotify).
+    void syncNames(const std::vector<std::string>& names);
+    // Reads what other processes committed to the index.
+    void catchUp();
+
+    StoreResult store(const UidList& uids, const FlagChange& change);
+    // Removes the messages that have \Deleted (only those in `restrictTo`, when given:
+    // UID EXPUNGE). The flag is checked under the index lock, so a message another
+    // session just undeleted stays. Returns the UIDs removed.
+    UidList expungeDeleted(const UidList* restrictTo = nullptr);
+    UidList append(std::vector<NewMessage>& messages);
+    CopyResult copyTo(const UidList& uids, Folder& dest, bool move);
+
+    // The file of a message (locating it if another program renamed it).
+    MessageFile file(std::uint32_t uid);
+    FolderStatus status();
+
+    // For tests: the current UID list.
+    UidList uids() const;
+
+  private:
+    friend class MailboxView;
+    friend class Mailstore;
+    struct ScanPlan;
+
+    // Memory, guarded by mu_.
+    struct State {
+        std::shared_ptr<const UidList> uids = std::make_shared<const UidList>();
+        std::vector<MessageState> messages;  // parallel to *uids
+        std::uint32_t uidValidity = 0;
+        std::uint32_t uidNext = 1;
+        std::uint64_t highestModseq = 0;
+        KeywordTable keywords;
+        bool loaded = false;
+        bool deleted = false;  // views must go; a re-created folder is a new Folder
+    };
+
+    // Views that hold \Recent and listeners, guarded by mu_.
+    struct Subscriber {
+        Listener listener;
+        MailboxView* view = nullptr;  // set for read-write views
+    };
+
+    // Runs under the database mutex and an open transaction.
+    void catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events);
+    void loadKeywordsLocked(Sqlite& db, std::uint32_t knownCount);
+    void fullScanLocked(Sqlite& db);
+    void moveNewToCurLocked(Sqlite& db);
+    void writeUidMirrorLocked(Sqlite& db);
+    std::uint64_t bumpModseqLocked(Sqlite& db);
+    std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
+    std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);
+    std::vector<std::string> namesOfSetLocked(std::uint32_t keywordSet) const;
+    std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,
+                                                 std::string* base = nullptr);
+    std::optional<std::string> locateByBase(const std::string& base);
+
+    void publish(const std::vector<ChangeEvent>& events);
+    void assignRecent(const UidList& uids);
+    void releaseView(MailboxView* view);
+    void noteResetLocked(std::vector<ChangeEvent>& events, bool deleted);
+    void markDeleted();
+    std::int64_t id() const { return id_; }
+
+    std::shared_ptr<Mailstore> store_;
+    std::string name_;
+    std::int64_t id_;
+
+    mutable std::mutex mu_;
+    State state_;
+    std::deque<ChangeEvent> log_;  // recent events, for views to catch up cheaply
+    std::uint64_t logStart_ = 0;   // modseq just before the oldest event in log_
+    std::vector<std::weak_ptr<Subscriber>> subscribers_;
+    std::vector<MailboxView*> readWriteViews_;
+    UidList unclaimedRecent_;  // \Recent not yet given to any session
+    UidList pendingRecent_;    // numbered by this process, not yet caught up (db mutex)
+};
+
+}  // namespace maildex::index

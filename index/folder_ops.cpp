@@ -1,0 +1,555 @@
+// Folder: the writing operations (STORE, EXPUNGE, APPEND, COPY/MOVE) and message access.
+// Each follows the order in folder.h: transaction, catch up, files, rows, commit, catch
+// up (which publishes).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "index/error.h"
+#include "index/file_util.h"
+#include "index/folder.h"
+#include "index/maildir_name.h"
+#include "index/mailstore.h"
+#include "index/sqlite.h"
+
+namespace maildex::index {
+
+namespace {
+
+KeywordIds applyKeywords(const KeywordIds& current, const KeywordIds& change, StoreMode mode) {
+    KeywordIds out;
+    switch (mode) {
+        case StoreMode::Replace:
+            return change;
+        case StoreMode::Add:
+            std::set_union(current.begin(), current.end(), change.begin(), change.end(),
+                           std::back_inserter(out));
+            return out;
+        case StoreMode::Remove:
+            std::set_difference(current.begin(), current.end(), change.begin(), change.end(),
+                                std::back_inserter(out));
+            return out;
+    }
+    return out;
+}
+
+SystemFlags applyFlags(SystemFlags current, SystemFlags change, StoreMode mode) {
+    change &= flag::ImapMask;
+    switch (mode) {
+        case StoreMode::Replace:
+            return static_cast<SystemFlags>((current & ~flag::ImapMask) | change);
+        case StoreMode::Add:
+            return static_cast<SystemFlags>(current | change);
+        case StoreMode::Remove:
+            return static_cast<SystemFlags>(current & ~change);
+    }
+    return current;
+}
+
+// Message text as stored: CRLF becomes LF (Maildir files use the Unix line end; Courier
+// stores APPENDed mail the same way). Returns the size with CRLF line ends too.
+std::string toStoredForm(const std::string& data, std::uint64_t& vsize) {
+    std::string out;
+    out.reserve(data.size());
+    std::uint64_t lines = 0;
+    for (size_t i = 0; i < data.size(); ++i) {
+        if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n') continue;
+        if (data[i] == '\n' && (out.empty() || out.back() != '\r')) ++lines;
+        out.push_back(data[i]);
+    }
+    vsize = out.size() + lines;
+    return out;
+}
+
+struct TmpFile {
+    std::filesystem::path path;
+    std::string base;
+    std::uint64_t size = 0;
+    std::uint64_t vsize = 0;
+    std::int64_t internalDate = 0;
+};
+
+}  // namespace
+
+std::optional<std::uint32_t> Folder::findKeywordIdLocked(Sqlite& db, const std::string& name) {
+    auto& q = db.prepare("SELECT id FROM keyword WHERE folder_id=?1 AND name=?2 COLLATE NOCASE");
+    q.bind(1, id_).bind(2, name);
+    if (!q.step()) return std::nullopt;
+    auto id = static_cast<std::uint32_t>(q.integer(0));
+    q.reset();
+    return id;
+}
+
+std::uint32_t Folder::keywordIdLocked(Sqlite& db, const std::string& name) {
+    if (auto id = findKeywordIdLocked(db, name)) return *id;
+    // Memory learns the new name when it catches up after the commit, so a rolled-back
+    // transaction leaves nothing behind.
+    auto& next = db.prepare("SELECT COALESCE(MAX(id)+1, 0) FROM keyword WHERE folder_id=?1");
+    next.bind(1, id_);
+    next.step();
+    auto id = static_cast<std::uint32_t>(next.integer(0));
+    next.reset();
+    db.prepare("INSERT INTO keyword(folder_id, id, name) VALUES(?1,?2,?3)")
+        .bind(1, id_)
+        .bind(2, id)
+        .bind(3, name)
+        .run();
+    return id;
+}
+
+std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) const {
+    std::vector<std::string> out;
+    for (auto id : state_.keywords.set(keywordSet))
+        out.push_back(state_.keywords.names()[id]);
+    return out;
+}
+
+StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
+    StoreResult result;
+    std::vector<ChangeEvent> events;
+    {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        catchUpLocked(db, events);
+
+        KeywordIds changeIds;
+        for (const auto& name : change.keywords) {
+            if (change.mode == StoreMode::Remove) {
+                if (auto id = findKeywordIdLocked(db, name)) changeIds.push_back(*id);
+            } else {
+                changeIds.push_back(keywordIdLocked(db, name));
+            }
+        }
+        std::sort(changeIds.begin(), changeIds.end());
+        changeIds.erase(std::unique(changeIds.begin(), changeIds.end()), changeIds.end());
+
+        struct Current {
+            std::uint32_t uid;
+            MessageState state;
+            KeywordIds keywords;
+        };
+        std::vector<Current> current;
+        {
+            std::lock_guard l(mu_);
+            const UidList& all = *state_.uids;
+            for (auto uid : uids) {
+                auto it = std::lower_bound(all.begin(), all.end(), uid);
+                if (it == all.end() || *it != uid) continue;
+                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
+                current.push_back({uid, st, state_.keywords.set(st.keywords)});
+            }
+        }
+
+        auto& upd = db.prepare(
+            "UPDATE message SET in_new=0, info=?3, flags=?4, keywords=?5, modseq=?6 "
+            "WHERE folder_id=?1 AND uid=?2");
+        auto d = dir();
+        for (const auto& c : current) {
+            result.matched.push_back(c.uid);
+            if (change.unchangedSince && c.state.modseq > *change.unchangedSince) {
+                result.modified.push_back(c.uid);
+                continue;
+            }
+            SystemFlags flags = applyFlags(c.state.flags, change.flags, change.mode);
+            KeywordIds keywords = applyKeywords(c.keywords, changeIds, change.mode);
+            if (flags == c.state.flags && keywords == c.keywords) continue;
+
+            std::string base;
+            auto path = currentPathLocked(db, c.uid, &base);
+            if (!path) continue;  // gone under us; the next scan expunges it
+            auto name = MaildirName::parse(std::filesystem::path(*path).filename().string());
+            std::string newName = name.withFlags(flags);
+            if (newName.find(':') == std::string::npos) newName += ":2,";
+            auto target = d / "cur" / newName;
+            if (target != *path && ::rename(path->c_str(), target.c_str()) != 0) {
+                if (errno == ENOENT) continue;
+                throwIo("Cannot rename", *path, errno);
+            }
+            if (result.modseq == 0) result.modseq = bumpModseqLocked(db);
+            upd.bind(1, id_)
+                .bind(2, c.uid)
+                .bind(3, MaildirName::parse(newName).infoText())
+                .bind(4, flags)
+                .bind(5, KeywordTable::encode(keywords))
+                .bind(6, static_cast<std::int64_t>(result.modseq))
+                .run();
+            result.changed.push_back(c.uid);
+        }
+        txn.commit();
+        catchUpLocked(db, events);
+    }
+    publish(events);
+    return result;
+}
+
+UidList Folder::expungeDeleted(const UidList* restrictTo) {
+    UidList removed;
+    std::vector<ChangeEvent> events;
+    {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        catchUpLocked(db, events);
+        UidList candidates;
+        {
+            std::lock_guard l(mu_);
+            const UidList& all = *state_.uids;
+            for (size_t i = 0; i < all.size(); ++i) {
+                if (!(state_.messages[i].flags & flag::Deleted)) continue;
+                if (restrictTo &&
+                    !std::binary_search(restrictTo->begin(), restrictTo->end(), all[i]))
+                    continue;
+                candidates.push_back(all[i]);
+            }
+        }
+        if (!candidates.empty()) {
+            std::uint64_t modseq = bumpModseqLocked(db);
+            auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
+            auto& exp = db.prepare(
+                "INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
+            for (auto uid : candidates) {
+                // Unlink first, then the index: a crash in between leaves a row whose file
+                // is gone, which the next scan expunges.
+                if (auto path = currentPathLocked(db, uid)) {
+                    if (::unlink(path->c_str()) != 0 && errno != ENOENT)
+                        throwIo("Cannot remove", *path, errno);
+                }
+                del.bind(1, id_).bind(2, uid).run();
+                exp.bind(1, id_).bind(2, uid).bind(3, static_cast<std::int64_t>(modseq)).run();
+                removed.push_back(uid);
+            }
+        }
+        txn.commit();
+        catchUpLocked(db, events);
+    }
+    publish(events);
+    return removed;
+}
+
+UidList Folder::append(std::vector<NewMessage>& messages) {
+    auto d = dir();
+    std::vector<TmpFile> tmps;
+    auto cleanup = [&] {
+        for (const auto& t : tmps)
+            ::unlink(t.path.c_str());
+    };
+    try {
+        // Write each message to tmp/ and fsync it before it can become visible.
+        for (auto& m : messages) {
+            TmpFile t;
+            t.path = d / "tmp" / uniqueTmpName("append");
+            std::string stored = toStoredForm(m.data, t.vsize);
+            m.data.clear();
+            m.data.shrink_to_fit();
+            int fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd < 0) throwIo("Cannot create", t.path.string(), errno);
+            tmps.push_back(t);
+            try {
+                writeAll(fd, stored, t.path.string());
+                if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
+                struct timeval now;
+                gettimeofday(&now, nullptr);
+                t.internalDate = m.internalDate ? m.internalDate : now.tv_sec;
+                struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
+                ::futimens(fd, times);  // INTERNALDATE is the file's mtime
+                struct stat st;
+                ::fstat(fd, &st);
+                t.size = stored.size();
+                t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+            } catch (...) {
+                ::close(fd);
+                throw;
+            }
+            ::close(fd);
+            tmps.back() = t;
+        }
+    } catch (...) {
+        cleanup();
+        throw;
+    }
+
+    UidList uids;
+    std::vector<ChangeEvent> events;
+    std::vector<std::filesystem::path> placed;
+    try {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        catchUpLocked(db, events);
+        auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
+        f.bind(1, id_);
+        if (!f.step()) throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists");
+        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+        f.reset();
+        std::uint64_t modseq = bumpModseqLocked(db);
+        auto& ins = db.prepare(
+            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, keywords, modseq, "
+            "internaldate, size, vsize) VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9,?10)");
+        for (size_t i = 0; i < tmps.size(); ++i) {
+            const auto& t = tmps[i];
+            const auto& m = messages[i];
+            SystemFlags flags = m.flags & flag::ImapMask;
+            std::string info = "2," + infoLetters(flags, {});
+            auto target = d / "cur" / (t.base + ":" + info);
+            if (::rename(t.path.c_str(), target.c_str()) != 0)
+                throwIo("Cannot deliver", target.string(), errno);
+            placed.push_back(target);
+            KeywordIds kw;
+            for (const auto& k : m.keywords)
+                kw.push_back(keywordIdLocked(db, k));
+            std::sort(kw.begin(), kw.end());
+            kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
+            std::uint32_t uid = uidNext++;
+            ins.bind(1, id_)
+                .bind(2, uid)
+                .bind(3, t.base)
+                .bind(4, info)
+                .bind(5, flags)
+                .bind(6, KeywordTable::encode(kw))
+                .bind(7, static_cast<std::int64_t>(modseq))
+                .bind(8, t.internalDate)
+                .bind(9, static_cast<std::int64_t>(t.size))
+                .bind(10, static_cast<std::int64_t>(t.vsize))
+                .run();
+            uids.push_back(uid);
+        }
+        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
+        writeUidMirrorLocked(db);
+        pendingRecent_.insert(pendingRecent_.end(), uids.begin(), uids.end());
+        std::sort(pendingRecent_.begin(), pendingRecent_.end());
+        txn.commit();
+        catchUpLocked(db, events);
+    } catch (...) {
+        // Nothing was committed: take back what we placed, so a client that retries does
+        // not get the message twice.
+        for (const auto& p : placed)
+            ::unlink(p.c_str());
+        cleanup();
+        throw;
+    }
+    publish(events);
+    return uids;
+}
+
+CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
+    if (&dest.mailstore() != store_.get())
+        throw Error(ErrorKind::NotAllowed, "Cannot copy between different Maildirs");
+    CopyResult result;
+    std::vector<ChangeEvent> events, destEvents;
+    std::vector<std::filesystem::path> placed;
+    try {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        catchUpLocked(db, events);
+        if (&dest != this) dest.catchUpLocked(db, destEvents);
+
+        struct Source {
+            std::uint32_t uid;
+            MessageState state;
+            std::vector<std::string> keywords;
+        };
+        std::vector<Source> sources;
+        {
+            std::lock_guard l(mu_);
+            const UidList& all = *state_.uids;
+            for (auto uid : uids) {
+                auto it = std::lower_bound(all.begin(), all.end(), uid);
+                if (it == all.end() || *it != uid) continue;
+                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
+                sources.push_back({uid, st, namesOfSetLocked(st.keywords)});
+            }
+        }
+        auto& f = db.prepare("SELECT uidnext, uidvalidity FROM folder WHERE id=?1");
+        f.bind(1, dest.id_);
+        if (!f.step())
+            throw Error(ErrorKind::NotFound, "Folder '" + dest.name_ + "' no longer exists");
+        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+        result.destUidValidity = static_cast<std::uint32_t>(f.integer(1));
+        f.reset();
+
+        auto& meta = db.prepare(
+            "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
+        auto& ins = db.prepare(
+            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, keywords, modseq, "
+            "internaldate, size, vsize) VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9,?10)");
+        auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
+        auto& exp =
+            db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
+        std::uint64_t destModseq = 0, srcModseq = 0;
+        auto destDir = dest.dir();
+        std::vector<std::filesystem::path> toUnlink;
+        for (const auto& s : sources) {
+            std::string base;
+            auto path = currentPathLocked(db, s.uid, &base);
+            if (!path) continue;
+            struct stat st;
+            if (::stat(path->c_str(), &st) != 0) continue;
+            struct timeval now;
+            gettimeofday(&now, nullptr);
+            auto size = sizeField(base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
+            std::string newBase =
+                newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, size);
+            auto oldName = MaildirName::parse(std::filesystem::path(*path).filename().string());
+            std::string info = "2," + infoLetters(s.state.flags, oldName.otherLetters());
+            auto target = destDir / "cur" / (newBase + ":" + info);
+            // A hard link shares the data and keeps the mtime (INTERNALDATE); copy where
+            // the file system cannot link.
+            if (::link(path->c_str(), target.c_str()) != 0) {
+                if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+                    throwIo("Cannot copy", *path, errno);
+                auto data = readFileIfExists(*path);
+                if (!data) continue;
+                auto tmp = destDir / "tmp" / uniqueTmpName("copy");
+                int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
+                writeAll(fd, *data, tmp.string());
+                ::fsync(fd);
+                struct timespec times[2] = {st.st_mtim, st.st_mtim};
+                ::futimens(fd, times);
+                ::close(fd);
+                if (::rename(tmp.c_str(), target.c_str()) != 0)
+                    throwIo("Cannot copy", target.string(), errno);
+            }
+            placed.push_back(target);
+
+            meta.bind(1, id_).bind(2, s.uid);
+            std::optional<std::int64_t> date, fsize, vsize;
+            if (meta.step()) {
+                if (!meta.isNull(0)) date = meta.integer(0);
+                if (!meta.isNull(1)) fsize = meta.integer(1);
+                if (!meta.isNull(2)) vsize = meta.integer(2);
+                meta.reset();
+            }
+            KeywordIds kw;
+            for (const auto& k : s.keywords)
+                kw.push_back(dest.keywordIdLocked(db, k));
+            std::sort(kw.begin(), kw.end());
+            if (destModseq == 0) destModseq = dest.bumpModseqLocked(db);
+            std::uint32_t uid = uidNext++;
+            ins.bind(1, dest.id_)
+                .bind(2, uid)
+                .bind(3, newBase)
+                .bind(4, info)
+                .bind(5, s.state.flags)
+                .bind(6, KeywordTable::encode(kw))
+                .bind(7, static_cast<std::int64_t>(destModseq))
+                .bind(8, date)
+                .bind(9, fsize)
+                .bind(10, vsize)
+                .run();
+            result.sourceUids.push_back(s.uid);
+            result.destUids.push_back(uid);
+            if (move) {
+                if (srcModseq == 0) srcModseq = bumpModseqLocked(db);
+                toUnlink.emplace_back(*path);
+                del.bind(1, id_).bind(2, s.uid).run();
+                exp.bind(1, id_).bind(2, s.uid).bind(3, static_cast<std::int64_t>(srcModseq)).run();
+            }
+        }
+        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
+            .bind(1, dest.id_)
+            .bind(2, uidNext)
+            .run();
+        if (!result.destUids.empty()) dest.writeUidMirrorLocked(db);
+        dest.pendingRecent_.insert(dest.pendingRecent_.end(), result.destUids.begin(),
+                                   result.destUids.end());
+        std::sort(dest.pendingRecent_.begin(), dest.pendingRecent_.end());
+        txn.commit();
+        placed.clear();
+        // For MOVE the source files go only once the copies are committed: a crash before
+        // this point leaves a message in both folders, never in neither.
+        for (const auto& p : toUnlink)
+            ::unlink(p.c_str());
+        catchUpLocked(db, events);
+        if (&dest != this) dest.catchUpLocked(db, destEvents);
+    } catch (...) {
+        for (const auto& p : placed)
+            ::unlink(p.c_str());
+        throw;
+    }
+    publish(events);
+    dest.publish(destEvents);
+    return result;
+}
+
+MessageFile Folder::file(std::uint32_t uid) {
+    MessageFile mf;
+    std::optional<std::int64_t> date, size, vsize;
+    {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        auto path = currentPathLocked(db, uid);
+        if (!path)
+            throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
+        mf.path = *path;
+        auto& q = db.prepare(
+            "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
+        q.bind(1, id_).bind(2, uid);
+        if (q.step()) {
+            if (!q.isNull(0)) date = q.integer(0);
+            if (!q.isNull(1)) size = q.integer(1);
+            if (!q.isNull(2)) vsize = q.integer(2);
+            q.reset();
+        }
+    }
+    if (date && size && vsize) {
+        mf.internalDate = *date;
+        mf.size = static_cast<std::uint64_t>(*size);
+        mf.vsize = static_cast<std::uint64_t>(*vsize);
+        return mf;
+    }
+    // Computed once, outside the lock, then cached.
+    struct stat st;
+    if (::stat(mf.path.c_str(), &st) != 0)
+        throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
+    mf.internalDate = date.value_or(st.st_mtim.tv_sec);
+    mf.size = static_cast<std::uint64_t>(size.value_or(st.st_size));
+    if (vsize) {
+        mf.vsize = static_cast<std::uint64_t>(*vsize);
+    } else {
+        auto data = readFileIfExists(mf.path);
+        if (!data)
+            throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
+        std::uint64_t bare = 0;
+        for (size_t i = 0; i < data->size(); ++i)
+            if ((*data)[i] == '\n' && (i == 0 || (*data)[i - 1] != '\r')) ++bare;
+        mf.vsize = data->size() + bare;
+        mf.size = data->size();
+    }
+    auto lock = store_->lockDb();
+    store_->db()
+        .prepare(
+            "UPDATE message SET internaldate=?3, size=?4, vsize=?5 WHERE folder_id=?1 AND uid=?2")
+        .bind(1, id_)
+        .bind(2, uid)
+        .bind(3, mf.internalDate)
+        .bind(4, static_cast<std::int64_t>(mf.size))
+        .bind(5, static_cast<std::int64_t>(mf.vsize))
+        .run();
+    return mf;
+}
+
+FolderStatus Folder::status() {
+    sync(SyncMode::Quick);
+    FolderStatus s;
+    std::lock_guard l(mu_);
+    s.messages = static_cast<std::uint32_t>(state_.uids->size());
+    for (const auto& m : state_.messages) {
+        if (!(m.flags & flag::Seen)) ++s.unseen;
+        if (m.flags & flag::Deleted) ++s.deleted;
+    }
+    s.recent = static_cast<std::uint32_t>(unclaimedRecent_.size());
+    s.uidNext = state_.uidNext;
+    s.uidValidity = state_.uidValidity;
+    s.highestModseq = state_.highestModseq;
+    return s;
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,354 @@
+// Folder: bringing the index in line with the files.
+//
+// The files are the truth for which messages exist and for their flags; the index adds
+// what the files cannot hold (UIDs, keywords, modseqs). What makes this hard:
+//
+// - mtime granularity. A quick check compares the mtimes of new/ and cur/ with those
+//   seen at the last full scan and skips the scan when they are equal. A directory can
+//   change twice within one mtime tick, the second change after our listing, and the
+//   mtime would not move. So an mtime that is less than kMtimeTrustNs old when we list is
+//   not recorded (0 is stored, forcing the next check to scan).
+// - readdir and renames. A file renamed while we list a directory (a flag change by
+//   another program) can be missed under both names. A message is therefore expunged only
+//   when it is missing from two listings, the second made after the first finished.
+// - Crashes. Writers change the files first and commit the index second, inside one
+//   transaction. A crash between the two leaves a file the index does not know (the next
+//   scan numbers it: nothing is lost) or a row whose file is gone (the next scan expunges
+//   it, which is what happened). The UIDs of numbered files are also in
+//   courierimapuiddb, so a lost or deleted index gives the same UIDs back.
+// - new/ and cur/. An MDA delivers into new/; a read-write session moves files to cur/
+//   (adding ":2,"), which is where flags can be stored. If the same base name is found in
+//   both (a move interrupted between link and unlink), the cur/ one is the message.
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <unordered_map>
+
+#include "index/courier_uiddb.h"
+#include "index/error.h"
+#include "index/file_util.h"
+#include "index/folder.h"
+#include "index/mailbox_view.h"
+#include "index/maildir_name.h"
+#include "index/mailstore.h"
+#include "index/sqlite.h"
+
+namespace maildex::index {
+
+namespace {
+
+constexpr std::int64_t kMtimeTrustNs = 2'000'000'000;
+
+std::int64_t nowNs() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// An mtime we may record: old enough that no later change can share its tick.
+std::int64_t trustworthy(std::int64_t mtime) {
+    return mtime != 0 && nowNs() - mtime >= kMtimeTrustNs ? mtime : 0;
+}
+
+struct FileSeen {
+    bool inNew = false;
+    std::string info;  // text after ':'
+    bool hasInfo = false;
+};
+
+void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, FileSeen>& files) {
+    for (const auto& name : listDirectory(dir / "new", true)) {
+        auto colon = name.find(':');
+        std::string base = name.substr(0, colon);
+        auto [it, inserted] = files.try_emplace(base);
+        if (!inserted && !it->second.inNew) continue;  // cur/ wins
+        it->second = {true, colon == std::string::npos ? "" : name.substr(colon + 1),
+                      colon != std::string::npos};
+    }
+    for (const auto& name : listDirectory(dir / "cur", true)) {
+        auto colon = name.find(':');
+        files[name.substr(0, colon)] = {false,
+                                        colon == std::string::npos ? "" : name.substr(colon + 1),
+                                        colon != std::string::npos};
+    }
+}
+
+}  // namespace
+
+void Folder::sync(SyncMode mode) {
+    std::vector<ChangeEvent> events;
+    {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        auto d = dir();
+        bool scan = mode == SyncMode::Full;
+        if (!scan) {
+            Transaction read(db, Transaction::Mode::Read);
+            auto& q = db.prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
+            q.bind(1, id_);
+            if (q.step()) {
+                std::int64_t newM = q.integer(0), curM = q.integer(1);
+                q.reset();
+                scan = newM == 0 || curM == 0 || newM != mtimeNs(d / "new") ||
+                       curM != mtimeNs(d / "cur");
+            }
+            if (!scan) {
+                catchUpLocked(db, events);
+                read.commit();
+            }
+        }
+        if (scan) {
+            Transaction txn(db);
+            catchUpLocked(db, events);
+            fullScanLocked(db);
+            bool readWrite;
+            {
+                std::lock_guard l(mu_);
+                readWrite = !readWriteViews_.empty();
+            }
+            if (readWrite) moveNewToCurLocked(db);
+            txn.commit();
+            catchUpLocked(db, events);
+        }
+    }
+    publish(events);
+}
+
+void Folder::fullScanLocked(Sqlite& db) {
+    auto d = dir();
+    if (mtimeNs(d / "cur") == 0)
+        throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists on disk");
+    // mtimes before listing: a change during the listing makes them differ next time.
+    std::int64_t newMtime = mtimeNs(d / "new"), curMtime = mtimeNs(d / "cur");
+
+    struct Known {
+        std::uint32_t uid;
+        bool inNew;
+        std::string info;
+        bool hasInfo;
+        SystemFlags flags;
+    };
+    std::unordered_map<std::string, Known> known;
+    {
+        auto& q =
+            db.prepare("SELECT uid, base, in_new, info, flags FROM message WHERE folder_id=?1");
+        q.bind(1, id_);
+        while (q.step())
+            known.emplace(std::string(q.text(1)),
+                          Known{static_cast<std::uint32_t>(q.integer(0)), q.integer(2) != 0,
+                                std::string(q.text(3)), !q.isNull(3),
+                                static_cast<SystemFlags>(q.integer(4))});
+    }
+
+    std::unordered_map<std::string, FileSeen> files;
+    files.reserve(known.size() + 16);
+    listInto(d, files);
+    bool anyMissing = std::any_of(known.begin(), known.end(),
+                                  [&](const auto& k) { return !files.count(k.first); });
+    if (anyMissing) {
+        // Second listing (see the top of this file); the union of both is what exists.
+        std::unordered_map<std::string, FileSeen> again;
+        listInto(d, again);
+        for (auto& [base, f] : again)
+            files[base] = std::move(f);
+    }
+
+    std::uint64_t modseq = 0;
+    auto bump = [&] {
+        if (modseq == 0) modseq = bumpModseqLocked(db);
+        return modseq;
+    };
+
+    // Changed and vanished messages.
+    auto& upd = db.prepare(
+        "UPDATE message SET in_new=?3, info=?4, flags=?5, modseq=?6 WHERE folder_id=?1 AND "
+        "uid=?2");
+    auto& updQuiet =
+        db.prepare("UPDATE message SET in_new=?3, info=?4 WHERE folder_id=?1 AND uid=?2");
+    auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
+    auto& exp =
+        db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
+    for (const auto& [base, k] : known) {
+        auto it = files.find(base);
+        if (it == files.end()) {
+            del.bind(1, id_).bind(2, k.uid).run();
+            exp.bind(1, id_).bind(2, k.uid).bind(3, static_cast<std::int64_t>(bump())).run();
+            continue;
+        }
+        const FileSeen& f = it->second;
+        if (f.inNew == k.inNew && f.info == k.info && f.hasInfo == k.hasInfo) {
+            files.erase(it);
+            continue;
+        }
+        SystemFlags flags = MaildirName::parse(base + (f.hasInfo ? ":" + f.info : "")).flags();
+        auto& u = flags != k.flags ? upd : updQuiet;
+        u.bind(1, id_).bind(2, k.uid).bind(3, f.inNew ? 1 : 0);
+        if (f.hasInfo)
+            u.bind(4, f.info);
+        else
+            u.bindNull(4);
+        if (flags != k.flags) u.bind(5, flags).bind(6, static_cast<std::int64_t>(bump()));
+        u.run();
+        files.erase(it);
+    }
+
+    // What is left in `files` is unknown to the index: number it.
+    if (!files.empty()) {
+        std::vector<std::pair<std::string, FileSeen>> fresh(files.begin(), files.end());
+        std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) {
+            return compareDeliveryOrder(a.first, b.first) < 0;
+        });
+        // UIDs Courier (or our own mirror, if the index was lost) gave these files.
+        std::unordered_map<std::string, std::uint32_t> mirrored;
+        if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
+
+        auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
+        f.bind(1, id_);
+        f.step();
+        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+        f.reset();
+        auto& used = db.prepare(
+            "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
+            "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
+        auto& ins = db.prepare(
+            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, modseq, size, vsize) "
+            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+        std::uint64_t m = bump();
+        UidList assigned;
+        std::vector<const std::pair<std::string, FileSeen>*> unnumbered;
+        auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
+            const auto& [base, seen] = file;
+            auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
+            ins.bind(1, id_).bind(2, uid).bind(3, base).bind(4, seen.inNew ? 1 : 0);
+            if (seen.hasInfo)
+                ins.bind(5, seen.info);
+            else
+                ins.bindNull(5);
+            ins.bind(6, name.flags()).bind(7, static_cast<std::int64_t>(m));
+            auto size = sizeField(base, 'S');
+            auto vsize = sizeField(base, 'W');
+            ins.bind(8, size ? std::optional<std::int64_t>(*size) : std::nullopt);
+            ins.bind(9, vsize ? std::optional<std::int64_t>(*vsize) : std::nullopt);
+            ins.run();
+            assigned.push_back(uid);
+        };
+        for (const auto& file : fresh) {
+            auto it = mirrored.find(file.first);
+            if (it != mirrored.end()) {
+                used.bind(1, id_).bind(2, it->second);
+                bool taken = used.step();
+                used.reset();
+                if (!taken) {
+                    insert(it->second, file);
+                    uidNext = std::max(uidNext, it->second + 1);
+                    continue;
+                }
+            }
+            unnumbered.push_back(&file);
+        }
+        for (const auto* file : unnumbered)
+            insert(uidNext++, *file);
+        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
+        std::sort(assigned.begin(), assigned.end());
+        pendingRecent_.insert(pendingRecent_.end(), assigned.begin(), assigned.end());
+        std::sort(pendingRecent_.begin(), pendingRecent_.end());
+        writeUidMirrorLocked(db);
+    } else if (!std::filesystem::exists(d / "courierimapuiddb")) {
+        writeUidMirrorLocked(db);
+    }
+
+    db.prepare("UPDATE folder SET new_mtime=?2, cur_mtime=?3 WHERE id=?1")
+        .bind(1, id_)
+        .bind(2, trustworthy(newMtime))
+        .bind(3, trustworthy(curMtime))
+        .run();
+}
+
+void Folder::writeUidMirrorLocked(Sqlite& db) {
+    CourierUidDb mirror;
+    auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
+    f.bind(1, id_);
+    if (!f.step()) return;
+    mirror.uidValidity = static_cast<std::uint32_t>(f.integer(0));
+    mirror.nextUid = static_cast<std::uint32_t>(f.integer(1));
+    f.reset();
+    auto& q = db.prepare("SELECT uid, base FROM message WHERE folder_id=?1 ORDER BY uid");
+    q.bind(1, id_);
+    while (q.step())
+        mirror.entries.emplace_back(static_cast<std::uint32_t>(q.integer(0)),
+                                    std::string(q.text(1)));
+    writeCourierUidDb(dir(), mirror);
+}
+
+std::uint64_t Folder::bumpModseqLocked(Sqlite& db) {
+    auto& q = db.prepare(
+        "UPDATE folder SET highestmodseq=highestmodseq+1 WHERE id=?1 RETURNING highestmodseq");
+    q.bind(1, id_);
+    if (!q.step()) throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists");
+    auto m = static_cast<std::uint64_t>(q.integer(0));
+    q.reset();
+    return m;
+}
+
+void Folder::moveNewToCurLocked(Sqlite& db) {
+    auto d = dir();
+    struct Pending {
+        std::uint32_t uid;
+        std::string base;
+        std::string info;
+        bool hasInfo;
+    };
+    std::vector<Pending> pending;
+    auto& q = db.prepare("SELECT uid, base, info FROM message WHERE folder_id=?1 AND in_new=1");
+    q.bind(1, id_);
+    while (q.step())
+        pending.push_back({static_cast<std::uint32_t>(q.integer(0)), std::string(q.text(1)),
+                           std::string(q.text(2)), !q.isNull(2)});
+    auto& upd = db.prepare("UPDATE message SET in_new=0, info=?3 WHERE folder_id=?1 AND uid=?2");
+    for (const auto& p : pending) {
+        auto from = d / "new" / (p.base + (p.hasInfo ? ":" + p.info : ""));
+        // An existing info part is kept; a bare name gets an empty one, as Courier does.
+        std::string info = p.hasInfo ? p.info : "2,";
+        auto to = d / "cur" / (p.base + ":" + info);
+        if (::rename(from.c_str(), to.c_str()) != 0) {
+            if (errno == ENOENT) continue;  // moved by someone else; the next scan sees where
+            throwIo("Cannot move to cur/", from.string(), errno);
+        }
+        upd.bind(1, id_).bind(2, p.uid).bind(3, info).run();
+    }
+}
+
+std::optional<std::string> Folder::locateByBase(const std::string& base) {
+    auto d = dir();
+    for (const char* sub : {"cur", "new"}) {
+        for (const auto& name : listDirectory(d / sub, true)) {
+            if (name.compare(0, base.size(), base) == 0 &&
+                (name.size() == base.size() || name[base.size()] == ':'))
+                return (d / sub / name).string();
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t uid,
+                                                     std::string* baseOut) {
+    auto& q = db.prepare("SELECT base, in_new, info FROM message WHERE folder_id=?1 AND uid=?2");
+    q.bind(1, id_).bind(2, uid);
+    if (!q.step()) return std::nullopt;
+    std::string base(q.text(0));
+    bool inNew = q.integer(1) != 0;
+    std::string name = base + (q.isNull(2) ? "" : ":" + std::string(q.text(2)));
+    q.reset();
+    if (baseOut) *baseOut = base;
+    auto path = dir() / (inNew ? "new" : "cur") / name;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) return path.string();
+    // Another program renamed it (a flag change) since we last looked.
+    return locateByBase(base);
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,196 @@
+#include "index/mailbox_view.h"
+
+#include <algorithm>
+
+namespace maildex::index {
+
+MailboxView::MailboxView(std::shared_ptr<Folder> folder, bool readWrite)
+    : folder_(std::move(folder)), readWrite_(readWrite), seq_(std::make_shared<const UidList>()) {}
+
+MailboxView::~MailboxView() {
+    subscription_.reset();
+    if (readWrite_) folder_->releaseView(this);
+}
+
+bool MailboxView::isReset() const {
+    std::lock_guard lock(folder_->mu_);
+    return folder_->state_.deleted || folder_->state_.uidValidity != uidValidity_;
+}
+
+std::optional<std::uint32_t> MailboxView::seqOf(std::uint32_t uid) const {
+    auto it = std::lower_bound(seq_->begin(), seq_->end(), uid);
+    if (it == seq_->end() || *it != uid) return std::nullopt;
+    return static_cast<std::uint32_t>(it - seq_->begin()) + 1;
+}
+
+std::uint32_t MailboxView::seqAtOrAfter(std::uint32_t uid) const {
+    return static_cast<std::uint32_t>(std::lower_bound(seq_->begin(), seq_->end(), uid) -
+                                      seq_->begin()) +
+           1;
+}
+
+std::vector<MessageMeta> MailboxView::meta(const UidList& uids) const {
+    std::vector<MessageMeta> out;
+    out.reserve(uids.size());
+    std::lock_guard lock(folder_->mu_);
+    const UidList& all = *folder_->state_.uids;
+    for (auto uid : uids) {
+        MessageMeta m;
+        m.uid = uid;
+        auto i = static_cast<size_t>(std::lower_bound(all.begin(), all.end(), uid) - all.begin());
+        if (i < all.size() && all[i] == uid) {
+            const auto& st = folder_->state_.messages[i];
+            m.flags = st.flags;
+            m.keywords = st.keywords;
+            m.modseq = st.modseq;
+        } else {
+            m.expunged = true;
+        }
+        out.push_back(m);
+    }
+    return out;
+}
+
+bool MailboxView::isRecent(std::uint32_t uid) const {
+    std::lock_guard lock(folder_->mu_);
+    return std::binary_search(recent_.begin(), recent_.end(), uid);
+}
+
+std::uint32_t MailboxView::recentCount() const {
+    std::lock_guard lock(folder_->mu_);
+    std::uint32_t n = 0;
+    for (auto uid : recent_)
+        if (std::binary_search(seq_->begin(), seq_->end(), uid)) ++n;
+    return n;
+}
+
+void MailboxView::reportFlags(const UidList& uids) {
+    forcedReport_.insert(forcedReport_.end(), uids.begin(), uids.end());
+}
+
+void MailboxView::suppressOwnChange(std::uint64_t modseq) {
+    if (modseq) silentModseqs_.push_back(modseq);
+}
+
+MailboxView::Update MailboxView::sync(bool allowExpunge) {
+    Update up;
+    Folder& f = *folder_;
+    std::lock_guard lock(f.mu_);
+    if (f.state_.deleted || f.state_.uidValidity != uidValidity_) {
+        up.reset = true;
+        return up;
+    }
+    const auto& current = f.state_.uids;
+    const auto mineHeld = seq_;  // seq_ is replaced below; keep the old list alive
+    const UidList& mine = *mineHeld;
+    UidList added, gone, changed;
+
+    if (modseq_ != f.state_.highestModseq) {
+        if (modseq_ >= f.logStart_) {
+            for (const auto& e : f.log_) {
+                if (e.modseq <= modseq_) continue;
+                bool silent = std::find(silentModseqs_.begin(), silentModseqs_.end(), e.modseq) !=
+                              silentModseqs_.end();
+                switch (e.kind) {
+                    case ChangeEvent::Kind::Added:
+                        added.insert(added.end(), e.uids.begin(), e.uids.end());
+                        break;
+                    case ChangeEvent::Kind::Expunged:
+                        gone.insert(gone.end(), e.uids.begin(), e.uids.end());
+                        break;
+                    case ChangeEvent::Kind::FlagsChanged:
+                        if (!silent) changed.insert(changed.end(), e.uids.begin(), e.uids.end());
+                        break;
+                    case ChangeEvent::Kind::Reset:
+                        break;
+                }
+            }
+        } else {
+            // Too far behind for the log: compare the lists.
+            const UidList& cur = *current;
+            std::uint32_t last = mine.empty() ? 0 : mine.back();
+            for (size_t i = 0; i < cur.size(); ++i) {
+                if (cur[i] > last)
+                    added.push_back(cur[i]);
+                else if (f.state_.messages[i].modseq > modseq_)
+                    changed.push_back(cur[i]);
+            }
+            std::set_difference(mine.begin(), mine.end(), cur.begin(), cur.end(),
+                                std::back_inserter(gone));
+        }
+    }
+    std::sort(added.begin(), added.end());
+    std::sort(gone.begin(), gone.end());
+    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+    // Messages added and expunged since the last sync were never numbered here.
+    {
+        UidList addedLive;
+        std::set_difference(added.begin(), added.end(), gone.begin(), gone.end(),
+                            std::back_inserter(addedLive));
+        UidList goneKnown;
+        for (auto uid : gone)
+            if (std::binary_search(mine.begin(), mine.end(), uid)) goneKnown.push_back(uid);
+        added = std::move(addedLive);
+        gone = std::move(goneKnown);
+    }
+    UidList pending;
+    std::set_union(pendingExpunged_.begin(), pendingExpunged_.end(), gone.begin(), gone.end(),
+                   std::back_inserter(pending));
+
+    if (allowExpunge) {
+        // EXPUNGE responses in ascending order, each number counted after the ones before
+        // it were removed (the RFC 3501 section 7.4.1 example).
+        std::uint32_t removedBefore = 0;
+        for (auto uid : pending) {
+            auto seq = static_cast<std::uint32_t>(std::lower_bound(mine.begin(), mine.end(), uid) -
+                                                  mine.begin()) +
+                       1;
+            up.expungedSeqs.push_back(seq - removedBefore);
+            ++removedBefore;
+        }
+        up.expungedUids = pending;
+        pendingExpunged_.clear();
+        std::uint32_t oldCount = static_cast<std::uint32_t>(mine.size());
+        seq_ = current;  // up to date: share the folder's list
+        up.existsChanged = !added.empty() || (oldCount - removedBefore) != seq_->size();
+    } else {
+        pendingExpunged_ = std::move(pending);
+        if (!added.empty()) {
+            auto next = std::make_shared<UidList>(mine);
+            next->insert(next->end(), added.begin(), added.end());
+            if (pendingExpunged_.empty() && *next == *current)
+                seq_ = current;
+            else
+                seq_ = std::move(next);
+            up.existsChanged = true;
+        } else if (pendingExpunged_.empty() && seq_ != current && *seq_ == *current) {
+            seq_ = current;
+        }
+    }
+
+    // FETCH for changed flags of messages still numbered and present.
+    std::sort(changed.begin(), changed.end());
+    std::sort(forcedReport_.begin(), forcedReport_.end());
+    UidList report;
+    std::set_union(changed.begin(), changed.end(), forcedReport_.begin(), forcedReport_.end(),
+                   std::back_inserter(report));
+    report.erase(std::unique(report.begin(), report.end()), report.end());
+    for (auto uid : report) {
+        if (!std::binary_search(seq_->begin(), seq_->end(), uid)) continue;
+        if (std::binary_search(pendingExpunged_.begin(), pendingExpunged_.end(), uid)) continue;
+        if (std::binary_search(added.begin(), added.end(), uid)) continue;  // new: EXISTS covers it
+        up.changedUids.push_back(uid);
+    }
+    forcedReport_.clear();
+    silentModseqs_.clear();
+    modseq_ = f.state_.highestModseq;
+
+    std::uint32_t recent = 0;
+    for (auto uid : recent_)
+        if (std::binary_search(seq_->begin(), seq_->end(), uid)) ++recent;
+    up.recentChanged = recent != reportedRecent_ || up.existsChanged;
+    reportedRecent_ = recent;
+    return up;
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,66 @@
+#pragma once
+// Maildir message file names: "<base>[:2,<letters>[,<tail>]]".
+//
+// The base name identifies a message for its whole life; the info part after ':' carries
+// the flags and changes with every flag change (a rename). Sizes may be encoded in the
+// base name as ",S=<bytes on disk>" and ",W=<bytes with CRLF line ends>" (Courier writes
+// S, Dovecot both). Letters we do not interpret and any ",tail" after the letters are
+// kept exactly, so a rename never drops what another program wrote.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "index/flags.h"
+
+namespace maildex::index {
+
+class MaildirName {
+  public:
+    // Parses a directory entry name. Never fails: a name without ":2," has no flags.
+    static MaildirName parse(std::string_view filename);
+
+    const std::string& base() const { return base_; }
+    SystemFlags flags() const { return flags_; }
+    const std::string& otherLetters() const { return otherLetters_; }
+    bool hasInfo() const { return hasInfo_; }
+
+    // The full file name with `flags` (other letters and tail kept). A name that had an
+    // info part Maildex does not understand (not "2,") is returned unchanged.
+    std::string withFlags(SystemFlags flags) const;
+    // The name as it is now.
+    std::string filename() const { return withFlags(flags_); }
+
+    // The text after ':' as the index stores it ("2,FS", "2,PSa,foo"), or "" when the
+    // name has no info part.
+    std::string infoText() const;
+
+  private:
+    std::string base_;
+    bool hasInfo_ = false;
+    bool foreignInfo_ = false;  // info present but not "2,..."; kept verbatim
+    std::string rawInfo_;       // text after ':' when foreignInfo_
+    SystemFlags flags_ = 0;
+    std::string otherLetters_;
+    std::string tail_;  // ",..." after the letters, without the comma
+};
+
+// The value of ",<key>=<digits>" in a base name, e.g. sizeField(base, 'S').
+std::optional<std::uint64_t> sizeField(std::string_view base, char key);
+
+// Courier's ordering of new files (imapscanclient.c fnamcmp): the leading decimal number
+// (the delivery second) compared as an integer, then the rest byte by byte up to ':'.
+// Returns <0, 0, >0.
+int compareDeliveryOrder(std::string_view a, std::string_view b);
+
+// A name for a new message as the Maildir rules require:
+// "<sec>.M<usec>P<pid>V<dev>I<ino>_<n>.<host>,S=<size>". `dev` and `ino` are those of the
+// file already written in tmp/, which makes the name unique on this host.
+std::string newMessageBase(std::int64_t sec, std::int64_t usec, std::uint64_t dev,
+                           std::uint64_t ino, std::uint64_t size);
+
+// This host's name as Maildir file names spell it ('/' and ':' escaped as \057 and \072).
+const std::string& maildirHostname();
+
+}  // namespace maildex::index

@@ -1,0 +1,280 @@
+#include "index/mailstore.h"
+
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "index/courier_uiddb.h"
+#include "index/error.h"
+#include "index/file_util.h"
+#include "index/mailbox_view.h"
+#include "index/schema.h"
+#include "index/sqlite.h"
+
+namespace maildex::index {
+
+namespace {
+
+std::mutex registryMu;
+std::map<std::string, std::weak_ptr<Mailstore>>& registry() {
+    static std::map<std::string, std::weak_ptr<Mailstore>> r;
+    return r;
+}
+
+std::string registryKey(const std::filesystem::path& maildir) {
+    std::error_code ec;
+    auto p = std::filesystem::canonical(maildir, ec);
+    return (ec ? std::filesystem::absolute(maildir) : p).string();
+}
+
+// Courier numbers UIDVALIDITY from its own epoch (time - 1e9, IMAP_EPOCH in imapd);
+// keeping that scale keeps values comparable for sites moving between the two.
+constexpr std::int64_t kCourierEpoch = 1000000000;
+
+void removeTree(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) throw Error(ErrorKind::Io, "Cannot remove " + dir.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
+    struct stat st;
+    if (::stat((options.maildir / "cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error(ErrorKind::NotFound, options.maildir.string() + " is not a Maildir (no cur/)");
+    std::string key = registryKey(options.maildir);
+    std::lock_guard lock(registryMu);
+    auto& slot = registry()[key];
+    if (auto existing = slot.lock()) return existing;
+    auto store = std::shared_ptr<Mailstore>(new Mailstore(options));
+    slot = store;
+    return store;
+}
+
+Mailstore::Mailstore(const MailstoreOptions& options)
+    : layout_(options.maildir), indexPath_(indexPathFor(options.maildir, options.indexDir)) {
+    if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
+    db_ = openIndex(indexPath_);
+    // INBOX's tmp/ and new/ may be missing in a Maildir made by hand; create them.
+    layout_.create("");
+}
+
+Mailstore::~Mailstore() {
+    std::lock_guard lock(registryMu);
+    auto it = registry().find(registryKey(layout_.root()));
+    if (it != registry().end() && it->second.expired()) registry().erase(it);
+}
+
+std::uint32_t Mailstore::newUidValidityLocked() {
+    // Strictly increasing per Maildir, so a folder re-created within the same second
+    // still gets a new value (Courier sleeps two seconds instead).
+    auto now = static_cast<std::uint32_t>(::time(nullptr) - kCourierEpoch);
+    auto& q = db_->prepare("SELECT value FROM setting WHERE key='last_uidvalidity'");
+    std::uint32_t last = 0;
+    if (q.step()) {
+        last = static_cast<std::uint32_t>(std::stoul(std::string(q.text(0))));
+        q.reset();
+    }
+    std::uint32_t v = std::max(now, last + 1);
+    db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES('last_uidvalidity', ?1)")
+        .bind(1, std::to_string(v))
+        .run();
+    return v;
+}
+
+std::int64_t Mailstore::folderIdLocked(const std::string& name) {
+    auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+    q.bind(1, name);
+    if (q.step()) {
+        auto id = q.integer(0);
+        q.reset();
+        return id;
+    }
+    // First time we see this folder (or the index was deleted): take UIDVALIDITY and the
+    // next UID from courierimapuiddb when it is there, so clients notice nothing.
+    std::uint32_t uidValidity = 0, uidNext = 1;
+    if (auto mirror = readCourierUidDb(layout_.folderDir(name))) {
+        uidValidity = mirror->uidValidity;
+        uidNext = mirror->nextUid;
+    }
+    if (uidValidity == 0) uidValidity = newUidValidityLocked();
+    db_->prepare("INSERT INTO folder(name, uidvalidity, uidnext, highestmodseq) VALUES(?1,?2,?3,1)")
+        .bind(1, name)
+        .bind(2, uidValidity)
+        .bind(3, uidNext)
+        .run();
+    return db_->lastInsertRowid();
+}
+
+std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
+    MaildirLayout::validateName(name);
+    std::shared_ptr<Folder> folder;
+    {
+        std::lock_guard lock(foldersMu_);
+        auto it = folders_.find(name);
+        if (it != folders_.end()) folder = it->second.lock();
+        if (folder && folder->isDeleted()) folder.reset();
+        if (!folder) {
+            if (!layout_.exists(name))
+                throw Error(ErrorKind::NotFound,
+                            "Folder '" + std::string(name) + "' does not exist");
+            std::int64_t id;
+            {
+                auto dbLock = lockDb();
+                Transaction txn(*db_);
+                id = folderIdLocked(std::string(name));
+                txn.commit();
+            }
+            folder = std::make_shared<Folder>(shared_from_this(), std::string(name), id);
+            folders_[std::string(name)] = folder;
+        }
+    }
+    folder->sync(Folder::SyncMode::Quick);
+    return folder;
+}
+
+void Mailstore::create(std::string_view name) {
+    MaildirLayout::validateName(name);
+    if (name.empty() || layout_.exists(name))
+        throw Error(ErrorKind::AlreadyExists, "Folder already exists");
+    layout_.create(name);
+}
+
+void Mailstore::resetOpenFolders(std::string_view name, bool withChildren) {
+    std::vector<std::shared_ptr<Folder>> affected;
+    {
+        std::lock_guard lock(foldersMu_);
+        for (auto it = folders_.begin(); it != folders_.end();) {
+            if (it->first == name || (withChildren && isInside(it->first, name))) {
+                if (auto f = it->second.lock()) affected.push_back(std::move(f));
+                it = folders_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto& f : affected)
+        f->markDeleted();
+}
+
+void Mailstore::remove(std::string_view name) {
+    MaildirLayout::validateName(name);
+    if (name.empty()) throw Error(ErrorKind::NotAllowed, "INBOX cannot be deleted");
+    if (!layout_.exists(name))
+        throw Error(ErrorKind::NotFound, "Folder '" + std::string(name) + "' does not exist");
+    auto dir = layout_.folderDir(name);
+    {
+        auto lock = lockDb();
+        Transaction txn(*db_);
+        // Rename out of sight first, so the folder disappears at once for every program;
+        // then delete at leisure.
+        auto graveyard = layout_.root() / "tmp" / uniqueTmpName("deleted");
+        if (::rename(dir.c_str(), graveyard.c_str()) != 0)
+            throwIo("Cannot delete folder", dir.string(), errno);
+        auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+        q.bind(1, std::string(name));
+        if (q.step()) {
+            auto id = q.integer(0);
+            q.reset();
+            for (const char* sql :
+                 {"DELETE FROM message WHERE folder_id=?1",
+                  "DELETE FROM expunged WHERE folder_id=?1",
+                  "DELETE FROM keyword WHERE folder_id=?1", "DELETE FROM folder WHERE id=?1"})
+                db_->prepare(sql).bind(1, id).run();
+        }
+        txn.commit();
+        removeTree(graveyard);
+    }
+    resetOpenFolders(name, false);
+}
+
+void Mailstore::rename(std::string_view from, std::string_view to) {
+    MaildirLayout::validateName(from);
+    MaildirLayout::validateName(to);
+    if (to.empty()) throw Error(ErrorKind::AlreadyExists, "INBOX already exists");
+    if (layout_.exists(to)) throw Error(ErrorKind::AlreadyExists, "Folder already exists");
+    if (!from.empty() && isInside(to, from))
+        throw Error(ErrorKind::NotAllowed, "Cannot move a folder into itself");
+
+    if (from.empty()) {
+        // RFC 3501 6.3.5: renaming INBOX moves its messages to the new name and leaves
+        // INBOX, empty, in place.
+        layout_.create(to);
+        auto inbox = folder("");
+        auto target = folder(to);
+        inbox->copyTo(inbox->uids(), *target, true);
+        return;
+    }
+    if (!layout_.exists(from))
+        throw Error(ErrorKind::NotFound, "Folder '" + std::string(from) + "' does not exist");
+
+    // The folder and every folder below it: ".A" and ".A.x" become ".B" and ".B.x".
+    std::vector<std::string> names;
+    for (const auto& e : layout_.list())
+        if (e.selectable && (e.name == from || isInside(e.name, from))) names.push_back(e.name);
+    {
+        auto lock = lockDb();
+        Transaction txn(*db_);
+        for (const auto& n : names) {
+            std::string target = std::string(to) + n.substr(from.size());
+            MaildirLayout::validateName(target);
+            if (layout_.exists(target))
+                throw Error(ErrorKind::AlreadyExists, "Folder '" + target + "' already exists");
+        }
+        for (const auto& n : names) {
+            std::string target = std::string(to) + n.substr(from.size());
+            auto src = layout_.folderDir(n), dst = layout_.folderDir(target);
+            if (::rename(src.c_str(), dst.c_str()) != 0)
+                throwIo("Cannot rename folder", src.string(), errno);
+            // The folder keeps its UIDVALIDITY and UIDs: its messages did not change, and
+            // the old name no longer exists (RFC 3501 2.3.1.1 asks no more).
+            db_->prepare("UPDATE folder SET name=?2 WHERE name=?1")
+                .bind(1, n)
+                .bind(2, target)
+                .run();
+        }
+        txn.commit();
+    }
+    resetOpenFolders(from, true);
+}
+
+std::vector<std::string> Mailstore::subscriptions() {
+    auto lock = lockDb();
+    std::vector<std::string> out;
+    auto& q = db_->prepare("SELECT name FROM subscription ORDER BY name");
+    while (q.step())
+        out.emplace_back(q.text(0));
+    return out;
+}
+
+void Mailstore::setSubscribed(std::string_view name, bool subscribed) {
+    auto lock = lockDb();
+    if (subscribed)
+        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, name).run();
+    else
+        db_->prepare("DELETE FROM subscription WHERE name=?1").bind(1, name).run();
+}
+
+std::string Mailstore::setting(std::string_view key, std::string_view fallback) {
+    auto lock = lockDb();
+    auto& q = db_->prepare("SELECT value FROM setting WHERE key=?1");
+    q.bind(1, key);
+    if (!q.step()) return std::string(fallback);
+    std::string v(q.text(0));
+    q.reset();
+    return v;
+}
+
+void Mailstore::setSetting(std::string_view key, std::string_view value) {
+    auto lock = lockDb();
+    db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+        .bind(1, key)
+        .bind(2, value)
+        .run();
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,83 @@
+#pragma once
+// One user's Maildir as this process sees it: the Maildir++ layout, the index database,
+// and the folders open in the process. Opening the same Maildir twice in one process
+// gives the same Mailstore, so every session of a user shares one database connection
+// and one state per folder.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/folder.h"
+#include "index/layout.h"
+
+namespace maildex::index {
+
+class Sqlite;
+
+struct MailstoreOptions {
+    std::filesystem::path maildir;
+    std::filesystem::path indexDir;  // empty: the index lives in the Maildir root
+};
+
+class Mailstore : public std::enable_shared_from_this<Mailstore> {
+  public:
+    // The process-wide Mailstore of this Maildir, opened on first use. Throws Error.
+    static std::shared_ptr<Mailstore> open(const MailstoreOptions& options);
+
+    ~Mailstore();
+    Mailstore(const Mailstore&) = delete;
+    Mailstore& operator=(const Mailstore&) = delete;
+
+    const MaildirLayout& layout() const { return layout_; }
+    const std::filesystem::path& indexPath() const { return indexPath_; }
+
+    std::vector<FolderEntry> list() const { return layout_.list(); }
+    bool exists(std::string_view name) const { return layout_.exists(name); }
+
+    // The shared state of a folder (opened and synced on first use). Throws
+    // Error(NotFound) when the folder does not exist.
+    std::shared_ptr<Folder> folder(std::string_view name);
+
+    void create(std::string_view name);
+    // Removes the folder's directory and index rows; sessions that have it open see a
+    // Reset event. INBOX cannot be removed.
+    void remove(std::string_view name);
+    // Renames the folder and every folder below it. Renaming INBOX moves its messages
+    // into the new folder and leaves INBOX empty (RFC 3501 section 6.3.5).
+    void rename(std::string_view from, std::string_view to);
+
+    std::vector<std::string> subscriptions();
+    void setSubscribed(std::string_view name, bool subscribed);
+
+    // A persistent setting of this Maildir (e.g. the namespace a migration recorded).
+    std::string setting(std::string_view key, std::string_view fallback = {});
+    void setSetting(std::string_view key, std::string_view value);
+
+  private:
+    friend class Folder;
+    explicit Mailstore(const MailstoreOptions& options);
+
+    // The database lock; see the concurrency rules in folder.h.
+    std::unique_lock<std::mutex> lockDb() { return std::unique_lock(dbMu_); }
+    Sqlite& db() { return *db_; }
+    // The folder's row id, creating the row (with a fresh UIDVALIDITY) when missing.
+    std::int64_t folderIdLocked(const std::string& name);
+    std::uint32_t newUidValidityLocked();
+    void resetOpenFolders(std::string_view name, bool withChildren);
+
+    MaildirLayout layout_;
+    std::filesystem::path indexPath_;
+
+    std::mutex dbMu_;
+    std::unique_ptr<Sqlite> db_;
+
+    std::mutex foldersMu_;
+    std::map<std::string, std::weak_ptr<Folder>, std::less<>> folders_;
+};
+
+}  // namespace maildex::index

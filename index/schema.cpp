@@ -1,0 +1,123 @@
+#include "index/schema.h"
+
+#include <cctype>
+#include <cstdio>
+#include <string>
+
+#include "index/error.h"
+
+namespace maildex::index {
+
+namespace {
+
+// Version 1. Folder names are the on-disk spelling without the leading dot ("" = INBOX).
+// Per message, only what is costly to recompute or lives nowhere else is stored: the UID
+// (also in courierimapuiddb), keywords (also in courierimapkeywords/), the modseq and the
+// cached sizes and date. The file name's info part is stored so a flag change knows the
+// current name without listing the directory.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE folder(
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  uidvalidity   INTEGER NOT NULL,
+  uidnext       INTEGER NOT NULL,
+  highestmodseq INTEGER NOT NULL,
+  -- Directory mtimes (ns) when the folder was last fully scanned; 0 forces a scan.
+  new_mtime     INTEGER NOT NULL DEFAULT 0,
+  cur_mtime     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE message(
+  folder_id     INTEGER NOT NULL,
+  uid           INTEGER NOT NULL,
+  base          TEXT NOT NULL,
+  in_new        INTEGER NOT NULL,   -- 1 while the file is still in new/
+  info          TEXT,               -- text after ':' in the file name; NULL when none
+  flags         INTEGER NOT NULL,   -- system flag bits decoded from info
+  keywords      TEXT NOT NULL DEFAULT '',  -- keyword ids of this folder, ascending, ' '-separated
+  modseq        INTEGER NOT NULL,
+  internaldate  INTEGER,            -- Unix seconds (file mtime); NULL until needed
+  size          INTEGER,            -- bytes on disk; NULL until needed
+  vsize         INTEGER,            -- bytes with CRLF line ends; NULL until needed
+  PRIMARY KEY(folder_id, uid)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX message_by_base ON message(folder_id, base);
+CREATE INDEX message_by_modseq ON message(folder_id, modseq);
+CREATE TABLE keyword(
+  folder_id     INTEGER NOT NULL,
+  id            INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  PRIMARY KEY(folder_id, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX keyword_by_name ON keyword(folder_id, name COLLATE NOCASE);
+CREATE TABLE expunged(
+  folder_id     INTEGER NOT NULL,
+  uid           INTEGER NOT NULL,
+  modseq        INTEGER NOT NULL,
+  PRIMARY KEY(folder_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX expunged_by_modseq ON expunged(folder_id, modseq);
+CREATE TABLE subscription(name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE setting(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql";
+
+// Migrations from version N to N+1 go here, kMigrations[N-1]. None yet.
+constexpr const char* kMigrations[] = {nullptr};
+
+std::uint64_t fnv1a(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+}  // namespace
+
+std::filesystem::path indexPathFor(const std::filesystem::path& maildir,
+                                   const std::filesystem::path& indexDir) {
+    if (indexDir.empty()) return maildir / "maildex.sqlite";
+    std::error_code ec;
+    auto abs = std::filesystem::weakly_canonical(maildir, ec);
+    if (ec) abs = std::filesystem::absolute(maildir);
+    std::string key = abs.lexically_normal().string();
+    while (key.size() > 1 && key.back() == '/')
+        key.pop_back();
+    // A readable tail plus a hash of the whole path: unique and still recognisable.
+    std::string tail;
+    for (char c : key.substr(key.size() > 40 ? key.size() - 40 : 0))
+        tail += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(key)));
+    return indexDir / (std::string(hash) + "-" + tail + ".sqlite");
+}
+
+std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path) {
+    auto db = std::make_unique<Sqlite>(path.string());
+    db->exec("PRAGMA journal_mode=WAL");
+    // NORMAL in WAL mode: a commit survives a process crash; a power loss may lose the
+    // last commits, which the next scan recovers from the files and the Courier-format
+    // mirror.
+    db->exec("PRAGMA synchronous=NORMAL");
+    db->exec("PRAGMA cache_size=-2048");  // 2 MiB: many users' indexes may be open at once
+
+    Transaction txn(*db);
+    auto& v = db->prepare("PRAGMA user_version");
+    int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
+    v.reset();
+    if (version == 0) {
+        db->exec(kSchemaV1);
+    } else if (version > kSchemaVersion) {
+        throw Error(ErrorKind::Corrupt, "Index " + path.string() + " has schema version " +
+                                            std::to_string(version) +
+                                            ", newer than this Maildex understands");
+    } else {
+        for (int from = version; from < kSchemaVersion; ++from)
+            db->exec(kMigrations[from - 1]);
+    }
+    db->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    txn.commit();
+    return db;
+}
+
+}  // namespace maildex::index

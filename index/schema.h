@@ -1,0 +1,24 @@
+#pragma once
+// The index database: one SQLite file per user Maildir. Schema versions are numbered by
+// PRAGMA user_version; openIndex() creates a new database or migrates an older one
+// forward step by step inside one transaction.
+
+#include <filesystem>
+#include <memory>
+
+#include "index/sqlite.h"
+
+namespace maildex::index {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Where the index of `maildir` lives: "<maildir>/maildex.sqlite", or under `indexDir`
+// (named after the Maildir's absolute path) when one is configured, so the Maildir can sit
+// on shared storage and the index on local disk.
+std::filesystem::path indexPathFor(const std::filesystem::path& maildir,
+                                   const std::filesystem::path& indexDir);
+
+// Opens (creating or migrating) the index at `path`, in WAL mode.
+std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path);
+
+}  // namespace maildex::index
