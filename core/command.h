@@ -1,0 +1,76 @@
+#pragma once
+// The command registry: one entry per command (UID variants are their own entries),
+// saying in which states it is valid and whether it works on message sequence numbers.
+// A command that uses sequence numbers must not be followed by EXPUNGE responses
+// (RFC 3501 section 7.4.1: not during FETCH, STORE or SEARCH).
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/imap/arguments.h"
+#include "core/imap/response_writer.h"
+#include "core/session.h"
+
+namespace maildex::core {
+
+namespace state {
+inline constexpr std::uint8_t NotAuthenticated = 1;
+inline constexpr std::uint8_t Authenticated = 2;
+inline constexpr std::uint8_t Selected = 4;
+inline constexpr std::uint8_t Any = NotAuthenticated | Authenticated | Selected;
+inline constexpr std::uint8_t LoggedIn = Authenticated | Selected;
+}  // namespace state
+
+struct CommandContext;
+using Handler = void (*)(CommandContext&);
+
+struct CommandSpec {
+    std::string_view name;  // "FETCH", "UID FETCH"
+    std::uint8_t states;
+    bool usesSequenceNumbers;
+    Handler handler;
+};
+
+// The entry for a command name (upper case, "UID X" for UID commands), or null.
+const CommandSpec* findCommand(std::string_view name);
+
+// A user error: the command is valid but cannot be done. Becomes "tag NO [code] text"
+// (or BAD when `bad`).
+class CommandError : public std::runtime_error {
+  public:
+    CommandError(std::string text, std::string code = {}, bool bad = false)
+        : std::runtime_error(std::move(text)), code_(std::move(code)), bad_(bad) {}
+    const std::string& code() const { return code_; }
+    bool bad() const { return bad_; }
+
+  private:
+    std::string code_;
+    bool bad_;
+};
+
+struct CommandContext {
+    CommandContext(Session& s, const Request& r, ArgReader a, bool isUid)
+        : session(s), request(r), args(a), uid(isUid) {}
+
+    Session& session;
+    const Request& request;
+    ArgReader args;
+    bool uid;  // a UID command
+
+    // The tagged OK: optional response code (written by a function so its arguments go
+    // through the writer) and text.
+    std::function<void(ResponseWriter&)> okCode;
+    std::string okText = "completed";
+    // Set by IDLE and AUTHENTICATE: the command goes on with the next line, and its
+    // tagged response comes later.
+    bool continues = false;
+    Session::Next next = Session::Next::Command;
+
+    ResponseWriter& out() { return session.writer(); }
+    const std::string& tag() const { return request.tag; }
+};
+
+}  // namespace maildex::core

@@ -1,0 +1,55 @@
+#pragma once
+// What a FETCH asks for (RFC 3501 section 6.4.5 and the fetch-att grammar of section 9),
+// parsed into typed items before anything is read.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/imap/arguments.h"
+
+namespace maildex::core::commands {
+
+struct Section {
+    std::vector<std::uint32_t> part;  // "1.2" → {1, 2}; empty for the whole message
+    enum class Text { Full, Header, HeaderFields, HeaderFieldsNot, Text, Mime };
+    Text text = Text::Full;
+    std::vector<std::string> fields;  // for HEADER.FIELDS[.NOT]
+
+    // The canonical spelling for the response, e.g. "1.2.HEADER.FIELDS (DATE FROM)".
+    std::string toString() const;
+};
+
+struct FetchItem {
+    enum class Kind {
+        Uid,
+        Flags,
+        InternalDate,
+        Rfc822Size,
+        Envelope,
+        BodyStructure,
+        Body,  // BODY without a section: BODYSTRUCTURE without extension data
+        Section,
+        Rfc822,
+        Rfc822Header,
+        Rfc822Text,
+    };
+    Kind kind;
+    Section section;
+    bool peek = false;
+    std::optional<std::uint32_t> partialOrigin;
+    std::uint32_t partialLength = 0;
+};
+
+struct FetchRequest {
+    std::vector<FetchItem> items;
+    // Whether any item sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT).
+    bool setsSeen() const;
+    bool wants(FetchItem::Kind kind) const;
+};
+
+// Parses the fetch attributes after the sequence set.
+FetchRequest parseFetchItems(ArgReader& args);
+
+}  // namespace maildex::core::commands

@@ -1,0 +1,22 @@
+#pragma once
+// What the IMAP engine needs to know from the configuration. The network layer fills it
+// from maildex.conf; stdin/stdout mode and tests use the defaults.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "core/imap/receiver.h"
+
+namespace maildex::core {
+
+struct ImapConfig {
+    std::filesystem::path indexDir;     // MAILDEX_INDEX_DIR; empty: in each Maildir
+    std::string trashFolder = "Trash";  // IMAP_TRASHFOLDERNAME
+    ReceiverLimits limits;
+    // Untagged "* OK Still here" while in IDLE, so NAT boxes keep the connection.
+    std::chrono::seconds idleKeepalive{120};
+    std::string greeting = "Maildex ready.";
+};
+
+}  // namespace maildex::core

@@ -1,0 +1,72 @@
+#include "core/engine.h"
+
+namespace maildex::core {
+
+Engine::Engine(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
+    : receiver_(config.limits), session_(config, authenticator, std::move(transport)) {}
+
+void Engine::feed(std::string_view bytes) {
+    // Compact before growing, so a long-lived connection does not keep old input.
+    if (consumed_ > 0 && consumed_ >= input_.size() / 2) {
+        input_.erase(0, consumed_);
+        consumed_ = 0;
+    }
+    input_.append(bytes);
+}
+
+Engine::Status Engine::apply(Session::Next next) {
+    switch (next) {
+        case Session::Next::Command:
+            return Status::NeedInput;
+        case Session::Next::Line:
+            receiver_.expectLine();
+            return Status::NeedInput;
+        case Session::Next::Close:
+            return Status::Close;
+        case Session::Next::StartTls:
+            // Anything the client sent after STARTTLS was sent in the clear and could have
+            // been injected by a man in the middle: drop it (CVE-2011-0411 class).
+            input_.clear();
+            consumed_ = 0;
+            receiver_ = Receiver(receiver_.limits());
+            return Status::StartTls;
+    }
+    return Status::NeedInput;
+}
+
+Engine::Status Engine::run() {
+    while (true) {
+        std::string_view in(input_.data() + consumed_, input_.size() - consumed_);
+        size_t before = in.size();
+        auto result = receiver_.parse(in);
+        consumed_ += before - in.size();
+        if (consumed_ == input_.size()) {
+            input_.clear();
+            consumed_ = 0;
+        }
+        Status status = Status::NeedInput;
+        switch (result.kind) {
+            case Receiver::Result::Kind::NeedMore:
+                return Status::NeedInput;
+            case Receiver::Result::Kind::Continue:
+                session_.writer().continuation().text("Ready for literal data").end();
+                continue;
+            case Receiver::Result::Kind::Request:
+                status = apply(session_.execute(std::move(result.request)));
+                break;
+            case Receiver::Result::Kind::Line:
+                status = apply(session_.line(result.line));
+                break;
+            case Receiver::Result::Kind::Error:
+                session_.rejectInput(result.tag, result.code, result.message, result.no);
+                break;
+        }
+        if (status != Status::NeedInput) return status;
+    }
+}
+
+Engine::Status Engine::notifyChanges() {
+    return apply(session_.notifyChanges());
+}
+
+}  // namespace maildex::core

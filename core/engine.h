@@ -1,0 +1,52 @@
+#pragma once
+// The protocol engine of one connection: bytes in, bytes out. It joins the receiver (the
+// grammar) to the session (the commands), so every transport drives IMAP the same way:
+// stdin/stdout mode, the network server's event loop and the in-process tests.
+//
+// The transport appends what it reads with feed(), calls run(), and sends what output()
+// holds. run() parses and executes commands until the input is used up; it writes "+"
+// continuations for synchronizing literals itself. Commands are executed one at a time,
+// in order, and parsing of the next command waits for the previous one to finish (so
+// IDLE and AUTHENTICATE can switch the receiver to line mode, and STARTTLS can drop any
+// input the client pipelined behind it).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/imap/receiver.h"
+#include "core/session.h"
+
+namespace maildex::core {
+
+class Engine {
+  public:
+    Engine(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport);
+
+    Session& session() { return session_; }
+    std::string& output() { return session_.output(); }
+
+    void start() { session_.greet(); }
+    void feed(std::string_view bytes);
+    bool hasInput() const { return consumed_ < input_.size(); }
+
+    enum class Status {
+        NeedInput,  // all input used; more is needed
+        Close,      // send the output, then close
+        StartTls,   // send the output, then negotiate TLS (input has been discarded)
+    };
+    Status run();
+
+    // The selected folder changed (the session's wakeup fired): report if idling.
+    Status notifyChanges();
+
+  private:
+    Status apply(Session::Next next);
+
+    Receiver receiver_;
+    Session session_;
+    std::string input_;
+    std::size_t consumed_ = 0;
+};
+
+}  // namespace maildex::core

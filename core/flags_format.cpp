@@ -1,0 +1,87 @@
+#include "core/flags_format.h"
+
+#include <cctype>
+
+namespace maildex::core {
+
+namespace {
+struct SystemFlagName {
+    index::SystemFlags flag;
+    const char* name;
+};
+constexpr SystemFlagName kSystemFlags[] = {
+    {index::flag::Answered, "\\Answered"}, {index::flag::Flagged, "\\Flagged"},
+    {index::flag::Deleted, "\\Deleted"},   {index::flag::Seen, "\\Seen"},
+    {index::flag::Draft, "\\Draft"},
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+}  // namespace
+
+void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
+                   const index::Folder& folder) {
+    w.open();
+    for (const auto& f : kSystemFlags)
+        if (m.flags & f.flag) w.atom(f.name);
+    if (recent) w.atom("\\Recent");
+    if (m.keywords != 0)
+        for (const auto& k : folder.keywordNames(m.keywords))
+            w.flag(k);
+    w.close();
+}
+
+void writeFolderFlags(ResponseWriter& w, const index::Folder& folder, bool permanent) {
+    w.open();
+    for (const auto& f : kSystemFlags)
+        w.atom(f.name);
+    for (const auto& k : folder.keywordNames())
+        w.flag(k);
+    if (permanent)
+        w.atom("\\*");
+    else
+        w.atom("\\Recent");
+    w.close();
+}
+
+ParsedFlags parseFlagList(ArgReader& args, bool allowBare) {
+    ParsedFlags out;
+    bool list = args.accept(Token::Type::ListBegin);
+    if (!list && !allowBare) ArgReader::fail("Expected a flag list");
+    while (true) {
+        if (list && args.accept(Token::Type::ListEnd)) break;
+        const Token& t = args.next("a flag");
+        if (t.type != Token::Type::Atom) ArgReader::fail("Expected a flag");
+        const std::string& f = t.value;
+        if (f[0] == '\\') {
+            bool known = false;
+            for (const auto& s : kSystemFlags) {
+                if (iequals(f, s.name)) {
+                    out.flags |= s.flag;
+                    known = true;
+                }
+            }
+            if (!known) {
+                if (iequals(f, "\\Recent"))
+                    ArgReader::fail("\\Recent cannot be changed by a client");
+                ArgReader::fail("Unknown system flag " + f);
+            }
+        } else {
+            for (unsigned char c : f)
+                if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' ||
+                    c == '*' || c == '"' || c == '\\' || c == ']')
+                    ArgReader::fail("Invalid keyword");
+            out.keywords.push_back(f);
+        }
+        if (!list) break;
+    }
+    return out;
+}
+
+}  // namespace maildex::core

@@ -1,0 +1,29 @@
+#pragma once
+// Flags on the wire: system flags as \Answered \Flagged \Deleted \Seen \Draft, \Recent
+// for this session's recent messages, then the message's keywords; and the reverse, a
+// client's flag list into system flags and keyword names.
+
+#include <string>
+#include <vector>
+
+#include "core/imap/arguments.h"
+#include "core/imap/response_writer.h"
+#include "index/folder.h"
+
+namespace maildex::core {
+
+// Writes "(...)" with the message's flags.
+void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
+                   const index::Folder& folder);
+// Writes the folder's flags for FLAGS / PERMANENTFLAGS: system flags, then keywords.
+void writeFolderFlags(ResponseWriter& w, const index::Folder& folder, bool permanent);
+
+struct ParsedFlags {
+    index::SystemFlags flags = 0;
+    std::vector<std::string> keywords;
+};
+// A flag list "(\Seen $Forwarded)" (or, where allowed, one bare flag). \Recent and
+// unknown system flags are refused with BAD, as are keywords that are not atoms.
+ParsedFlags parseFlagList(ArgReader& args, bool allowBare);
+
+}  // namespace maildex::core

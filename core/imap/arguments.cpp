@@ -1,0 +1,121 @@
+#include "core/imap/arguments.h"
+
+#include <cctype>
+#include <charconv>
+
+namespace maildex::core {
+
+namespace {
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(a[i])) !=
+            std::toupper(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+}  // namespace
+
+bool ArgReader::peekAtom(std::string_view word) const {
+    return peekIs(Token::Type::Atom) && iequals(args_[pos_].value, word);
+}
+
+bool ArgReader::acceptAtom(std::string_view word) {
+    if (!peekAtom(word)) return false;
+    ++pos_;
+    return true;
+}
+
+bool ArgReader::accept(Token::Type type) {
+    if (!peekIs(type)) return false;
+    ++pos_;
+    return true;
+}
+
+const Token& ArgReader::next(std::string_view what) {
+    if (atEnd()) fail("Missing argument: expected " + std::string(what));
+    return args_[pos_++];
+}
+
+std::string ArgReader::atom(std::string_view what) {
+    const Token& t = next(what);
+    if (t.type != Token::Type::Atom) fail("Expected " + std::string(what));
+    return t.value;
+}
+
+std::string ArgReader::upperAtom(std::string_view what) {
+    std::string s = atom(what);
+    for (char& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string ArgReader::astring(std::string_view what) {
+    const Token& t = next(what);
+    if (t.isString()) return t.value;
+    if (t.type != Token::Type::Atom && t.type != Token::Type::SectionEnd)
+        fail("Expected " + std::string(what));
+    // ASTRING-CHAR includes ']': the receiver split "a]b" into pieces; join them back.
+    std::string value = t.type == Token::Type::Atom ? t.value : "]";
+    while (!atEnd() && !args_[pos_].spaceBefore &&
+           (args_[pos_].type == Token::Type::Atom || args_[pos_].type == Token::Type::SectionEnd)) {
+        value += args_[pos_].type == Token::Type::Atom ? args_[pos_].value : "]";
+        ++pos_;
+    }
+    return value;
+}
+
+std::string ArgReader::string(std::string_view what) {
+    const Token& t = next(what);
+    if (!t.isString()) fail("Expected " + std::string(what) + " (quoted or literal)");
+    return t.value;
+}
+
+std::optional<std::string> ArgReader::nstring(std::string_view what) {
+    if (peekAtom("NIL")) {
+        ++pos_;
+        return std::nullopt;
+    }
+    return string(what);
+}
+
+std::uint64_t ArgReader::number64(std::string_view what) {
+    const Token& t = next(what);
+    std::uint64_t v = 0;
+    if (t.type != Token::Type::Atom || t.value.empty() || t.value.size() > 20)
+        fail("Expected " + std::string(what));
+    auto [p, ec] = std::from_chars(t.value.data(), t.value.data() + t.value.size(), v);
+    if (ec != std::errc() || p != t.value.data() + t.value.size())
+        fail("Expected " + std::string(what));
+    return v;
+}
+
+std::uint32_t ArgReader::number(std::string_view what) {
+    std::uint64_t v = number64(what);
+    if (v > 0xffffffffu) fail("Number out of range: expected " + std::string(what));
+    return static_cast<std::uint32_t>(v);
+}
+
+SequenceSet ArgReader::sequenceSet() {
+    const Token& t = next("a sequence set");
+    if (t.type != Token::Type::Atom) fail("Expected a sequence set");
+    auto set = SequenceSet::parse(t.value);
+    if (!set) fail("Invalid sequence set '" + t.value + "'");
+    return *set;
+}
+
+std::string ArgReader::listMailbox() {
+    if (peek() && peek()->isString()) return next("a mailbox pattern").value;
+    return astring("a mailbox pattern");
+}
+
+void ArgReader::expect(Token::Type type, std::string_view what) {
+    const Token& t = next(what);
+    if (t.type != type) fail("Expected " + std::string(what));
+}
+
+void ArgReader::expectEnd() {
+    if (!atEnd()) fail("Unexpected extra arguments");
+}
+
+}  // namespace maildex::core

@@ -1,0 +1,104 @@
+#pragma once
+// The incremental command receiver (RFC 3501 section 2.2 and the grammar of section 9).
+// Bytes go in as they arrive, in pieces of any size; out come complete commands, or the
+// news that a synchronizing literal wants its "+" continuation, or a syntax error with
+// the tag to answer it under. It holds all its state between calls, so it never looks
+// at a byte twice and gives the same results for any split of the same input.
+//
+// Limits are checked before memory is committed: a literal is refused on its announced
+// size, a line as soon as it grows past the limit, nesting and argument counts as they
+// occur. After an error the rest of the command is skipped (without storing it) up to
+// its end, so the next command parses cleanly.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/imap/request.h"
+
+namespace maildex::core {
+
+struct ReceiverLimits {
+    std::size_t maxLineLength = 64 * 1024;            // command text outside literals
+    std::size_t maxLiteral = 1024 * 1024;             // any literal but APPEND's
+    std::size_t maxAppendLiteral = 64 * 1024 * 1024;  // APPENDLIMIT
+    std::size_t maxDepth = 32;                        // nested lists
+    std::size_t maxTokens = 100000;
+};
+
+class Receiver {
+  public:
+    explicit Receiver(ReceiverLimits limits = {}) : limits_(limits) {}
+
+    struct Result {
+        enum class Kind {
+            NeedMore,  // all input used; call again with more
+            Continue,  // send a "+" continuation: a synchronizing literal is expected
+            Request,   // a complete command in `request`
+            Line,      // a line in `line` (after expectLine())
+            Error,     // answer `tag` (or "*") with `code`/`message`
+        };
+        Kind kind = Kind::NeedMore;
+        Request request;
+        std::string line;
+        std::string tag;
+        std::string code;  // response code for Error ("TOOBIG"), may be empty
+        std::string message;
+        bool no = false;  // answer NO rather than BAD (a valid command we will not take)
+    };
+
+    // Consumes bytes from the front of `input` and returns at the first event.
+    Result parse(std::string_view& input);
+
+    // The next thing to read is one line, not a command (IDLE's DONE, AUTHENTICATE).
+    void expectLine();
+    // Whether part of a command has been read.
+    bool inCommand() const { return state_ != State::Start || !current_.empty(); }
+
+    const ReceiverLimits& limits() const { return limits_; }
+
+  private:
+    enum class State {
+        Start,    // at the beginning of a command
+        Between,  // after a token, expecting SP, ( ) [ ] or CRLF
+        Atom,
+        Quoted,
+        QuotedEscape,
+        LiteralOpen,   // after '{', reading the size
+        LiteralClose,  // after '}', expecting CRLF
+        Literal,
+        LineEnd,         // after CR
+        Discard,         // skipping an erroneous command to its end
+        DiscardLiteral,  // skipping the octets of a literal in an erroneous command
+        LineMode,
+    };
+
+    Result finishCommand();
+    Result failNow(std::string message, std::string code = {}, bool no = false);
+    void fail(std::string message, std::string code = {}, bool no = false);
+    bool pushToken(Token::Type type, std::string value = {});
+    void resetCommand();
+    std::size_t literalLimit() const;
+
+    ReceiverLimits limits_;
+    State state_ = State::Start;
+    Request request_;
+    std::string current_;  // the token being read
+    bool spaceBefore_ = false;
+    bool literal8_ = false;
+    bool literalPlus_ = false;
+    std::uint64_t literalSize_ = 0;
+    bool literalSizeDigits_ = false;
+    std::size_t lineBytes_ = 0;
+    std::size_t depth_ = 0;
+    std::size_t tokens_ = 0;  // tokens read in this command, tag and name included
+    bool sawCr_ = false;
+    // An error waiting for the end of its command.
+    bool failed_ = false;
+    std::string errorMessage_, errorCode_;
+    bool errorNo_ = false;
+    bool errorFatalLine_ = false;
+};
+
+}  // namespace maildex::core

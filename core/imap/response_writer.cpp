@@ -1,0 +1,144 @@
+#include "core/imap/response_writer.h"
+
+namespace maildex::core {
+
+namespace {
+constexpr size_t kMaxQuoted = 1024;  // longer strings go as literals
+}
+
+bool ResponseWriter::isAtom(std::string_view s) {
+    if (s.empty()) return false;
+    for (unsigned char c : s) {
+        if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' ||
+            c == '"' || c == '\\' || c == ']')
+            return false;
+    }
+    return true;
+}
+
+void ResponseWriter::separate() {
+    if (needSpace_) out_.push_back(' ');
+    needSpace_ = true;
+}
+
+ResponseWriter& ResponseWriter::untagged() {
+    out_ += "* ";
+    needSpace_ = false;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::tagged(std::string_view tag) {
+    out_ += tag;
+    out_ += ' ';
+    needSpace_ = false;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::continuation() {
+    out_ += "+ ";
+    needSpace_ = false;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::code(std::string_view name) {
+    separate();
+    out_ += '[';
+    out_ += name;
+    inCode_ = true;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::codeEnd() {
+    out_ += ']';
+    inCode_ = false;
+    needSpace_ = true;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::atom(std::string_view word) {
+    separate();
+    out_ += word;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::number(std::uint64_t n) {
+    separate();
+    out_ += std::to_string(n);
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::literal(std::string_view bytes) {
+    if (bytes.empty()) return atom("\"\"");
+    separate();
+    out_ += '{';
+    out_ += std::to_string(bytes.size());
+    out_ += "}\r\n";
+    out_ += bytes;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::string(std::string_view s) {
+    bool quotable = s.size() <= kMaxQuoted;
+    for (size_t i = 0; quotable && i < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == '\r' || c == '\n' || c == 0 || (c >= 0x80 && !utf8_)) quotable = false;
+    }
+    if (!quotable) return literal(s);
+    separate();
+    out_ += '"';
+    for (char c : s) {
+        if (c == '"' || c == '\\') out_ += '\\';
+        out_ += c;
+    }
+    out_ += '"';
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::astring(std::string_view s) {
+    if (isAtom(s) && s != "NIL" && s != "nil" && s != "Nil") return atom(s);
+    return string(s);
+}
+
+ResponseWriter& ResponseWriter::nstring(const std::optional<std::string_view>& s) {
+    return s ? string(*s) : nil();
+}
+
+ResponseWriter& ResponseWriter::flag(std::string_view name) {
+    bool ok = !name.empty();
+    for (size_t i = 0; ok && i < name.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(name[i]);
+        // A flag atom; the leading backslash of system flags is allowed.
+        ok = !(c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '"' ||
+               c == ']' || (c == '*' && name != "\\*") || (c == '\\' && i != 0));
+    }
+    return ok ? atom(name) : string(name);
+}
+
+ResponseWriter& ResponseWriter::open() {
+    separate();
+    out_ += '(';
+    needSpace_ = false;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::close() {
+    out_ += ')';
+    needSpace_ = true;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::text(std::string_view s) {
+    if (inCode_) codeEnd();
+    separate();
+    for (char c : s)
+        out_ += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+    return *this;
+}
+
+void ResponseWriter::end() {
+    if (inCode_) codeEnd();
+    out_ += "\r\n";
+    needSpace_ = false;
+}
+
+}  // namespace maildex::core

@@ -1,0 +1,76 @@
+#pragma once
+// The one place IMAP response text is made. Handlers say what a value is (a number, a
+// protocol atom, a string from a message or a user) and the writer decides how it goes
+// on the wire: atom, quoted string or literal. A value from outside can therefore never
+// break a response: a keyword, mailbox name or header with a quote, CR or LF comes out
+// quoted with escapes or as a literal (RFC 3501 section 4.3).
+//
+//   w.untagged().atom("FLAGS").open().atom("\\Seen").close().end();
+//   w.tagged(tag).ok().code("UIDNEXT").number(7).text("Predicted next UID").end();
+//
+// Items are separated by one space automatically, except after "(" and before ")".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace maildex::core {
+
+class ResponseWriter {
+  public:
+    explicit ResponseWriter(std::string& out) : out_(out) {}
+
+    // UTF8=ACCEPT (RFC 6855): 8-bit UTF-8 may then go in quoted strings.
+    void setUtf8(bool on) { utf8_ = on; }
+
+    ResponseWriter& untagged();
+    ResponseWriter& tagged(std::string_view tag);
+    ResponseWriter& continuation();
+
+    ResponseWriter& ok() { return atom("OK"); }
+    ResponseWriter& no() { return atom("NO"); }
+    ResponseWriter& bad() { return atom("BAD"); }
+    ResponseWriter& bye() { return atom("BYE"); }
+
+    // A response code: "[CODE" ... "]". Items between code() and codeEnd() are
+    // arguments; text() closes an open code by itself.
+    ResponseWriter& code(std::string_view name);
+    ResponseWriter& codeEnd();
+
+    // A protocol word the server chose (FETCH, \Seen, BODY[1.2]): written as is.
+    ResponseWriter& atom(std::string_view word);
+    ResponseWriter& number(std::uint64_t n);
+    // Any string: quoted when that is safe, else a literal.
+    ResponseWriter& string(std::string_view s);
+    // astring: an atom when the value is one (and not NIL), else as string().
+    ResponseWriter& astring(std::string_view s);
+    // nstring: NIL or a string.
+    ResponseWriter& nstring(const std::optional<std::string_view>& s);
+    ResponseWriter& nil() { return atom("NIL"); }
+    // Message content: always a literal, except that an empty string is written "".
+    ResponseWriter& literal(std::string_view bytes);
+    // A keyword or flag from the folder's keyword list: an atom when it is one, else
+    // quoted (never valid, but never able to break the line either).
+    ResponseWriter& flag(std::string_view name);
+
+    ResponseWriter& open();
+    ResponseWriter& close();
+
+    // Human-readable text to the end of the line. CR, LF and NUL become spaces.
+    ResponseWriter& text(std::string_view s);
+    void end();
+
+    // Whether `s` may be sent as an atom (RFC 3501 ATOM-CHAR, non-empty).
+    static bool isAtom(std::string_view s);
+
+  private:
+    void separate();
+
+    std::string& out_;
+    bool utf8_ = false;
+    bool needSpace_ = false;
+    bool inCode_ = false;
+};
+
+}  // namespace maildex::core

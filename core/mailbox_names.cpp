@@ -1,0 +1,61 @@
+#include "core/mailbox_names.h"
+
+#include <cctype>
+
+#include "core/imap/mutf7.h"
+
+namespace maildex::core {
+
+namespace {
+bool iprefix(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(s[i])) !=
+            std::toupper(static_cast<unsigned char>(prefix[i])))
+            return false;
+    return true;
+}
+}  // namespace
+
+bool isInboxName(std::string_view name) {
+    return name.size() == 5 && iprefix(name, "INBOX");
+}
+
+std::optional<std::string> MailboxNames::toFolder(std::string_view imapName, bool utf8) const {
+    if (isInboxName(imapName)) return std::string();
+    std::string_view rest = imapName;
+    if (!prefix_.empty()) {
+        // "INBOX." in any case: the INBOX part of the prefix is case-insensitive.
+        if (!iprefix(rest, prefix_)) return std::nullopt;
+        rest.remove_prefix(prefix_.size());
+    }
+    if (rest.empty()) return std::nullopt;
+    std::string name;
+    if (utf8) {
+        name = std::string(rest);
+    } else {
+        auto decoded = decodeMutf7(rest);
+        if (!decoded) return std::nullopt;
+        name = std::move(*decoded);
+    }
+    if (delimiter_ != '.') {
+        // The index always separates levels with '.'; another delimiter maps onto it, and
+        // a '.' inside a level cannot be stored.
+        for (char& c : name) {
+            if (c == '.') return std::nullopt;
+            if (c == delimiter_) c = '.';
+        }
+    }
+    return name;
+}
+
+std::string MailboxNames::toImap(std::string_view folder, bool utf8) const {
+    if (folder.empty()) return "INBOX";
+    std::string name = utf8 ? std::string(folder) : encodeMutf7(folder);
+    if (delimiter_ != '.')
+        for (char& c : name)
+            if (c == '.') c = delimiter_;
+    return prefix_ + name;
+}
+
+}  // namespace maildex::core

@@ -1,0 +1,287 @@
+#include "core/session.h"
+
+#include <cctype>
+
+#include "core/command.h"
+#include "core/flags_format.h"
+#include "index/error.h"
+#include "index/log.h"
+#include "index/mailbox_view.h"
+#include "index/mailstore.h"
+
+namespace maildex::core {
+
+namespace {
+
+std::string upper(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+const char* codeFor(index::ErrorKind kind) {
+    switch (kind) {
+        case index::ErrorKind::NotFound:
+            return "NONEXISTENT";
+        case index::ErrorKind::AlreadyExists:
+            return "ALREADYEXISTS";
+        case index::ErrorKind::InvalidName:
+            return "CANNOT";
+        case index::ErrorKind::NotAllowed:
+            return "CANNOT";
+        case index::ErrorKind::Limit:
+            return "LIMIT";
+        case index::ErrorKind::Busy:
+            return "INUSE";
+        case index::ErrorKind::Io:
+        case index::ErrorKind::Corrupt:
+            return "SERVERBUG";
+    }
+    return "SERVERBUG";
+}
+
+std::uint8_t stateBit(const SessionState& s) {
+    if (std::holds_alternative<NotAuthenticated>(s)) return state::NotAuthenticated;
+    if (std::holds_alternative<Authenticated>(s)) return state::Authenticated;
+    if (std::holds_alternative<Selected>(s)) return state::Selected;
+    return 0;
+}
+
+}  // namespace
+
+Session::Session(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
+    : config_(config),
+      authenticator_(authenticator),
+      transport_(std::move(transport)),
+      writer_(out_) {}
+
+Session::~Session() {
+    wakeup_->set({});
+}
+
+void Session::Wakeup::set(std::function<void()> fn) {
+    std::lock_guard lock(mu);
+    this->fn = std::move(fn);
+}
+
+void Session::Wakeup::fire() {
+    std::lock_guard lock(mu);
+    if (fn) fn();
+}
+
+bool Session::authenticated() const {
+    return std::holds_alternative<Authenticated>(state_) ||
+           std::holds_alternative<Selected>(state_);
+}
+
+void Session::logIn(const Identity& identity) {
+    index::MailstoreOptions options;
+    options.maildir = identity.maildir;
+    options.indexDir = config_.indexDir;
+    store_ = index::Mailstore::open(options);
+    user_ = identity.user;
+    state_ = Authenticated{};
+}
+
+void Session::preauthenticate(const Identity& identity) {
+    logIn(identity);
+}
+
+std::string Session::capabilities() const {
+    std::string caps = "IMAP4rev1 LITERAL+ UNSELECT";
+    if (!authenticated()) {
+        if (transport_.tlsOffered && !transport_.tlsActive) caps += " STARTTLS";
+        if (!transport_.plaintextAuthAllowed && !transport_.tlsActive) caps += " LOGINDISABLED";
+    }
+    return caps;
+}
+
+void Session::greet() {
+    if (authenticated()) {
+        writer_.untagged()
+            .atom("PREAUTH")
+            .code("CAPABILITY")
+            .atom(capabilities())
+            .codeEnd()
+            .text("Logged in as " + user_);
+    } else {
+        writer_.untagged()
+            .ok()
+            .code("CAPABILITY")
+            .atom(capabilities())
+            .codeEnd()
+            .text(config_.greeting);
+    }
+    writer_.end();
+}
+
+void Session::tlsStarted() {
+    transport_.tlsActive = true;
+}
+
+void Session::deselect() {
+    if (std::holds_alternative<Selected>(state_)) state_ = Authenticated{};
+}
+
+void Session::select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly) {
+    Selected s;
+    s.view = std::move(view);
+    s.name = std::move(name);
+    s.readOnly = readOnly;
+    state_ = std::move(s);
+}
+
+Session::Next Session::execute(Request request) {
+    std::string name = request.name;
+    size_t argStart = 0;
+    bool uid = false;
+    if (name == "UID") {
+        if (request.args.empty() || request.args[0].type != Token::Type::Atom) {
+            writer_.tagged(request.tag).bad().text("UID needs a command").end();
+            return Next::Command;
+        }
+        name = "UID " + upper(request.args[0].value);
+        argStart = 1;
+        uid = true;
+    }
+    const CommandSpec* spec = findCommand(name);
+    if (!spec) {
+        writer_.tagged(request.tag).bad().text("Unknown command " + name).end();
+        return Next::Command;
+    }
+    std::uint8_t bit = stateBit(state_);
+    if (!(spec->states & bit)) {
+        const char* why =
+            bit == state::NotAuthenticated ? "Log in first"
+            : (spec->states & state::Selected) && !(spec->states & state::Authenticated)
+                ? "No mailbox selected"
+                : "Not valid in this state";
+        writer_.tagged(request.tag).bad().text(why).end();
+        return Next::Command;
+    }
+
+    // Start from what every process has committed, so this command sees what the
+    // client's other sessions did a moment ago.
+    if (auto* sel = std::get_if<Selected>(&state_)) sel->view->folder().catchUp();
+    CommandContext ctx{*this, request, ArgReader(request.args, argStart), uid};
+    // Untagged responses of a failed command stay: clients use partial FETCH data.
+    try {
+        spec->handler(ctx);
+    } catch (const ParseError& e) {
+        writer_.tagged(request.tag).bad().text(e.what()).end();
+        return Next::Command;
+    } catch (const CommandError& e) {
+        auto& w = writer_.tagged(request.tag);
+        e.bad() ? w.bad() : w.no();
+        if (!e.code().empty()) w.code(e.code()).codeEnd();
+        w.text(e.what()).end();
+        if (std::holds_alternative<Selected>(state_)) {
+            auto n = reportChanges(!spec->usesSequenceNumbers, uid);
+            if (n == Next::Close) return n;
+        }
+        return Next::Command;
+    } catch (const index::Error& e) {
+        bool fault = e.kind() == index::ErrorKind::Io || e.kind() == index::ErrorKind::Corrupt;
+        if (fault) log::error("user " + user_ + ": " + name + " failed: " + e.what());
+        writer_.tagged(request.tag)
+            .no()
+            .code(codeFor(e.kind()))
+            .codeEnd()
+            .text(fault ? "Server error; the administrator can find details in the log" : e.what())
+            .end();
+        return Next::Command;
+    } catch (const std::exception& e) {
+        log::error("user " + user_ + ": " + name + " failed: " + e.what());
+        writer_.tagged(request.tag)
+            .no()
+            .code("SERVERBUG")
+            .codeEnd()
+            .text("Server error; the administrator can find details in the log")
+            .end();
+        return Next::Command;
+    }
+    if (ctx.continues) return ctx.next;
+    if (std::holds_alternative<Selected>(state_)) {
+        if (reportChanges(!spec->usesSequenceNumbers, uid) == Next::Close) return Next::Close;
+    }
+    auto& w = writer_.tagged(request.tag).ok();
+    if (ctx.okCode) ctx.okCode(w);  // text() closes the code
+    w.text(ctx.okText).end();
+    return ctx.next;
+}
+
+void Session::rejectInput(const std::string& tag, const std::string& code,
+                          const std::string& message, bool no) {
+    auto& w = tag.empty() ? writer_.untagged() : writer_.tagged(tag);
+    no ? w.no() : w.bad();
+    if (!code.empty()) w.code(code).codeEnd();
+    w.text(message).end();
+}
+
+void Session::startIdle(const std::string& tag) {
+    idling_ = true;
+    idleTag_ = tag;
+}
+
+Session::Next Session::line(const std::string& text) {
+    if (idling_) {
+        idling_ = false;
+        if (upper(text) != "DONE") {
+            writer_.tagged(idleTag_).bad().text("Expected DONE to end IDLE").end();
+            return Next::Command;
+        }
+        if (reportChanges(true, false) == Next::Close) return Next::Close;
+        writer_.tagged(idleTag_).ok().text("IDLE terminated").end();
+        return Next::Command;
+    }
+    writer_.untagged().bad().text("Unexpected continuation line").end();
+    return Next::Command;
+}
+
+Session::Next Session::notifyChanges() {
+    if (!idling_) return Next::Command;
+    // The receiver stays in line mode waiting for DONE; only a close changes anything.
+    return reportChanges(true, false) == Next::Close ? Next::Close : Next::Command;
+}
+
+void Session::keepalive() {
+    if (idling_) writer_.untagged().ok().text("Still here").end();
+}
+
+void Session::shutdown(std::string_view reason) {
+    writer_.untagged().bye().text(reason).end();
+    state_ = LoggedOut{};
+}
+
+Session::Next Session::reportChanges(bool allowExpunge, bool withUid) {
+    auto* sel = std::get_if<Selected>(&state_);
+    if (!sel) return Next::Command;
+    auto& view = *sel->view;
+    // Another process may have committed changes: one cheap query finds out.
+    view.folder().catchUp();
+    auto up = view.sync(allowExpunge);
+    if (up.reset) {
+        writer_.untagged().bye().text("The selected mailbox was deleted or renumbered").end();
+        state_ = LoggedOut{};
+        return Next::Close;
+    }
+    for (auto seq : up.expungedSeqs)
+        writer_.untagged().number(seq).atom("EXPUNGE").end();
+    if (up.existsChanged) writer_.untagged().number(view.exists()).atom("EXISTS").end();
+    if (up.recentChanged) writer_.untagged().number(view.recentCount()).atom("RECENT").end();
+    if (!up.changedUids.empty()) {
+        auto metas = view.meta(up.changedUids);
+        for (const auto& m : metas) {
+            auto seq = view.seqOf(m.uid);
+            if (!seq || m.expunged) continue;
+            writer_.untagged().number(*seq).atom("FETCH").open();
+            if (withUid) writer_.atom("UID").number(m.uid);
+            writer_.atom("FLAGS");
+            writeFlagList(writer_, m, view.isRecent(m.uid), view.folder());
+            writer_.close().end();
+        }
+    }
+    return Next::Command;
+}
+
+}  // namespace maildex::core

@@ -1,0 +1,146 @@
+#pragma once
+// One IMAP session: its state, its selected mailbox, and the execution of commands.
+//
+// Concurrency rules:
+// - A session runs one command at a time; the transport calls execute(), line(),
+//   notifyChanges() and keepalive() from one thread at a time (the session's strand).
+// - Only the wakeup callback may be called from other threads (the index calls it when
+//   the selected folder changes); it must only schedule notifyChanges() on the strand.
+// - Handlers never touch sockets; they write responses into output(), which the
+//   transport sends. No folder or database lock is held while output is produced for the
+//   client to read.
+// - Changes from anywhere (this session's STORE, another session's EXPUNGE, a delivery)
+//   reach the client only through reportChanges(), at the end of a command or during
+//   IDLE, with sequence numbers computed at that moment.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+
+#include "core/authenticator.h"
+#include "core/config.h"
+#include "core/imap/request.h"
+#include "core/imap/response_writer.h"
+#include "core/mailbox_names.h"
+#include "index/mailbox_view.h"
+
+namespace maildex::index {
+class Mailstore;
+}  // namespace maildex::index
+
+namespace maildex::core {
+
+struct CommandSpec;
+
+struct NotAuthenticated {};
+struct Authenticated {};
+struct Selected {
+    std::unique_ptr<index::MailboxView> view;
+    std::string name;  // the IMAP name the client selected it by
+    bool readOnly = false;
+};
+struct LoggedOut {};
+using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, LoggedOut>;
+
+// What the transport tells the session about the connection.
+struct TransportInfo {
+    bool tlsOffered = false;  // STARTTLS can be used
+    bool tlsActive = false;
+    bool plaintextAuthAllowed = true;  // LOGIN without TLS (loopback, IMAP_TLS_REQUIRED=0)
+    std::string clientAddress;
+};
+
+class Session {
+  public:
+    Session(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Pre-authenticated (stdin/stdout mode, like Courier's "imapd ./Maildir").
+    void preauthenticate(const Identity& identity);
+
+    // After each call the transport sends output() and clears it.
+    std::string& output() { return out_; }
+
+    // What the transport does next.
+    enum class Next {
+        Command,   // read the next command
+        Line,      // read one line and pass it to line() (IDLE's DONE, AUTHENTICATE)
+        Close,     // send output, then close the connection
+        StartTls,  // send output, drop any input already received, negotiate TLS
+    };
+
+    void greet();
+    Next execute(Request request);
+    // A syntax error the receiver found: answer it under its tag.
+    void rejectInput(const std::string& tag, const std::string& code, const std::string& message,
+                     bool no);
+    Next line(const std::string& line);
+    // The selected folder changed: report it now if the client is idling.
+    Next notifyChanges();
+    // Called periodically while idling.
+    void keepalive();
+    // The server is shutting down.
+    void shutdown(std::string_view reason);
+    // Called (from any thread) when the selected folder changes.
+    void setWakeup(std::function<void()> wakeup) { wakeup_->set(std::move(wakeup)); }
+    void tlsStarted();
+
+    bool idling() const { return idling_; }
+    bool authenticated() const;
+
+    // For command handlers.
+    SessionState& state() { return state_; }
+    const ImapConfig& config() const { return config_; }
+    index::Mailstore& mailstore() { return *store_; }
+    const MailboxNames& names() const { return names_; }
+    ResponseWriter& writer() { return writer_; }
+    bool utf8() const { return utf8_; }
+    const TransportInfo& transport() const { return transport_; }
+    Authenticator* authenticator() { return authenticator_; }
+    std::string capabilities() const;
+    // Leaves the selected state (no expunge), if selected.
+    void deselect();
+    // Enters the selected state.
+    void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly);
+    void logIn(const Identity& identity);
+    void startIdle(const std::string& tag);
+    // Writes the untagged responses for changes since the last report.
+    Next reportChanges(bool allowExpunge, bool withUid);
+
+  private:
+    Next finish(const CommandSpec* spec, const Request& request, bool uid);
+
+    const ImapConfig& config_;
+    Authenticator* authenticator_;
+    TransportInfo transport_;
+    SessionState state_;
+    std::shared_ptr<index::Mailstore> store_;
+    std::string user_;
+    MailboxNames names_;
+    std::string out_;
+    ResponseWriter writer_;
+    bool utf8_ = false;
+    bool idling_ = false;
+    std::string idleTag_;
+
+  public:
+    // The wakeup outlives the session: a folder may be calling it from another thread
+    // while the session goes away, so listeners hold it by shared_ptr and the session
+    // clears it when it ends.
+    struct Wakeup {
+        std::mutex mu;
+        std::function<void()> fn;
+        void set(std::function<void()> fn);
+        void fire();
+    };
+    const std::shared_ptr<Wakeup>& wakeupHandle() const { return wakeup_; }
+
+  private:
+    std::shared_ptr<Wakeup> wakeup_ = std::make_shared<Wakeup>();
+};
+
+}  // namespace maildex::core
