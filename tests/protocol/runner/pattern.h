@@ -1,0 +1,19 @@
+#pragma once
+// Server-line patterns. Text matches itself, except:
+//   {{*}}       any text (possibly empty)
+//   {{#}}       a number
+//   {{#name}}   a number, remembered as `name` the first time and required to be the
+//               same number after that (C: lines can use {{#name}} to send it)
+
+#include <map>
+#include <string>
+
+namespace maildex::test {
+
+using Captures = std::map<std::string, std::string>;
+
+bool matchLine(const std::string& pattern, const std::string& line, Captures& captures);
+// Replaces {{#name}} in a client line with the captured values.
+std::string substitute(const std::string& text, const Captures& captures);
+
+}  // namespace maildex::test

@@ -1,0 +1,253 @@
+// index/folder and index/mailstore: scanning, flag changes, expunge, append, copy, and
+// the index as a cache that can be deleted.
+
+#include "index/folder.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "index/error.h"
+#include "index/mailbox_view.h"
+#include "index/mailstore.h"
+#include "tests/support/temp_maildir.h"
+
+namespace maildex::index {
+namespace {
+
+namespace fs = std::filesystem;
+using V = std::vector<std::uint32_t>;
+
+std::vector<std::string> files(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+struct FolderTest : ::testing::Test {
+    test::TempMaildir md;
+    std::shared_ptr<Mailstore> open() { return Mailstore::open({md.path(), {}}); }
+};
+
+TEST_F(FolderTest, NumbersMessagesInDeliveryOrder) {
+    md.deliver("", "Subject: b\n\n", true, "", 1700000002);
+    md.deliver("", "Subject: a\n\n", false, "S", 1700000001);
+    auto store = open();
+    auto inbox = store->folder("");
+    EXPECT_EQ(inbox->uids(), (V{1, 2}));
+    EXPECT_EQ(inbox->uidNext(), 3u);
+    auto view = inbox->open(false);
+    auto meta = view->meta({1, 2});
+    EXPECT_EQ(meta[0].flags, flag::Seen);  // the older file got UID 1
+    EXPECT_EQ(meta[1].flags, 0);
+}
+
+TEST_F(FolderTest, UidsSurviveReopening) {
+    md.deliver("", "Subject: a\n\n");
+    std::uint32_t validity;
+    {
+        auto store = open();
+        validity = store->folder("")->uidValidity();
+    }
+    md.deliver("", "Subject: b\n\n");
+    auto store = open();
+    auto inbox = store->folder("");
+    EXPECT_EQ(inbox->uidValidity(), validity);
+    EXPECT_EQ(inbox->uids(), (V{1, 2}));
+}
+
+TEST_F(FolderTest, ReadWriteOpenMovesNewToCur) {
+    auto name = md.deliver("", "Subject: a\n\n");
+    auto store = open();
+    auto inbox = store->folder("");
+    auto examine = inbox->open(false);
+    EXPECT_TRUE(fs::exists(md.path() / "new" / name));
+    auto select = inbox->open(true);
+    EXPECT_FALSE(fs::exists(md.path() / "new" / name));
+    EXPECT_TRUE(fs::exists(md.path() / "cur" / (name + ":2,")));
+    EXPECT_TRUE(select->isRecent(1));
+    EXPECT_FALSE(examine->isRecent(1));
+    // \Recent goes to exactly one session.
+    auto second = inbox->open(true);
+    EXPECT_FALSE(second->isRecent(1));
+}
+
+TEST_F(FolderTest, StoreRenamesTheFile) {
+    auto name = md.deliver("", "Subject: a\n\n", false, "S");
+    auto store = open();
+    auto inbox = store->folder("");
+    FlagChange change;
+    change.mode = StoreMode::Add;
+    change.flags = flag::Flagged | flag::Answered;
+    change.keywords = {"$Label1"};
+    auto r = inbox->store({1}, change);
+    EXPECT_EQ(r.changed, V{1});
+    EXPECT_EQ(files(md.path() / "cur"),
+              std::vector<std::string>{name.substr(0, name.find(':')) + ":2,FRS"});
+    auto view = inbox->open(false);
+    auto m = view->meta({1})[0];
+    EXPECT_EQ(m.flags, flag::Flagged | flag::Answered | flag::Seen);
+    EXPECT_EQ(inbox->keywordNames(m.keywords), std::vector<std::string>{"$Label1"});
+    // Storing what is already there changes nothing and costs no modseq.
+    auto again = inbox->store({1}, change);
+    EXPECT_TRUE(again.changed.empty());
+    EXPECT_EQ(again.matched, V{1});
+}
+
+TEST_F(FolderTest, ExternalRenameAndDeleteAreFound) {
+    auto a = md.deliver("", "Subject: a\n\n", false, "");
+    auto b = md.deliver("", "Subject: b\n\n", false, "");
+    auto store = open();
+    auto inbox = store->folder("");
+    auto view = inbox->open(true);
+    fs::rename(md.path() / "cur" / a, md.path() / "cur" / (a.substr(0, a.find(':')) + ":2,RS"));
+    fs::remove(md.path() / "cur" / b);
+    inbox->sync(Folder::SyncMode::Full);
+    auto up = view->sync(true);
+    EXPECT_EQ(up.expungedSeqs, V{2});
+    EXPECT_EQ(up.changedUids, V{1});
+    EXPECT_EQ(view->meta({1})[0].flags, flag::Answered | flag::Seen);
+}
+
+TEST_F(FolderTest, ExpungeRemovesOnlyDeleted) {
+    md.deliver("", "a\n", false, "T");
+    md.deliver("", "b\n", false, "S");
+    md.deliver("", "c\n", false, "ST");
+    auto store = open();
+    auto inbox = store->folder("");
+    EXPECT_EQ(inbox->expungeDeleted(), (V{1, 3}));
+    EXPECT_EQ(inbox->uids(), V{2});
+    EXPECT_EQ(files(md.path() / "cur").size(), 1u);
+    V only{2};
+    EXPECT_TRUE(inbox->expungeDeleted(&only).empty());
+}
+
+TEST_F(FolderTest, AppendWritesTheFileWithFlagsAndDate) {
+    auto store = open();
+    auto inbox = store->folder("");
+    std::vector<NewMessage> msgs(2);
+    msgs[0].data = "Subject: x\r\n\r\nbody\r\n";
+    msgs[0].flags = flag::Seen;
+    msgs[0].keywords = {"Work"};
+    msgs[0].internalDate = 1600000000;
+    msgs[1].data = "Subject: y\r\n\r\n";
+    auto uids = inbox->append(msgs);
+    EXPECT_EQ(uids, (V{1, 2}));
+    auto f = inbox->file(1);
+    EXPECT_EQ(f.internalDate, 1600000000);
+    EXPECT_EQ(f.size, 17u);   // stored with LF
+    EXPECT_EQ(f.vsize, 20u);  // counted with CRLF
+    EXPECT_NE(f.path.filename().string().find(":2,S"), std::string::npos);
+    EXPECT_TRUE(fs::is_empty(md.path() / "tmp"));
+    auto view = inbox->open(false);
+    EXPECT_EQ(inbox->keywordNames(view->meta({1})[0].keywords), std::vector<std::string>{"Work"});
+}
+
+TEST_F(FolderTest, CopyHardLinksAndKeepsFlags) {
+    md.makeFolder("Archive");
+    md.deliver("", "Subject: a\n\n", false, "FS");
+    auto store = open();
+    auto inbox = store->folder("");
+    auto archive = store->folder("Archive");
+    FlagChange kw;
+    kw.keywords = {"$Forwarded"};
+    inbox->store({1}, kw);
+    auto r = inbox->copyTo({1, 99}, *archive, false);
+    EXPECT_EQ(r.sourceUids, V{1});
+    EXPECT_EQ(r.destUids, V{1});
+    EXPECT_EQ(r.destUidValidity, archive->uidValidity());
+    auto src = inbox->file(1), dst = archive->file(1);
+    struct stat a, b;
+    ::stat(src.path.c_str(), &a);
+    ::stat(dst.path.c_str(), &b);
+    EXPECT_EQ(a.st_ino, b.st_ino);
+    auto view = archive->open(false);
+    auto m = view->meta({1})[0];
+    EXPECT_EQ(m.flags, flag::Flagged | flag::Seen);
+    EXPECT_EQ(archive->keywordNames(m.keywords), std::vector<std::string>{"$Forwarded"});
+}
+
+TEST_F(FolderTest, MoveRemovesTheSource) {
+    md.makeFolder("Trash");
+    md.deliver("", "Subject: a\n\n", false, "S");
+    auto store = open();
+    auto inbox = store->folder("");
+    auto trash = store->folder("Trash");
+    auto r = inbox->copyTo({1}, *trash, true);
+    EXPECT_EQ(r.destUids, V{1});
+    EXPECT_TRUE(inbox->uids().empty());
+    EXPECT_TRUE(fs::is_empty(md.path() / "cur"));
+    EXPECT_EQ(trash->uids(), V{1});
+}
+
+TEST_F(FolderTest, DeletingTheIndexLosesNoUids) {
+    md.makeFolder("Sent");
+    for (int i = 0; i < 5; ++i)
+        md.deliver("", "m\n");
+    std::uint32_t validity, sentValidity;
+    {
+        auto store = open();
+        auto inbox = store->folder("");
+        inbox->open(true);
+        inbox->copyTo({2}, *store->folder("Sent"), false);
+        inbox->store({1, 3}, FlagChange{StoreMode::Add, flag::Deleted, {}, {}});
+        inbox->expungeDeleted();
+        validity = inbox->uidValidity();
+        sentValidity = store->folder("Sent")->uidValidity();
+        md.deliver("", "late\n");
+        inbox->sync(Folder::SyncMode::Full);
+        EXPECT_EQ(inbox->uids(), (V{2, 4, 5, 6}));
+    }
+    for (const char* f : {"maildex.sqlite", "maildex.sqlite-wal", "maildex.sqlite-shm"})
+        fs::remove(md.path() / f);
+    auto store = open();
+    auto inbox = store->folder("");
+    EXPECT_EQ(inbox->uidValidity(), validity);
+    EXPECT_EQ(inbox->uids(), (V{2, 4, 5, 6}));
+    EXPECT_EQ(inbox->uidNext(), 7u);
+    EXPECT_EQ(store->folder("Sent")->uidValidity(), sentValidity);
+    EXPECT_EQ(store->folder("Sent")->uids(), V{1});
+}
+
+TEST_F(FolderTest, CreateRenameDelete) {
+    auto store = open();
+    store->create("Work");
+    store->create("Work.Old");
+    EXPECT_THROW(store->create("Work"), Error);
+    md.deliver("Work.Old", "x\n");
+    auto oldValidity = store->folder("Work.Old")->uidValidity();
+    store->rename("Work", "Jobs");
+    EXPECT_FALSE(store->exists("Work.Old"));
+    EXPECT_TRUE(store->exists("Jobs.Old"));
+    auto moved = store->folder("Jobs.Old");
+    EXPECT_EQ(moved->uidValidity(), oldValidity);
+    EXPECT_EQ(moved->uids(), V{1});
+    store->remove("Jobs.Old");
+    EXPECT_FALSE(store->exists("Jobs.Old"));
+    EXPECT_THROW(store->folder("Jobs.Old"), Error);
+    EXPECT_THROW(store->remove(""), Error);
+    // A folder created again under an old name gets a new UIDVALIDITY.
+    store->create("Jobs.Old");
+    EXPECT_NE(store->folder("Jobs.Old")->uidValidity(), oldValidity);
+}
+
+TEST_F(FolderTest, RenameInboxMovesItsMessages) {
+    md.deliver("", "a\n", false, "S");
+    md.deliver("", "b\n");
+    auto store = open();
+    store->rename("", "Old");
+    EXPECT_TRUE(store->folder("")->uids().empty());
+    EXPECT_EQ(store->folder("Old")->uids(), (V{1, 2}));
+}
+
+TEST_F(FolderTest, DeletedFolderResetsItsViews) {
+    md.makeFolder("Gone");
+    auto store = open();
+    auto view = store->folder("Gone")->open(true);
+    store->remove("Gone");
+    EXPECT_TRUE(view->sync(true).reset);
+}
+
+}  // namespace
+}  // namespace maildex::index

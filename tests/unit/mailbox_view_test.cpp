@@ -1,0 +1,97 @@
+// index/mailbox_view: per-session sequence numbers and when changes are reported.
+
+#include "index/mailbox_view.h"
+
+#include <gtest/gtest.h>
+
+#include "index/mailstore.h"
+#include "tests/support/temp_maildir.h"
+
+namespace maildex::index {
+namespace {
+
+using V = std::vector<std::uint32_t>;
+
+struct ViewTest : ::testing::Test {
+    test::TempMaildir md;
+    std::shared_ptr<Mailstore> store;
+    std::shared_ptr<Folder> inbox;
+    void SetUp() override {
+        for (int i = 0; i < 4; ++i)
+            md.deliver("", "m\n", false, "S");
+        store = Mailstore::open({md.path(), {}});
+        inbox = store->folder("");
+    }
+    void deleteAndExpunge(const V& uids) {
+        inbox->store(uids, FlagChange{StoreMode::Add, flag::Deleted, {}, {}});
+        inbox->expungeDeleted();
+    }
+};
+
+TEST_F(ViewTest, ExpungesAreHeldBackUntilAllowed) {
+    auto a = inbox->open(true);
+    auto b = inbox->open(true);
+    deleteAndExpunge({2, 3});
+    auto up = a->sync(false);
+    EXPECT_TRUE(up.expungedSeqs.empty());
+    EXPECT_EQ(a->exists(), 4u);
+    EXPECT_TRUE(a->meta({2})[0].expunged);
+    up = a->sync(true);
+    EXPECT_EQ(up.expungedSeqs, (V{2, 2}));
+    EXPECT_EQ(up.expungedUids, (V{2, 3}));
+    EXPECT_EQ(a->uids(), (V{1, 4}));
+    up = b->sync(true);
+    EXPECT_EQ(up.expungedSeqs, (V{2, 2}));
+}
+
+TEST_F(ViewTest, AdditionsDuringHeldExpunges) {
+    auto a = inbox->open(true);
+    deleteAndExpunge({1});
+    md.deliver("", "new\n");
+    inbox->sync(Folder::SyncMode::Full);
+    auto up = a->sync(false);
+    EXPECT_TRUE(up.existsChanged);
+    EXPECT_EQ(a->uids(), (V{1, 2, 3, 4, 5}));  // 1 still numbered, 5 added
+    up = a->sync(true);
+    EXPECT_EQ(up.expungedSeqs, V{1});
+    EXPECT_EQ(a->uids(), (V{2, 3, 4, 5}));
+}
+
+TEST_F(ViewTest, FlagChangesAreReportedOnceAndSilentOnesNot) {
+    auto a = inbox->open(true);
+    auto b = inbox->open(true);
+    auto r = inbox->store({1}, FlagChange{StoreMode::Add, flag::Flagged, {}, {}});
+    a->suppressOwnChange(r.modseq);
+    EXPECT_TRUE(a->sync(true).changedUids.empty());
+    EXPECT_EQ(b->sync(true).changedUids, V{1});
+    EXPECT_TRUE(b->sync(true).changedUids.empty());
+    b->reportFlags({3});
+    EXPECT_EQ(b->sync(true).changedUids, V{3});
+}
+
+TEST_F(ViewTest, UpToDateViewsShareTheFolderList) {
+    auto a = inbox->open(false);
+    auto b = inbox->open(false);
+    EXPECT_EQ(&a->uids(), &b->uids());
+    md.deliver("", "new\n");
+    inbox->sync(Folder::SyncMode::Full);
+    a->sync(true);
+    b->sync(true);
+    EXPECT_EQ(&a->uids(), &b->uids());
+    EXPECT_EQ(a->exists(), 5u);
+}
+
+TEST_F(ViewTest, ListenersHearEveryChange) {
+    std::vector<ChangeEvent> events;
+    auto sub = inbox->subscribe([&](const ChangeEvent& e) { events.push_back(e); });
+    inbox->store({1}, FlagChange{StoreMode::Add, flag::Flagged, {}, {}});
+    deleteAndExpunge({2});
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[0].kind, ChangeEvent::Kind::FlagsChanged);
+    EXPECT_EQ(events[2].kind, ChangeEvent::Kind::Expunged);
+    EXPECT_EQ(events[2].uids, V{2});
+    EXPECT_LT(events[0].modseq, events[2].modseq);
+}
+
+}  // namespace
+}  // namespace maildex::index

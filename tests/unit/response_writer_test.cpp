@@ -1,0 +1,84 @@
+// core/imap/response_writer: values can never break a response.
+
+#include "core/imap/response_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace maildex::core {
+namespace {
+
+std::string render(const std::function<void(ResponseWriter&)>& f, bool utf8 = false) {
+    std::string out;
+    ResponseWriter w(out);
+    w.setUtf8(utf8);
+    f(w);
+    return out;
+}
+
+TEST(ResponseWriter, SpacesItemsAndLists) {
+    auto s = render([](ResponseWriter& w) {
+        w.untagged()
+            .number(3)
+            .atom("FETCH")
+            .open()
+            .atom("UID")
+            .number(7)
+            .atom("FLAGS")
+            .open()
+            .close()
+            .close()
+            .end();
+    });
+    EXPECT_EQ(s, "* 3 FETCH (UID 7 FLAGS ())\r\n");
+}
+
+TEST(ResponseWriter, ResponseCodes) {
+    auto s = render([](ResponseWriter& w) {
+        w.tagged("a1").ok().code("COPYUID").number(9).atom("1:2").atom("5:6").text("Done").end();
+    });
+    EXPECT_EQ(s, "a1 OK [COPYUID 9 1:2 5:6] Done\r\n");
+    s = render(
+        [](ResponseWriter& w) { w.tagged("a").ok().code("READ-WRITE").codeEnd().text("x").end(); });
+    EXPECT_EQ(s, "a OK [READ-WRITE] x\r\n");
+}
+
+TEST(ResponseWriter, StringsAreQuotedOrLiteral) {
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("plain"); }), "\"plain\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("a\"b\\c"); }), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("line\r\nbreak"); }),
+              "{11}\r\nline\r\nbreak");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("caf\xc3\xa9"); }), "{5}\r\ncaf\xc3\xa9");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("caf\xc3\xa9"); }, true), "\"caf\xc3\xa9\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string(std::string(2000, 'x')); }).substr(0, 8),
+              "{2000}\r\n");
+}
+
+TEST(ResponseWriter, AstringAvoidsNilAndSpecials) {
+    EXPECT_EQ(render([](ResponseWriter& w) { w.astring("INBOX.Sent"); }), "INBOX.Sent");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.astring("NIL"); }), "\"NIL\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.astring("Work & Play"); }), "\"Work & Play\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.astring(""); }), "\"\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.astring("a)b"); }), "\"a)b\"");
+}
+
+TEST(ResponseWriter, FlagsThatAreNotAtomsAreQuoted) {
+    EXPECT_EQ(render([](ResponseWriter& w) { w.flag("$Label1"); }), "$Label1");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.flag("\\Seen"); }), "\\Seen");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.flag("\\*"); }), "\\*");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.flag("bad)flag"); }), "\"bad)flag\"");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.flag("evil\r\n* BYE"); }), "{11}\r\nevil\r\n* BYE");
+}
+
+TEST(ResponseWriter, TextCannotEndTheLine) {
+    auto s =
+        render([](ResponseWriter& w) { w.tagged("a").no().text("bad\r\na OK injected").end(); });
+    EXPECT_EQ(s, "a NO bad  a OK injected\r\n");
+}
+
+TEST(ResponseWriter, Nstring) {
+    EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::nullopt); }), "NIL");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::string_view("x")); }), "\"x\"");
+}
+
+}  // namespace
+}  // namespace maildex::core
