@@ -1,5 +1,9 @@
 #include "index/courier_uiddb.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <charconv>
 
 #include "index/error.h"
@@ -90,6 +94,48 @@ std::optional<CourierUidDb> readCourierUidDb(const std::filesystem::path& folder
     auto text = readFileIfExists(folderDir / kFileName);
     if (!text) return std::nullopt;
     return parseCourierUidDb(*text, warnings);
+}
+
+bool appendCourierUidDb(const std::filesystem::path& folderDir, std::uint32_t uidValidity,
+                        std::uint32_t nextUid,
+                        const std::vector<std::pair<std::uint32_t, std::string>>& entries) {
+    auto path = folderDir / kFileName;
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    char head[64];
+    ssize_t n = ::pread(fd, head, sizeof head, 0);
+    if (n <= 0) return false;
+    std::string_view header(head, static_cast<size_t>(n));
+    size_t nl = header.find('\n');
+    if (nl == std::string_view::npos) return false;
+    header = header.substr(0, nl);
+    size_t sp1 = header.find(' '), sp2 = header.rfind(' ');
+    if (sp1 == std::string_view::npos || sp2 == sp1) return false;
+    std::uint32_t validity = 0, oldNext = 0;
+    if (header.substr(0, sp1) != "1" ||
+        !parseNumber(header.substr(sp1 + 1, sp2 - sp1 - 1), validity) ||
+        !parseNumber(header.substr(sp2 + 1), oldNext) || validity != uidValidity)
+        return false;
+    std::string next = std::to_string(nextUid);
+    if (next.size() != header.size() - sp2 - 1) return false;
+    struct stat st;
+    char last = 0;
+    if (::fstat(fd, &st) != 0 || st.st_size == 0 || ::pread(fd, &last, 1, st.st_size - 1) != 1 ||
+        last != '\n')
+        return false;
+    std::string lines;
+    for (const auto& [uid, base] : entries)
+        lines += std::to_string(uid) + " " + base + "\n";
+    if (::pwrite(fd, next.data(), next.size(), static_cast<off_t>(sp2 + 1)) !=
+        static_cast<ssize_t>(next.size()))
+        return false;
+    if (::pwrite(fd, lines.data(), lines.size(), st.st_size) != static_cast<ssize_t>(lines.size()))
+        return false;
+    return true;
 }
 
 void writeCourierUidDb(const std::filesystem::path& folderDir, const CourierUidDb& db) {

@@ -36,6 +36,16 @@ std::optional<CourierUidDb> parseCourierUidDb(std::string_view text,
 std::optional<CourierUidDb> readCourierUidDb(const std::filesystem::path& folderDir,
                                              std::vector<std::string>* warnings = nullptr);
 
+// Adds entries (UIDs above every listed one) without rewriting the file: the header's
+// next UID is updated in place and the lines appended. Possible only when the file exists,
+// has this UIDVALIDITY, ends with a newline and the new next UID has as many digits as the
+// old one; returns false otherwise (the caller then writes the whole file). A reader that
+// sees the file between the two writes finds a header ahead of the entries, which is
+// harmless: no UID is ever handed out twice.
+bool appendCourierUidDb(const std::filesystem::path& folderDir, std::uint32_t uidValidity,
+                        std::uint32_t nextUid,
+                        const std::vector<std::pair<std::uint32_t, std::string>>& entries);
+
 // Writes the whole file through tmp/ and rename(), as Courier does.
 void writeCourierUidDb(const std::filesystem::path& folderDir, const CourierUidDb& db);
 

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "index/change.h"
@@ -103,6 +104,13 @@ struct FolderStatus {
     std::uint64_t size = 0;  // sum of vsize (STATUS=SIZE)
 };
 
+// Where a scan found a message's file: new/ or cur/, and the info part of its name.
+struct FileSeen {
+    bool inNew = false;
+    std::string info;  // text after ':'
+    bool hasInfo = false;
+};
+
 class Folder : public std::enable_shared_from_this<Folder> {
   public:
     using Listener = std::function<void(const ChangeEvent&)>;
@@ -139,8 +147,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // changed since the last scan (or are too recent to trust). Full: always list both.
     enum class SyncMode { Quick, Full };
     void sync(SyncMode mode = SyncMode::Quick);
-    // Reconciles just these file names of new/ or cur/ (from inotify).
-    void syncNames(const std::vector<std::string>& names);
+    // Reconciles just these entry names of new/ and cur/ (from inotify): whatever files
+    // of those messages exist now are what counts.
+    void syncNames(const std::vector<std::string>& newNames,
+                   const std::vector<std::string>& curNames);
     // Reads what other processes committed to the index.
     void catchUp();
 
@@ -186,8 +196,20 @@ class Folder : public std::enable_shared_from_this<Folder> {
     void catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events);
     void loadKeywordsLocked(Sqlite& db, std::uint32_t knownCount);
     void fullScanLocked(Sqlite& db);
+    // Updates a message's row to the file found for it; bumps `modseq` (once) when its
+    // flags changed.
+    void updateFromFileLocked(Sqlite& db, std::uint32_t uid, SystemFlags oldFlags,
+                              const std::string& base, const FileSeen& seen, std::uint64_t& modseq);
+    void expungeRowLocked(Sqlite& db, std::uint32_t uid, std::uint64_t& modseq);
+    // Numbers files the index does not know, in Courier's delivery order; UIDs from
+    // `mirrored` (courierimapuiddb) are reused where still free.
+    void numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string, FileSeen>> files,
+                              const std::unordered_map<std::string, std::uint32_t>& mirrored,
+                              std::uint64_t& modseq);
     void moveNewToCurLocked(Sqlite& db);
-    void writeUidMirrorLocked(Sqlite& db);
+    // Brings courierimapuiddb up to date: appends `added` when it can, else rewrites it.
+    void writeUidMirrorLocked(Sqlite& db,
+                              const std::vector<std::pair<std::uint32_t, std::string>>& added);
     std::uint64_t bumpModseqLocked(Sqlite& db);
     std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
     std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);
@@ -213,8 +235,9 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint64_t logStart_ = 0;   // modseq just before the oldest event in log_
     std::vector<std::weak_ptr<Subscriber>> subscribers_;
     std::vector<MailboxView*> readWriteViews_;
-    UidList unclaimedRecent_;  // \Recent not yet given to any session
-    UidList pendingRecent_;    // numbered by this process, not yet caught up (db mutex)
+    std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
+    UidList unclaimedRecent_;      // \Recent not yet given to any session
+    UidList pendingRecent_;        // numbered by this process, not yet caught up (db mutex)
 };
 
 }  // namespace maildex::index

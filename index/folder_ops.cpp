@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "index/crash_point.h"
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
@@ -171,6 +172,7 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
                 if (errno == ENOENT) continue;
                 throwIo("Cannot rename", *path, errno);
             }
+            crashPoint("store-after-rename");
             if (result.modseq == 0) result.modseq = bumpModseqLocked(db);
             upd.bind(1, id_)
                 .bind(2, c.uid)
@@ -220,6 +222,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
                     if (::unlink(path->c_str()) != 0 && errno != ENOENT)
                         throwIo("Cannot remove", *path, errno);
                 }
+                crashPoint("expunge-after-unlink");
                 del.bind(1, id_).bind(2, uid).run();
                 exp.bind(1, id_).bind(2, uid).bind(3, static_cast<std::int64_t>(modseq)).run();
                 removed.push_back(uid);
@@ -291,6 +294,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         auto& ins = db.prepare(
             "INSERT INTO message(folder_id, uid, base, in_new, info, flags, keywords, modseq, "
             "internaldate, size, vsize) VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9,?10)");
+        std::vector<std::pair<std::uint32_t, std::string>> mirrored;
         for (size_t i = 0; i < tmps.size(); ++i) {
             const auto& t = tmps[i];
             const auto& m = messages[i];
@@ -300,6 +304,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             if (::rename(t.path.c_str(), target.c_str()) != 0)
                 throwIo("Cannot deliver", target.string(), errno);
             placed.push_back(target);
+            crashPoint("append-after-rename");
             KeywordIds kw;
             for (const auto& k : m.keywords)
                 kw.push_back(keywordIdLocked(db, k));
@@ -318,12 +323,15 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
                 .bind(10, static_cast<std::int64_t>(t.vsize))
                 .run();
             uids.push_back(uid);
+            mirrored.emplace_back(uid, t.base);
         }
         db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
-        writeUidMirrorLocked(db);
+        writeUidMirrorLocked(db, mirrored);
         pendingRecent_.insert(pendingRecent_.end(), uids.begin(), uids.end());
         std::sort(pendingRecent_.begin(), pendingRecent_.end());
+        crashPoint("append-before-commit");
         txn.commit();
+        crashPoint("append-after-commit");
         catchUpLocked(db, events);
     } catch (...) {
         // Nothing was committed: take back what we placed, so a client that retries does
@@ -383,6 +391,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         auto& exp =
             db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
         std::uint64_t destModseq = 0, srcModseq = 0;
+        std::vector<std::pair<std::uint32_t, std::string>> mirrored;
         auto destDir = dest.dir();
         std::vector<std::filesystem::path> toUnlink;
         for (const auto& s : sources) {
@@ -418,6 +427,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                     throwIo("Cannot copy", target.string(), errno);
             }
             placed.push_back(target);
+            crashPoint("copy-after-link");
 
             meta.bind(1, id_).bind(2, s.uid);
             std::optional<std::int64_t> date, fsize, vsize;
@@ -446,6 +456,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 .run();
             result.sourceUids.push_back(s.uid);
             result.destUids.push_back(uid);
+            mirrored.emplace_back(uid, newBase);
             if (move) {
                 if (srcModseq == 0) srcModseq = bumpModseqLocked(db);
                 toUnlink.emplace_back(*path);
@@ -457,12 +468,13 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             .bind(1, dest.id_)
             .bind(2, uidNext)
             .run();
-        if (!result.destUids.empty()) dest.writeUidMirrorLocked(db);
+        if (!mirrored.empty()) dest.writeUidMirrorLocked(db, mirrored);
         dest.pendingRecent_.insert(dest.pendingRecent_.end(), result.destUids.begin(),
                                    result.destUids.end());
         std::sort(dest.pendingRecent_.begin(), dest.pendingRecent_.end());
         txn.commit();
         placed.clear();
+        crashPoint("move-after-commit");
         // For MOVE the source files go only once the copies are committed: a crash before
         // this point leaves a message in both folders, never in neither.
         for (const auto& p : toUnlink)

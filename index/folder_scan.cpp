@@ -26,9 +26,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <unordered_map>
 
 #include "index/courier_uiddb.h"
+#include "index/crash_point.h"
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
@@ -54,11 +56,11 @@ std::int64_t trustworthy(std::int64_t mtime) {
     return mtime != 0 && nowNs() - mtime >= kMtimeTrustNs ? mtime : 0;
 }
 
-struct FileSeen {
-    bool inNew = false;
-    std::string info;  // text after ':'
-    bool hasInfo = false;
-};
+FileSeen seenFrom(bool inNew, const std::string& name) {
+    auto colon = name.find(':');
+    return {inNew, colon == std::string::npos ? "" : name.substr(colon + 1),
+            colon != std::string::npos};
+}
 
 void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, FileSeen>& files) {
     for (const auto& name : listDirectory(dir / "new", true)) {
@@ -158,107 +160,27 @@ void Folder::fullScanLocked(Sqlite& db) {
     }
 
     std::uint64_t modseq = 0;
-    auto bump = [&] {
-        if (modseq == 0) modseq = bumpModseqLocked(db);
-        return modseq;
-    };
-
-    // Changed and vanished messages.
-    auto& upd = db.prepare(
-        "UPDATE message SET in_new=?3, info=?4, flags=?5, modseq=?6 WHERE folder_id=?1 AND "
-        "uid=?2");
-    auto& updQuiet =
-        db.prepare("UPDATE message SET in_new=?3, info=?4 WHERE folder_id=?1 AND uid=?2");
-    auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
-    auto& exp =
-        db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
     for (const auto& [base, k] : known) {
         auto it = files.find(base);
         if (it == files.end()) {
-            del.bind(1, id_).bind(2, k.uid).run();
-            exp.bind(1, id_).bind(2, k.uid).bind(3, static_cast<std::int64_t>(bump())).run();
+            expungeRowLocked(db, k.uid, modseq);
             continue;
         }
         const FileSeen& f = it->second;
-        if (f.inNew == k.inNew && f.info == k.info && f.hasInfo == k.hasInfo) {
-            files.erase(it);
-            continue;
-        }
-        SystemFlags flags = MaildirName::parse(base + (f.hasInfo ? ":" + f.info : "")).flags();
-        auto& u = flags != k.flags ? upd : updQuiet;
-        u.bind(1, id_).bind(2, k.uid).bind(3, f.inNew ? 1 : 0);
-        if (f.hasInfo)
-            u.bind(4, f.info);
-        else
-            u.bindNull(4);
-        if (flags != k.flags) u.bind(5, flags).bind(6, static_cast<std::int64_t>(bump()));
-        u.run();
+        if (f.inNew != k.inNew || f.info != k.info || f.hasInfo != k.hasInfo)
+            updateFromFileLocked(db, k.uid, k.flags, base, f, modseq);
         files.erase(it);
     }
 
-    // What is left in `files` is unknown to the index: number it.
+    // What is left in `files` is unknown to the index: number it. UIDs Courier (or our
+    // own mirror, if the index was lost) gave these files are reused.
     if (!files.empty()) {
-        std::vector<std::pair<std::string, FileSeen>> fresh(files.begin(), files.end());
-        std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) {
-            return compareDeliveryOrder(a.first, b.first) < 0;
-        });
-        // UIDs Courier (or our own mirror, if the index was lost) gave these files.
         std::unordered_map<std::string, std::uint32_t> mirrored;
         if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
-
-        auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
-        f.bind(1, id_);
-        f.step();
-        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
-        f.reset();
-        auto& used = db.prepare(
-            "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
-            "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
-        auto& ins = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, modseq, size, vsize) "
-            "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
-        std::uint64_t m = bump();
-        UidList assigned;
-        std::vector<const std::pair<std::string, FileSeen>*> unnumbered;
-        auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
-            const auto& [base, seen] = file;
-            auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
-            ins.bind(1, id_).bind(2, uid).bind(3, base).bind(4, seen.inNew ? 1 : 0);
-            if (seen.hasInfo)
-                ins.bind(5, seen.info);
-            else
-                ins.bindNull(5);
-            ins.bind(6, name.flags()).bind(7, static_cast<std::int64_t>(m));
-            auto size = sizeField(base, 'S');
-            auto vsize = sizeField(base, 'W');
-            ins.bind(8, size ? std::optional<std::int64_t>(*size) : std::nullopt);
-            ins.bind(9, vsize ? std::optional<std::int64_t>(*vsize) : std::nullopt);
-            ins.run();
-            assigned.push_back(uid);
-        };
-        for (const auto& file : fresh) {
-            auto it = mirrored.find(file.first);
-            if (it != mirrored.end()) {
-                used.bind(1, id_).bind(2, it->second);
-                bool taken = used.step();
-                used.reset();
-                if (!taken) {
-                    insert(it->second, file);
-                    uidNext = std::max(uidNext, it->second + 1);
-                    continue;
-                }
-            }
-            unnumbered.push_back(&file);
-        }
-        for (const auto* file : unnumbered)
-            insert(uidNext++, *file);
-        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
-        std::sort(assigned.begin(), assigned.end());
-        pendingRecent_.insert(pendingRecent_.end(), assigned.begin(), assigned.end());
-        std::sort(pendingRecent_.begin(), pendingRecent_.end());
-        writeUidMirrorLocked(db);
-    } else if (!std::filesystem::exists(d / "courierimapuiddb")) {
-        writeUidMirrorLocked(db);
+        numberNewFilesLocked(db, {files.begin(), files.end()}, mirrored, modseq);
+    } else if (modseq != 0 || !std::filesystem::exists(d / "courierimapuiddb")) {
+        // Expunged entries may go; a missing mirror is rewritten.
+        writeUidMirrorLocked(db, {});
     }
 
     db.prepare("UPDATE folder SET new_mtime=?2, cur_mtime=?3 WHERE id=?1")
@@ -268,7 +190,190 @@ void Folder::fullScanLocked(Sqlite& db) {
         .run();
 }
 
-void Folder::writeUidMirrorLocked(Sqlite& db) {
+void Folder::updateFromFileLocked(Sqlite& db, std::uint32_t uid, SystemFlags oldFlags,
+                                  const std::string& base, const FileSeen& seen,
+                                  std::uint64_t& modseq) {
+    SystemFlags flags = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : "")).flags();
+    if (flags != oldFlags && modseq == 0) modseq = bumpModseqLocked(db);
+    auto& u =
+        flags != oldFlags
+            ? db.prepare(
+                  "UPDATE message SET in_new=?3, info=?4, flags=?5, modseq=?6 "
+                  "WHERE folder_id=?1 AND uid=?2")
+            : db.prepare("UPDATE message SET in_new=?3, info=?4 WHERE folder_id=?1 AND uid=?2");
+    u.bind(1, id_).bind(2, uid).bind(3, seen.inNew ? 1 : 0);
+    if (seen.hasInfo)
+        u.bind(4, seen.info);
+    else
+        u.bindNull(4);
+    if (flags != oldFlags) u.bind(5, flags).bind(6, static_cast<std::int64_t>(modseq));
+    u.run();
+}
+
+void Folder::expungeRowLocked(Sqlite& db, std::uint32_t uid, std::uint64_t& modseq) {
+    if (modseq == 0) modseq = bumpModseqLocked(db);
+    db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2").bind(1, id_).bind(2, uid).run();
+    db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)")
+        .bind(1, id_)
+        .bind(2, uid)
+        .bind(3, static_cast<std::int64_t>(modseq))
+        .run();
+}
+
+void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string, FileSeen>> fresh,
+                                  const std::unordered_map<std::string, std::uint32_t>& mirrored,
+                                  std::uint64_t& modseq) {
+    if (fresh.empty()) return;
+    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) {
+        return compareDeliveryOrder(a.first, b.first) < 0;
+    });
+    if (modseq == 0) modseq = bumpModseqLocked(db);
+    auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
+    f.bind(1, id_);
+    f.step();
+    auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+    f.reset();
+    auto& used = db.prepare(
+        "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
+        "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
+    auto& ins = db.prepare(
+        "INSERT INTO message(folder_id, uid, base, in_new, info, flags, modseq, size, vsize) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    std::vector<std::pair<std::uint32_t, std::string>> assigned;
+    auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
+        const auto& [base, seen] = file;
+        auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
+        ins.bind(1, id_).bind(2, uid).bind(3, base).bind(4, seen.inNew ? 1 : 0);
+        if (seen.hasInfo)
+            ins.bind(5, seen.info);
+        else
+            ins.bindNull(5);
+        ins.bind(6, name.flags()).bind(7, static_cast<std::int64_t>(modseq));
+        auto size = sizeField(base, 'S');
+        auto vsize = sizeField(base, 'W');
+        ins.bind(8, size ? std::optional<std::int64_t>(*size) : std::nullopt);
+        ins.bind(9, vsize ? std::optional<std::int64_t>(*vsize) : std::nullopt);
+        ins.run();
+        assigned.emplace_back(uid, base);
+    };
+    std::vector<const std::pair<std::string, FileSeen>*> unnumbered;
+    for (const auto& file : fresh) {
+        auto it = mirrored.find(file.first);
+        if (it != mirrored.end()) {
+            used.bind(1, id_).bind(2, it->second);
+            bool taken = used.step();
+            used.reset();
+            if (!taken) {
+                insert(it->second, file);
+                uidNext = std::max(uidNext, it->second + 1);
+                continue;
+            }
+        }
+        unnumbered.push_back(&file);
+    }
+    for (const auto* file : unnumbered)
+        insert(uidNext++, *file);
+    db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
+    std::sort(assigned.begin(), assigned.end());
+    for (const auto& [uid, base] : assigned)
+        pendingRecent_.push_back(uid);
+    std::sort(pendingRecent_.begin(), pendingRecent_.end());
+    writeUidMirrorLocked(db, mirrored.empty() ? assigned : decltype(assigned){});
+}
+
+void Folder::syncNames(const std::vector<std::string>& newNames,
+                       const std::vector<std::string>& curNames) {
+    // Every name of a message that changed, grouped by base name: the message is whatever
+    // file of it exists now (cur/ before new/), whichever event came first.
+    std::map<std::string, std::vector<std::pair<bool, std::string>>> byBase;
+    for (const auto& n : curNames)
+        byBase[n.substr(0, n.find(':'))].emplace_back(false, n);
+    for (const auto& n : newNames)
+        byBase[n.substr(0, n.find(':'))].emplace_back(true, n);
+
+    std::vector<ChangeEvent> events;
+    {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        catchUpLocked(db, events);
+        auto d = dir();
+        std::uint64_t modseq = 0;
+        std::vector<std::pair<std::string, FileSeen>> fresh;
+        struct Missing {
+            std::uint32_t uid;
+            SystemFlags flags;
+            std::string base;
+        };
+        std::vector<Missing> missing;
+        auto& q = db.prepare(
+            "SELECT uid, in_new, info, flags FROM message WHERE folder_id=?1 AND base=?2");
+        for (auto& [base, names] : byBase) {
+            q.bind(1, id_).bind(2, base);
+            std::optional<std::uint32_t> uid;
+            FileSeen known;
+            SystemFlags flags = 0;
+            if (q.step()) {
+                uid = static_cast<std::uint32_t>(q.integer(0));
+                known = {q.integer(1) != 0, std::string(q.text(2)), !q.isNull(2)};
+                flags = static_cast<SystemFlags>(q.integer(3));
+                q.reset();
+                names.emplace_back(known.inNew, base + (known.hasInfo ? ":" + known.info : ""));
+            }
+            std::stable_sort(names.begin(), names.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            std::optional<FileSeen> found;
+            for (const auto& [inNew, name] : names) {
+                if (::access((d / (inNew ? "new" : "cur") / name).c_str(), F_OK) == 0) {
+                    found = seenFrom(inNew, name);
+                    break;
+                }
+            }
+            if (!uid) {
+                if (found) fresh.emplace_back(base, *found);
+                continue;
+            }
+            if (!found) {
+                missing.push_back({*uid, flags, base});
+                continue;
+            }
+            if (found->inNew != known.inNew || found->info != known.info ||
+                found->hasInfo != known.hasInfo)
+                updateFromFileLocked(db, *uid, flags, base, *found, modseq);
+        }
+        // A message none of whose names exists was deleted, or renamed to a name no event
+        // told us about yet: look for it before calling it expunged. Many at once (a
+        // client emptying a folder) are cheaper found by one full scan.
+        if (missing.size() > 8) {
+            fullScanLocked(db);
+        } else {
+            for (const auto& m : missing) {
+                if (auto path = locateByBase(m.base)) {
+                    auto p = std::filesystem::path(*path);
+                    updateFromFileLocked(
+                        db, m.uid, m.flags, m.base,
+                        seenFrom(p.parent_path().filename() == "new", p.filename().string()),
+                        modseq);
+                } else {
+                    expungeRowLocked(db, m.uid, modseq);
+                }
+            }
+            numberNewFilesLocked(db, std::move(fresh), {}, modseq);
+        }
+        bool readWrite;
+        {
+            std::lock_guard l(mu_);
+            readWrite = !readWriteViews_.empty();
+        }
+        if (readWrite) moveNewToCurLocked(db);
+        txn.commit();
+        catchUpLocked(db, events);
+    }
+    publish(events);
+}
+
+void Folder::writeUidMirrorLocked(Sqlite& db,
+                                  const std::vector<std::pair<std::uint32_t, std::string>>& added) {
     CourierUidDb mirror;
     auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
     f.bind(1, id_);
@@ -276,6 +381,10 @@ void Folder::writeUidMirrorLocked(Sqlite& db) {
     mirror.uidValidity = static_cast<std::uint32_t>(f.integer(0));
     mirror.nextUid = static_cast<std::uint32_t>(f.integer(1));
     f.reset();
+    // New UIDs are appended (Courier's reader takes lines in any number); the whole file
+    // is rewritten only when appending is not possible.
+    if (!added.empty() && appendCourierUidDb(dir(), mirror.uidValidity, mirror.nextUid, added))
+        return;
     auto& q = db.prepare("SELECT uid, base FROM message WHERE folder_id=?1 ORDER BY uid");
     q.bind(1, id_);
     while (q.step())
@@ -318,6 +427,7 @@ void Folder::moveNewToCurLocked(Sqlite& db) {
             if (errno == ENOENT) continue;  // moved by someone else; the next scan sees where
             throwIo("Cannot move to cur/", from.string(), errno);
         }
+        crashPoint("new-to-cur-after-rename");
         upd.bind(1, id_).bind(2, p.uid).bind(3, info).run();
     }
 }

@@ -13,6 +13,7 @@
 #include "index/mailbox_view.h"
 #include "index/schema.h"
 #include "index/sqlite.h"
+#include "index/watcher.h"
 
 namespace maildex::index {
 
@@ -130,6 +131,8 @@ std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
                 txn.commit();
             }
             folder = std::make_shared<Folder>(shared_from_this(), std::string(name), id);
+            // Watch before the first scan, so nothing can change unseen in between.
+            folder->watch_ = Watcher::instance().watch(folder);
             folders_[std::string(name)] = folder;
         }
     }

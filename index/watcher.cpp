@@ -1,0 +1,352 @@
+#include "index/watcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "index/error.h"
+#include "index/folder.h"
+#include "index/log.h"
+
+namespace maildex::index {
+
+namespace {
+
+WatcherOptions& globalOptions() {
+    static WatcherOptions options;
+    return options;
+}
+std::mutex optionsMu;
+
+enum class Dir { New, Cur, Keywords };
+constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+}  // namespace
+
+struct Watcher::Impl {
+    struct Watch {
+        std::weak_ptr<Folder> folder;
+        std::vector<int> wds;
+        bool inotify = false;
+        std::chrono::steady_clock::time_point nextPoll;
+    };
+    struct Batch {
+        std::set<std::string> newNames, curNames;
+        bool keywords = false;
+        bool rescan = false;
+    };
+
+    int fd = -1;
+    int wake[2] = {-1, -1};
+    std::thread thread;
+    mutable std::mutex mu;
+    std::condition_variable unpaused;
+    std::map<std::uint64_t, Watch> watches;
+    std::unordered_map<int, std::map<std::uint64_t, Dir>> byWd;
+    std::uint64_t nextId = 1;
+    bool paused = false;
+    bool stopping = false;
+    bool loggedLimit = false;
+    Stats stats;
+
+    Impl() {
+        fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+            log::warn(std::string("inotify unavailable, folders are polled: ") +
+                      std::strerror(errno));
+        if (::pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
+            throwIo("Cannot create a pipe", "watcher", errno);
+        thread = std::thread([this] { run(); });
+    }
+
+    ~Impl() {
+        {
+            std::lock_guard lock(mu);
+            stopping = true;
+            paused = false;
+        }
+        unpaused.notify_all();
+        poke();
+        thread.join();
+        if (fd >= 0) ::close(fd);
+        ::close(wake[0]);
+        ::close(wake[1]);
+    }
+
+    void poke() {
+        char c = 1;
+        [[maybe_unused]] auto n = ::write(wake[1], &c, 1);
+    }
+
+    std::uint64_t add(const std::shared_ptr<Folder>& folder) {
+        WatcherOptions options;
+        {
+            std::lock_guard lock(optionsMu);
+            options = globalOptions();
+        }
+        Watch w;
+        w.folder = folder;
+        auto dir = folder->dir();
+        std::lock_guard lock(mu);
+        std::uint64_t id = nextId++;
+        if (options.inotify && fd >= 0) {
+            w.inotify = true;
+            for (auto [sub, kind] : {std::pair{"new", Dir::New}, std::pair{"cur", Dir::Cur},
+                                     std::pair{"courierimapkeywords", Dir::Keywords}}) {
+                int wd = ::inotify_add_watch(fd, (dir / sub).c_str(), kMask);
+                if (wd < 0) {
+                    if (errno == ENOENT && kind == Dir::Keywords)
+                        continue;  // created later, or never
+                    if (errno == ENOSPC && !loggedLimit) {
+                        loggedLimit = true;
+                        log::warn(
+                            "inotify watch limit reached (fs.inotify.max_user_watches); further "
+                            "folders are polled every " +
+                            std::to_string(options.unwatchedPollInterval.count()) + " ms");
+                    }
+                    w.inotify = false;
+                    break;
+                }
+                w.wds.push_back(wd);
+                byWd[wd][id] = kind;
+            }
+            if (!w.inotify) {
+                for (int wd : w.wds)
+                    release(wd, id);
+                w.wds.clear();
+            }
+        }
+        auto interval = w.inotify ? options.pollInterval : options.unwatchedPollInterval;
+        w.nextPoll = std::chrono::steady_clock::now() + interval;
+        watches.emplace(id, std::move(w));
+        poke();  // the poll timeout may have to shrink
+        return id;
+    }
+
+    // Caller holds mu.
+    void release(int wd, std::uint64_t id) {
+        auto it = byWd.find(wd);
+        if (it == byWd.end()) return;
+        it->second.erase(id);
+        if (it->second.empty()) {
+            byWd.erase(it);
+            ::inotify_rm_watch(fd, wd);
+        }
+    }
+
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(mu);
+        auto it = watches.find(id);
+        if (it == watches.end()) return;
+        for (int wd : it->second.wds)
+            release(wd, id);
+        watches.erase(it);
+    }
+
+    std::chrono::milliseconds interval(const Watch& w) const {
+        std::lock_guard lock(optionsMu);
+        return w.inotify ? globalOptions().pollInterval : globalOptions().unwatchedPollInterval;
+    }
+
+    // Reads every queued event into per-watch batches. Returns true on queue overflow.
+    bool readEvents(std::map<std::uint64_t, Batch>& batches) {
+        alignas(inotify_event) char buf[64 * 1024];
+        bool overflow = false;
+        bool lastWasMoveFrom = false;
+        for (int round = 0;; ++round) {
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) {
+                // A rename's MOVED_FROM and MOVED_TO are queued together, but a read can end
+                // between them; wait a moment for the second half rather than take the
+                // message for deleted.
+                if (lastWasMoveFrom && round < 50) {
+                    pollfd p{fd, POLLIN, 0};
+                    if (::poll(&p, 1, 1) > 0) continue;
+                }
+                break;
+            }
+            std::lock_guard lock(mu);
+            for (char* p = buf; p < buf + n;) {
+                auto* e = reinterpret_cast<inotify_event*>(p);
+                p += sizeof(inotify_event) + e->len;
+                lastWasMoveFrom = (e->mask & IN_MOVED_FROM) != 0;
+                if (e->mask & IN_Q_OVERFLOW) {
+                    overflow = true;
+                    continue;
+                }
+                auto it = byWd.find(e->wd);
+                if (it == byWd.end()) continue;
+                for (const auto& [id, dir] : it->second) {
+                    Batch& b = batches[id];
+                    if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+                        b.rescan = true;
+                        continue;
+                    }
+                    if (e->len == 0) continue;
+                    std::string name(e->name);
+                    if (name.empty() || name[0] == '.') {
+                        if (dir == Dir::Keywords) b.keywords = true;  // Courier's .N. files
+                        continue;
+                    }
+                    switch (dir) {
+                        case Dir::New:
+                            b.newNames.insert(std::move(name));
+                            break;
+                        case Dir::Cur:
+                            b.curNames.insert(std::move(name));
+                            break;
+                        case Dir::Keywords:
+                            b.keywords = true;
+                            break;
+                    }
+                }
+            }
+        }
+        return overflow;
+    }
+
+    std::shared_ptr<Folder> lock(std::uint64_t id) {
+        std::lock_guard l(mu);
+        auto it = watches.find(id);
+        return it == watches.end() ? nullptr : it->second.folder.lock();
+    }
+
+    void run() {
+        while (true) {
+            int timeout = -1;
+            {
+                std::unique_lock lock(mu);
+                unpaused.wait(lock, [this] { return !paused || stopping; });
+                if (stopping) return;
+                auto now = std::chrono::steady_clock::now();
+                for (const auto& [id, w] : watches) {
+                    auto ms =
+                        std::chrono::duration_cast<std::chrono::milliseconds>(w.nextPoll - now)
+                            .count();
+                    ms = std::max<long long>(ms, 0);
+                    if (timeout < 0 || ms < timeout) timeout = static_cast<int>(ms);
+                }
+            }
+            pollfd fds[2] = {{wake[0], POLLIN, 0}, {fd, POLLIN, 0}};
+            int n = ::poll(fds, fd >= 0 ? 2 : 1, timeout);
+            if (n < 0 && errno != EINTR) {
+                log::error(std::string("watcher poll failed: ") + std::strerror(errno));
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
+            if (fds[0].revents & POLLIN) {
+                char drain[64];
+                while (::read(wake[0], drain, sizeof drain) > 0) {
+                }
+            }
+            {
+                std::lock_guard lock(mu);
+                if (stopping) return;
+                if (paused) continue;
+            }
+            std::map<std::uint64_t, Batch> batches;
+            bool overflow = fd >= 0 && (fds[1].revents & POLLIN) && readEvents(batches);
+            if (!batches.empty()) {
+                std::lock_guard lock(mu);
+                ++stats.eventBatches;
+            }
+            for (auto& [id, batch] : batches) {
+                auto folder = this->lock(id);
+                if (!folder) continue;
+                try {
+                    if (batch.rescan) {
+                        folder->sync(Folder::SyncMode::Quick);
+                    } else if (!batch.newNames.empty() || !batch.curNames.empty()) {
+                        folder->syncNames({batch.newNames.begin(), batch.newNames.end()},
+                                          {batch.curNames.begin(), batch.curNames.end()});
+                    } else if (batch.keywords) {
+                        folder->catchUp();
+                    }
+                } catch (const std::exception& e) {
+                    log::warn("folder '" + folder->name() +
+                              "': sync after file change failed: " + e.what());
+                }
+            }
+            std::vector<std::uint64_t> due;
+            {
+                std::lock_guard lock(mu);
+                auto now = std::chrono::steady_clock::now();
+                if (overflow) {
+                    ++stats.overflows;
+                    log::warn("inotify event queue overflowed; rescanning every open folder");
+                }
+                for (auto& [id, w] : watches) {
+                    if (overflow || w.nextPoll <= now) {
+                        due.push_back(id);
+                        w.nextPoll = now + interval(w);
+                    }
+                }
+                stats.polls += due.size();
+            }
+            for (auto id : due) {
+                auto folder = this->lock(id);
+                if (!folder) continue;
+                try {
+                    folder->sync(overflow ? Folder::SyncMode::Full : Folder::SyncMode::Quick);
+                } catch (const std::exception& e) {
+                    log::warn("folder '" + folder->name() +
+                              "': periodic check failed: " + e.what());
+                }
+            }
+        }
+    }
+};
+
+Watcher::Watcher() : impl_(std::make_shared<Impl>()) {}
+Watcher::~Watcher() = default;
+
+Watcher& Watcher::instance() {
+    static Watcher watcher;
+    return watcher;
+}
+
+void Watcher::configure(const WatcherOptions& options) {
+    std::lock_guard lock(optionsMu);
+    globalOptions() = options;
+}
+
+std::shared_ptr<void> Watcher::watch(const std::shared_ptr<Folder>& folder) {
+    std::uint64_t id = impl_->add(folder);
+    std::weak_ptr<Impl> weak = impl_;
+    return std::shared_ptr<void>(nullptr, [weak, id](void*) {
+        if (auto impl = weak.lock()) impl->remove(id);
+    });
+}
+
+void Watcher::pauseForTest(bool paused) {
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->paused = paused;
+    }
+    impl_->unpaused.notify_all();
+    impl_->poke();
+}
+
+Watcher::Stats Watcher::stats() const {
+    std::lock_guard lock(impl_->mu);
+    Stats s = impl_->stats;
+    for (const auto& [id, w] : impl_->watches)
+        (w.inotify ? s.watchedFolders : s.unwatchedFolders)++;
+    return s;
+}
+
+}  // namespace maildex::index

@@ -1,0 +1,60 @@
+#pragma once
+// Tells open folders about changes to their files the moment they happen.
+//
+// One inotify instance and one thread per process watch new/, cur/ and
+// courierimapkeywords/ of every folder that is open (has a Folder object). Events are
+// batched per folder and handed to Folder::syncNames(), which reconciles just those
+// names; the folder then publishes the same change events a session's own command would.
+//
+// What inotify cannot do is covered by a periodic quick check (directory mtimes) of every
+// watched folder: NFS and other file systems without inotify, a full event queue
+// (IN_Q_OVERFLOW, after which every folder is fully rescanned), and folders beyond the
+// inotify watch limit (those are logged once and polled).
+
+#include <chrono>
+#include <memory>
+
+namespace maildex::index {
+
+class Folder;
+
+struct WatcherOptions {
+    bool inotify = true;                                    // false: periodic checks only
+    std::chrono::milliseconds pollInterval{30000};          // quick check of watched folders
+    std::chrono::milliseconds unwatchedPollInterval{2000};  // ... of folders inotify cannot watch
+};
+
+class Watcher {
+  public:
+    // The process-wide watcher, started on first use.
+    static Watcher& instance();
+    // Applies to watches made afterwards; tests and maildexd call it before opening folders.
+    static void configure(const WatcherOptions& options);
+
+    // Watches the folder while the returned handle lives. Never fails: a folder that
+    // cannot be watched is polled instead.
+    std::shared_ptr<void> watch(const std::shared_ptr<Folder>& folder);
+
+    // For tests: while paused the thread reads no events (so the kernel queue can
+    // overflow) and runs no checks.
+    void pauseForTest(bool paused);
+    // For tests and metrics.
+    struct Stats {
+        std::uint64_t eventBatches = 0;
+        std::uint64_t overflows = 0;
+        std::uint64_t polls = 0;
+        std::size_t watchedFolders = 0;
+        std::size_t unwatchedFolders = 0;
+    };
+    Stats stats() const;
+
+    ~Watcher();
+
+  private:
+    Watcher();
+    struct Impl;
+    // Shared so a watch handle released after the watcher (at process exit) is harmless.
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace maildex::index

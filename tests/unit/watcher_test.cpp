@@ -1,0 +1,125 @@
+// index/watcher: changes made by other programs reach subscribers without anyone asking,
+// through inotify, or through the periodic check when inotify is off or overflowed.
+
+#include "index/watcher.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+
+#include "index/mailbox_view.h"
+#include "index/mailstore.h"
+#include "tests/support/temp_maildir.h"
+
+namespace maildex::index {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Collects a folder's events and lets the test wait for a condition on them.
+class EventLog {
+  public:
+    explicit EventLog(Folder& folder)
+        : sub_(folder.subscribe([this](const ChangeEvent& e) {
+              std::lock_guard lock(mu_);
+              events_.push_back(e);
+              cv_.notify_all();
+          })) {}
+
+    size_t count(ChangeEvent::Kind kind) {
+        std::lock_guard lock(mu_);
+        return countLocked(kind);
+    }
+    // Waits until the events of `kind` cover `uids` UIDs in all.
+    bool waitFor(ChangeEvent::Kind kind, size_t uids, std::chrono::milliseconds timeout = 10s) {
+        std::unique_lock lock(mu_);
+        return cv_.wait_for(lock, timeout, [&] { return countLocked(kind) >= uids; });
+    }
+
+  private:
+    size_t countLocked(ChangeEvent::Kind kind) {
+        size_t n = 0;
+        for (const auto& e : events_)
+            if (e.kind == kind) n += e.uids.size();
+        return n;
+    }
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<ChangeEvent> events_;
+    std::shared_ptr<void> sub_;
+};
+
+struct WatcherTest : ::testing::Test {
+    test::TempMaildir md;
+    void TearDown() override { Watcher::configure({}); }
+};
+
+TEST_F(WatcherTest, DeliveryIsSeenThroughInotify) {
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    EventLog log(*inbox);
+    md.deliver("", "Subject: hello\n\nworld\n");
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 1));
+    EXPECT_EQ(inbox->uids(), std::vector<std::uint32_t>{1});
+}
+
+TEST_F(WatcherTest, DeliveryIsSeenByThePeriodicCheckWithoutInotify) {
+    Watcher::configure({false, 100ms, 100ms});
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    EventLog log(*inbox);
+    md.deliver("", "Subject: hello\n\nworld\n");
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 1));
+}
+
+TEST_F(WatcherTest, ExternalFlagRenameAndDelete) {
+    auto a = md.deliver("", "a\n", false, "");
+    auto b = md.deliver("", "b\n", false, "");
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    EventLog log(*inbox);
+    fs::rename(md.path() / "cur" / a, md.path() / "cur" / (a.substr(0, a.find(':')) + ":2,S"));
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::FlagsChanged, 1));
+    fs::remove(md.path() / "cur" / b);
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Expunged, 1));
+    auto view = inbox->open(false);
+    EXPECT_EQ(view->uids(), std::vector<std::uint32_t>{1});
+    EXPECT_EQ(view->meta({1})[0].flags, flag::Seen);
+}
+
+TEST_F(WatcherTest, NewMailGoesToCurWithRecentForAnIdleSession) {
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    auto view = inbox->open(true);
+    EventLog log(*inbox);
+    auto name = md.deliver("", "Subject: hello\n\n");
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 1));
+    auto up = view->sync(true);
+    EXPECT_TRUE(up.existsChanged);
+    EXPECT_TRUE(view->isRecent(1));
+    EXPECT_TRUE(fs::is_empty(md.path() / "new"));
+    EXPECT_TRUE(fs::exists(md.path() / "cur" / (name + ":2,")));
+}
+
+TEST_F(WatcherTest, QueueOverflowLeadsToAFullRescan) {
+    int limit = 16384;
+    std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> limit;
+    if (limit > 100000) GTEST_SKIP() << "max_queued_events is " << limit;
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    EventLog log(*inbox);
+    auto before = Watcher::instance().stats().overflows;
+    Watcher::instance().pauseForTest(true);
+    // More files than the kernel queues events for, created while nobody reads them.
+    const int files = limit + 500;
+    for (int i = 0; i < files; ++i) {
+        auto name = std::to_string(1700000000 + i) + ".M" + std::to_string(i) + ".flood";
+        std::ofstream(md.path() / "tmp" / name) << "x\n";
+        fs::rename(md.path() / "tmp" / name, md.path() / "new" / name);
+    }
+    Watcher::instance().pauseForTest(false);
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, static_cast<size_t>(files), 60s));
+    EXPECT_GT(Watcher::instance().stats().overflows, before);
+    EXPECT_EQ(inbox->messageCount(), static_cast<std::uint32_t>(files));
+}
+
+}  // namespace
+}  // namespace maildex::index
