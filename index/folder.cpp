@@ -47,6 +47,15 @@ std::uint32_t Folder::messageCount() const {
     return static_cast<std::uint32_t>(state_.uids->size());
 }
 
+UidList Folder::uidsWithout(SystemFlags flag) const {
+    std::lock_guard lock(mu_);
+    UidList out;
+    const UidList& all = *state_.uids;
+    for (size_t i = 0; i < all.size(); ++i)
+        if (!(state_.messages[i].flags & flag)) out.push_back(all[i]);
+    return out;
+}
+
 bool Folder::isDeleted() const {
     std::lock_guard lock(mu_);
     return state_.deleted;

@@ -166,8 +166,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
     MessageFile file(std::uint32_t uid);
     FolderStatus status();
 
-    // For tests: the current UID list.
+    // The current UID list.
     UidList uids() const;
+    // UIDs of messages that lack `flag` (SEARCH UNSEEN and the like), without copying
+    // every message's state.
+    UidList uidsWithout(SystemFlags flag) const;
 
   private:
     friend class MailboxView;

@@ -292,8 +292,8 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         f.reset();
         std::uint64_t modseq = bumpModseqLocked(db);
         auto& ins = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, keywords, modseq, "
-            "internaldate, size, vsize) VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9,?10)");
+            "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
+            "modseq, internaldate, size, vsize) VALUES(?1,?2,?3,?11,0,?4,?5,?6,?7,?8,?9,?10)");
         std::vector<std::pair<std::uint32_t, std::string>> mirrored;
         for (size_t i = 0; i < tmps.size(); ++i) {
             const auto& t = tmps[i];
@@ -314,6 +314,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             ins.bind(1, id_)
                 .bind(2, uid)
                 .bind(3, t.base)
+                .bind(11, baseNameKey(t.base))
                 .bind(4, info)
                 .bind(5, flags)
                 .bind(6, KeywordTable::encode(kw))
@@ -385,8 +386,8 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         auto& meta = db.prepare(
             "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
         auto& ins = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, in_new, info, flags, keywords, modseq, "
-            "internaldate, size, vsize) VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9,?10)");
+            "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
+            "modseq, internaldate, size, vsize) VALUES(?1,?2,?3,?11,0,?4,?5,?6,?7,?8,?9,?10)");
         auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
         auto& exp =
             db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
@@ -446,6 +447,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             ins.bind(1, dest.id_)
                 .bind(2, uid)
                 .bind(3, newBase)
+                .bind(11, baseNameKey(newBase))
                 .bind(4, info)
                 .bind(5, s.state.flags)
                 .bind(6, KeywordTable::encode(kw))

@@ -224,9 +224,16 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
                                   const std::unordered_map<std::string, std::uint32_t>& mirrored,
                                   std::uint64_t& modseq) {
     if (fresh.empty()) return;
-    std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) {
-        return compareDeliveryOrder(a.first, b.first) < 0;
-    });
+    {
+        std::vector<std::pair<DeliveryOrderKey, size_t>> order;
+        order.reserve(fresh.size());
+        for (size_t i = 0; i < fresh.size(); ++i) order.emplace_back(deliveryOrderKey(fresh[i].first), i);
+        std::sort(order.begin(), order.end());
+        std::vector<std::pair<std::string, FileSeen>> sorted;
+        sorted.reserve(fresh.size());
+        for (const auto& [key, i] : order) sorted.push_back(std::move(fresh[i]));
+        fresh = std::move(sorted);
+    }
     if (modseq == 0) modseq = bumpModseqLocked(db);
     auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
     f.bind(1, id_);
@@ -237,15 +244,15 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
         "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
     auto& ins = db.prepare(
-        "INSERT INTO message(folder_id, uid, base, in_new, info, flags, modseq, size, vsize) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+        "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, modseq, size, "
+        "vsize) VALUES(?1,?2,?3,?10,?4,?5,?6,?7,?8,?9)");
     std::vector<std::pair<std::uint32_t, std::string>> assigned;
     auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
         const auto& [base, seen] = file;
         auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
-        ins.bind(1, id_).bind(2, uid).bind(3, base).bind(4, seen.inNew ? 1 : 0);
+        ins.bind(1, id_).bind(2, uid).bindView(3, base).bind(10, baseNameKey(base)).bind(4, seen.inNew ? 1 : 0);
         if (seen.hasInfo)
-            ins.bind(5, seen.info);
+            ins.bindView(5, seen.info);
         else
             ins.bindNull(5);
         ins.bind(6, name.flags()).bind(7, static_cast<std::int64_t>(modseq));
@@ -307,9 +314,10 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         };
         std::vector<Missing> missing;
         auto& q = db.prepare(
-            "SELECT uid, in_new, info, flags FROM message WHERE folder_id=?1 AND base=?2");
+            "SELECT uid, in_new, info, flags FROM message WHERE folder_id=?1 AND base_key=?3 AND "
+            "base=?2");
         for (auto& [base, names] : byBase) {
-            q.bind(1, id_).bind(2, base);
+            q.bind(1, id_).bind(2, base).bind(3, baseNameKey(base));
             std::optional<std::uint32_t> uid;
             FileSeen known;
             SystemFlags flags = 0;

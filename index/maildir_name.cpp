@@ -63,23 +63,33 @@ std::optional<std::uint64_t> sizeField(std::string_view base, char key) {
     return std::nullopt;
 }
 
+DeliveryOrderKey deliveryOrderKey(std::string_view name) {
+    name = name.substr(0, name.find(':'));
+    DeliveryOrderKey key{0, {}};
+    size_t len = 0;
+    while (len < name.size() && name[len] >= '0' && name[len] <= '9' && len < 19) {
+        key.seconds = key.seconds * 10 + static_cast<std::uint64_t>(name[len] - '0');
+        ++len;
+    }
+    key.rest = name.substr(len);
+    return key;
+}
+
 int compareDeliveryOrder(std::string_view a, std::string_view b) {
-    a = a.substr(0, a.find(':'));
-    b = b.substr(0, b.find(':'));
-    auto leading = [](std::string_view s, size_t& len) {
-        std::uint64_t v = 0;
-        len = 0;
-        while (len < s.size() && s[len] >= '0' && s[len] <= '9' && len < 19) {
-            v = v * 10 + static_cast<std::uint64_t>(s[len] - '0');
-            ++len;
-        }
-        return v;
-    };
-    size_t la = 0, lb = 0;
-    std::uint64_t na = leading(a, la), nb = leading(b, lb);
-    if (na != nb) return na < nb ? -1 : 1;
-    int c = a.substr(la).compare(b.substr(lb));
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    auto ka = deliveryOrderKey(a), kb = deliveryOrderKey(b);
+    if (ka < kb) return -1;
+    if (kb < ka) return 1;
+    return 0;
+}
+
+std::int64_t baseNameKey(std::string_view base) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : base) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    std::uint64_t seconds = deliveryOrderKey(base).seconds & ((std::uint64_t{1} << 42) - 1);
+    return static_cast<std::int64_t>((seconds << 20) | (h & 0xfffff));
 }
 
 const std::string& maildirHostname() {

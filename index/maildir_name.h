@@ -54,11 +54,28 @@ std::optional<std::uint64_t> sizeField(std::string_view base, char key);
 // Returns <0, 0, >0.
 int compareDeliveryOrder(std::string_view a, std::string_view b);
 
+// The same order as a precomputed key, for sorting many names.
+struct DeliveryOrderKey {
+    std::uint64_t seconds;
+    std::string_view rest;  // up to ':'
+    bool operator<(const DeliveryOrderKey& o) const {
+        return seconds != o.seconds ? seconds < o.seconds : rest < o.rest;
+    }
+};
+DeliveryOrderKey deliveryOrderKey(std::string_view name);
+
 // A name for a new message as the Maildir rules require:
 // "<sec>.M<usec>P<pid>V<dev>I<ino>_<n>.<host>,S=<size>". `dev` and `ino` are those of the
 // file already written in tmp/, which makes the name unique on this host.
 std::string newMessageBase(std::int64_t sec, std::int64_t usec, std::uint64_t dev,
                            std::uint64_t ino, std::uint64_t size);
+
+// The integer key the index finds a base name by (not unique: lookups compare the name
+// too). The delivery second the name starts with fills the high bits and a hash of the
+// rest the low 20, so keys grow in delivery order like UIDs do and the index is filled
+// almost in order: SQLite then appends instead of inserting all over its B-tree, which
+// halves the cost of numbering a large folder.
+std::int64_t baseNameKey(std::string_view base);
 
 // This host's name as Maildir file names spell it ('/' and ':' escaped as \057 and \072).
 const std::string& maildirHostname();

@@ -30,6 +30,7 @@ CREATE TABLE message(
   folder_id     INTEGER NOT NULL,
   uid           INTEGER NOT NULL,
   base          TEXT NOT NULL,
+  base_key      INTEGER NOT NULL,   -- baseNameKey(base): finds a base name cheaply
   in_new        INTEGER NOT NULL,   -- 1 while the file is still in new/
   info          TEXT,               -- text after ':' in the file name; NULL when none
   flags         INTEGER NOT NULL,   -- system flag bits decoded from info
@@ -40,7 +41,7 @@ CREATE TABLE message(
   vsize         INTEGER,            -- bytes with CRLF line ends; NULL until needed
   PRIMARY KEY(folder_id, uid)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX message_by_base ON message(folder_id, base);
+CREATE INDEX message_by_base ON message(folder_id, base_key);
 CREATE INDEX message_by_modseq ON message(folder_id, modseq);
 CREATE TABLE keyword(
   folder_id     INTEGER NOT NULL,

@@ -23,6 +23,9 @@ class Statement {
 
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view text);
+    // Binds without copying: `text` must stay valid until the statement is stepped for
+    // the last time or reset (hot loops only).
+    Statement& bindView(int index, std::string_view text);
     Statement& bindBlob(int index, std::string_view bytes);
     Statement& bindNull(int index);
     Statement& bind(int index, std::optional<std::int64_t> value) {
