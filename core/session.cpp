@@ -88,7 +88,12 @@ void Session::preauthenticate(const Identity& identity) {
 }
 
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 LITERAL+ UNSELECT";
+    std::string caps =
+        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
+        "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
+        "UTF8=ACCEPT "
+        "APPENDLIMIT=" +
+        std::to_string(config_.limits.maxAppendLiteral);
     if (!authenticated()) {
         if (transport_.tlsOffered && !transport_.tlsActive) caps += " STARTTLS";
         if (!transport_.plaintextAuthAllowed && !transport_.tlsActive) caps += " LOGINDISABLED";
@@ -216,6 +221,10 @@ void Session::rejectInput(const std::string& tag, const std::string& code,
     no ? w.no() : w.bad();
     if (!code.empty()) w.code(code).codeEnd();
     w.text(message).end();
+}
+
+void Session::noteClientId(const std::string& fields) {
+    log::info("user " + user_ + " from " + transport_.clientAddress + ": client ID" + fields);
 }
 
 void Session::startIdle(const std::string& tag) {

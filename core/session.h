@@ -108,6 +108,11 @@ class Session {
     void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly);
     void logIn(const Identity& identity);
     void startIdle(const std::string& tag);
+    void enableUtf8() {
+        utf8_ = true;
+        writer_.setUtf8(true);
+    }
+    void noteClientId(const std::string& fields);
     // Writes the untagged responses for changes since the last report.
     Next reportChanges(bool allowExpunge, bool withUid);
 

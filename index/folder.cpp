@@ -104,29 +104,31 @@ void Folder::catchUp() {
 
 std::unique_ptr<MailboxView> Folder::open(bool readWrite, Listener listener) {
     sync(SyncMode::Quick);
+    auto view = std::make_unique<MailboxView>(shared_from_this(), readWrite);
+    if (listener) view->subscription_ = subscribe(std::move(listener));
     if (readWrite) {
+        {
+            std::lock_guard lock(mu_);
+            readWriteViews_.push_back(view.get());
+        }
         std::vector<ChangeEvent> events;
         {
             auto lock = store_->lockDb();
             Transaction txn(store_->db());
             catchUpLocked(store_->db(), events);
             moveNewToCurLocked(store_->db());
+            auto claimed = claimRecentLocked(store_->db());
             txn.commit();
+            catchUpLocked(store_->db(), events);
+            if (claimed) assignRecent(*claimed);
         }
         publish(events);
     }
-    auto view = std::make_unique<MailboxView>(shared_from_this(), readWrite);
-    if (listener) view->subscription_ = subscribe(std::move(listener));
     std::lock_guard lock(mu_);
     view->seq_ = state_.uids;
     view->modseq_ = state_.highestModseq;
     view->uidValidity_ = state_.uidValidity;
-    if (readWrite) {
-        readWriteViews_.push_back(view.get());
-        view->recent_ = std::move(unclaimedRecent_);
-        unclaimedRecent_.clear();
-        view->reportedRecent_ = static_cast<std::uint32_t>(view->recent_.size());
-    }
+    view->reportedRecent_ = static_cast<std::uint32_t>(view->recent_.size());
     return view;
 }
 
@@ -157,15 +159,32 @@ void Folder::publish(const std::vector<ChangeEvent>& events) {
             if (s->listener) s->listener(e);
 }
 
-void Folder::assignRecent(const UidList& uids) {
-    // Caller holds mu_. \Recent goes to exactly one session: the first read-write view,
-    // or the next one to open the folder.
-    if (uids.empty()) return;
-    UidList& target = readWriteViews_.empty() ? unclaimedRecent_ : readWriteViews_.front()->recent_;
+std::optional<std::pair<std::uint32_t, std::uint32_t>> Folder::claimRecentLocked(Sqlite& db) {
+    {
+        std::lock_guard lock(mu_);
+        if (readWriteViews_.empty()) return std::nullopt;
+    }
+    auto& q = db.prepare("SELECT recent_uid, uidnext FROM folder WHERE id=?1");
+    q.bind(1, id_);
+    if (!q.step()) return std::nullopt;
+    auto from = static_cast<std::uint32_t>(q.integer(0)),
+         to = static_cast<std::uint32_t>(q.integer(1));
+    q.reset();
+    if (from >= to) return std::nullopt;
+    db.prepare("UPDATE folder SET recent_uid=?2 WHERE id=?1").bind(1, id_).bind(2, to).run();
+    return std::pair{from, to};
+}
+
+void Folder::assignRecent(std::pair<std::uint32_t, std::uint32_t> range) {
+    std::lock_guard lock(mu_);
+    state_.recentUid = std::max(state_.recentUid, range.second);
+    if (readWriteViews_.empty()) return;  // the view left meanwhile; nobody gets them
+    const UidList& all = *state_.uids;
+    auto lo = std::lower_bound(all.begin(), all.end(), range.first);
+    auto hi = std::lower_bound(lo, all.end(), range.second);
+    UidList& target = readWriteViews_.front()->recent_;
     UidList merged;
-    merged.reserve(target.size() + uids.size());
-    std::set_union(target.begin(), target.end(), uids.begin(), uids.end(),
-                   std::back_inserter(merged));
+    std::set_union(target.begin(), target.end(), lo, hi, std::back_inserter(merged));
     target = std::move(merged);
 }
 
@@ -218,7 +237,8 @@ std::vector<Row> readRows(Statement& q) {
 }  // namespace
 
 void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
-    auto& f = db.prepare("SELECT uidvalidity, uidnext, highestmodseq FROM folder WHERE id=?1");
+    auto& f = db.prepare(
+        "SELECT uidvalidity, uidnext, highestmodseq, recent_uid FROM folder WHERE id=?1");
     f.bind(1, id_);
     if (!f.step()) {
         noteResetLocked(events, true);  // deleted, by another process or by us
@@ -227,6 +247,7 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     auto uidValidity = static_cast<std::uint32_t>(f.integer(0));
     auto uidNext = static_cast<std::uint32_t>(f.integer(1));
     auto highest = static_cast<std::uint64_t>(f.integer(2));
+    auto recentUid = static_cast<std::uint32_t>(f.integer(3));
     f.reset();
 
     // Only writers under the database mutex change state_, and we are one: reading it
@@ -236,10 +257,9 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     // everything: views opened before it must close; they notice by the value.
     if (state_.loaded && uidValidity != state_.uidValidity) noteResetLocked(events, false);
     if (!full && highest == state_.highestModseq) {
-        if (uidNext != state_.uidNext) {
-            std::lock_guard lock(mu_);
-            state_.uidNext = uidNext;
-        }
+        std::lock_guard lock(mu_);
+        state_.uidNext = uidNext;
+        state_.recentUid = recentUid;
         return;
     }
 
@@ -267,11 +287,11 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
         state_.messages = std::move(msgs);
         state_.uidValidity = uidValidity;
         state_.uidNext = uidNext;
+        state_.recentUid = recentUid;
         state_.highestModseq = highest;
         state_.loaded = true;
         log_.clear();
         logStart_ = highest;
-        pendingRecent_.clear();
         return;
     }
 
@@ -335,15 +355,8 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
         state_.messages = std::move(msgs);
     }
     state_.uidNext = uidNext;
+    state_.recentUid = recentUid;
     state_.highestModseq = highest;
-
-    // New messages this process numbered are \Recent for one of its sessions; those
-    // another process numbered are that process's to give.
-    UidList mine;
-    std::set_intersection(added.begin(), added.end(), pendingRecent_.begin(), pendingRecent_.end(),
-                          std::back_inserter(mine));
-    pendingRecent_.clear();
-    assignRecent(mine);
 
     auto emit = [&](ChangeEvent::Kind kind, UidList& uids) {
         if (uids.empty()) return;

@@ -164,7 +164,9 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     // The file of a message (locating it if another program renamed it).
     MessageFile file(std::uint32_t uid);
-    FolderStatus status();
+    // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
+    // CRLF line ends is not known yet).
+    FolderStatus status(bool withSize = false);
 
     // The current UID list.
     UidList uids() const;
@@ -183,6 +185,7 @@ class Folder : public std::enable_shared_from_this<Folder> {
         std::vector<MessageState> messages;  // parallel to *uids
         std::uint32_t uidValidity = 0;
         std::uint32_t uidNext = 1;
+        std::uint32_t recentUid = 1;  // messages from this UID on are unclaimed \Recent
         std::uint64_t highestModseq = 0;
         KeywordTable keywords;
         bool loaded = false;
@@ -222,7 +225,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::optional<std::string> locateByBase(const std::string& base);
 
     void publish(const std::vector<ChangeEvent>& events);
-    void assignRecent(const UidList& uids);
+    // Claims the unclaimed \Recent messages for this process's first read-write view
+    // (caller holds the database lock inside a write transaction); returns the claimed
+    // UID range [first, second).
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> claimRecentLocked(Sqlite& db);
+    // Gives the messages of a claimed range to the first read-write view (after catch-up).
+    void assignRecent(std::pair<std::uint32_t, std::uint32_t> range);
     void releaseView(MailboxView* view);
     void noteResetLocked(std::vector<ChangeEvent>& events, bool deleted);
     void markDeleted();

@@ -328,12 +328,12 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         }
         db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
         writeUidMirrorLocked(db, mirrored);
-        pendingRecent_.insert(pendingRecent_.end(), uids.begin(), uids.end());
-        std::sort(pendingRecent_.begin(), pendingRecent_.end());
+        auto claimed = claimRecentLocked(db);
         crashPoint("append-before-commit");
         txn.commit();
         crashPoint("append-after-commit");
         catchUpLocked(db, events);
+        if (claimed) assignRecent(*claimed);
     } catch (...) {
         // Nothing was committed: take back what we placed, so a client that retries does
         // not get the message twice.
@@ -471,9 +471,8 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             .bind(2, uidNext)
             .run();
         if (!mirrored.empty()) dest.writeUidMirrorLocked(db, mirrored);
-        dest.pendingRecent_.insert(dest.pendingRecent_.end(), result.destUids.begin(),
-                                   result.destUids.end());
-        std::sort(dest.pendingRecent_.begin(), dest.pendingRecent_.end());
+        // Copies into the folder itself are claimed like any new mail.
+        auto claimed = dest.claimRecentLocked(db);
         txn.commit();
         placed.clear();
         crashPoint("move-after-commit");
@@ -483,6 +482,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             ::unlink(p.c_str());
         catchUpLocked(db, events);
         if (&dest != this) dest.catchUpLocked(db, destEvents);
+        if (claimed) dest.assignRecent(*claimed);
     } catch (...) {
         for (const auto& p : placed)
             ::unlink(p.c_str());
@@ -550,16 +550,43 @@ MessageFile Folder::file(std::uint32_t uid) {
     return mf;
 }
 
-FolderStatus Folder::status() {
+FolderStatus Folder::status(bool withSize) {
     sync(SyncMode::Quick);
     FolderStatus s;
+    if (withSize) {
+        UidList unknown;
+        {
+            auto lock = store_->lockDb();
+            auto& q = store_->db().prepare(
+                "SELECT uid FROM message WHERE folder_id=?1 AND vsize IS NULL");
+            q.bind(1, id_);
+            while (q.step())
+                unknown.push_back(static_cast<std::uint32_t>(q.integer(0)));
+        }
+        for (auto uid : unknown) {
+            try {
+                file(uid);  // computes and caches the size
+            } catch (const Error&) {
+            }
+        }
+        auto lock = store_->lockDb();
+        auto& q =
+            store_->db().prepare("SELECT COALESCE(SUM(vsize), 0) FROM message WHERE folder_id=?1");
+        q.bind(1, id_);
+        if (q.step()) {
+            s.size = static_cast<std::uint64_t>(q.integer(0));
+            q.reset();
+        }
+    }
     std::lock_guard l(mu_);
     s.messages = static_cast<std::uint32_t>(state_.uids->size());
     for (const auto& m : state_.messages) {
         if (!(m.flags & flag::Seen)) ++s.unseen;
         if (m.flags & flag::Deleted) ++s.deleted;
     }
-    s.recent = static_cast<std::uint32_t>(unclaimedRecent_.size());
+    s.recent = static_cast<std::uint32_t>(
+        state_.uids->end() -
+        std::lower_bound(state_.uids->begin(), state_.uids->end(), state_.recentUid));
     s.uidNext = state_.uidNext;
     s.uidValidity = state_.uidValidity;
     s.highestModseq = state_.highestModseq;

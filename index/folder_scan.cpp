@@ -113,8 +113,10 @@ void Folder::sync(SyncMode mode) {
                 readWrite = !readWriteViews_.empty();
             }
             if (readWrite) moveNewToCurLocked(db);
+            auto claimed = claimRecentLocked(db);
             txn.commit();
             catchUpLocked(db, events);
+            if (claimed) assignRecent(*claimed);
         }
     }
     publish(events);
@@ -227,11 +229,13 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     {
         std::vector<std::pair<DeliveryOrderKey, size_t>> order;
         order.reserve(fresh.size());
-        for (size_t i = 0; i < fresh.size(); ++i) order.emplace_back(deliveryOrderKey(fresh[i].first), i);
+        for (size_t i = 0; i < fresh.size(); ++i)
+            order.emplace_back(deliveryOrderKey(fresh[i].first), i);
         std::sort(order.begin(), order.end());
         std::vector<std::pair<std::string, FileSeen>> sorted;
         sorted.reserve(fresh.size());
-        for (const auto& [key, i] : order) sorted.push_back(std::move(fresh[i]));
+        for (const auto& [key, i] : order)
+            sorted.push_back(std::move(fresh[i]));
         fresh = std::move(sorted);
     }
     if (modseq == 0) modseq = bumpModseqLocked(db);
@@ -250,7 +254,11 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
         const auto& [base, seen] = file;
         auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
-        ins.bind(1, id_).bind(2, uid).bindView(3, base).bind(10, baseNameKey(base)).bind(4, seen.inNew ? 1 : 0);
+        ins.bind(1, id_)
+            .bind(2, uid)
+            .bindView(3, base)
+            .bind(10, baseNameKey(base))
+            .bind(4, seen.inNew ? 1 : 0);
         if (seen.hasInfo)
             ins.bindView(5, seen.info);
         else
@@ -374,8 +382,10 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
             readWrite = !readWriteViews_.empty();
         }
         if (readWrite) moveNewToCurLocked(db);
+        auto claimed = claimRecentLocked(db);
         txn.commit();
         catchUpLocked(db, events);
+        if (claimed) assignRecent(*claimed);
     }
     publish(events);
 }

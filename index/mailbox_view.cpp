@@ -188,7 +188,8 @@ MailboxView::Update MailboxView::sync(bool allowExpunge) {
     std::uint32_t recent = 0;
     for (auto uid : recent_)
         if (std::binary_search(seq_->begin(), seq_->end(), uid)) ++recent;
-    up.recentChanged = recent != reportedRecent_ || up.existsChanged;
+    // RECENT goes with new messages (as Dovecot does); an expunge the client counts itself.
+    up.recentChanged = !added.empty() || (up.existsChanged && recent != reportedRecent_);
     reportedRecent_ = recent;
     return up;
 }

@@ -212,13 +212,14 @@ void Mailstore::rename(std::string_view from, std::string_view to) {
         inbox->copyTo(inbox->uids(), *target, true);
         return;
     }
-    if (!layout_.exists(from))
-        throw Error(ErrorKind::NotFound, "Folder '" + std::string(from) + "' does not exist");
-
-    // The folder and every folder below it: ".A" and ".A.x" become ".B" and ".B.x".
+    // The folder and every folder below it: ".A" and ".A.x" become ".B" and ".B.x". A
+    // level without a directory of its own ("A" when only ".A.x" exists) moves its
+    // children the same way.
     std::vector<std::string> names;
     for (const auto& e : layout_.list())
         if (e.selectable && (e.name == from || isInside(e.name, from))) names.push_back(e.name);
+    if (names.empty())
+        throw Error(ErrorKind::NotFound, "Folder '" + std::string(from) + "' does not exist");
     {
         auto lock = lockDb();
         Transaction txn(*db_);

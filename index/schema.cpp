@@ -22,6 +22,10 @@ CREATE TABLE folder(
   uidvalidity   INTEGER NOT NULL,
   uidnext       INTEGER NOT NULL,
   highestmodseq INTEGER NOT NULL,
+  -- \Recent (RFC 3501 2.3.2) belongs to exactly one session: the first read-write session
+  -- to see a message. Messages numbered from recent_uid on have not been claimed yet; a
+  -- session claims all of them at once by moving recent_uid to uidnext.
+  recent_uid    INTEGER NOT NULL DEFAULT 1,
   -- Directory mtimes (ns) when the folder was last fully scanned; 0 forces a scan.
   new_mtime     INTEGER NOT NULL DEFAULT 0,
   cur_mtime     INTEGER NOT NULL DEFAULT 0

@@ -13,4 +13,14 @@ void expunge(CommandContext& ctx) {
     sel.view->folder().expungeDeleted();
 }
 
+// UID EXPUNGE (RFC 4315): only the \Deleted messages in the given UID set.
+void uidExpunge(CommandContext& ctx) {
+    auto& sel = std::get<Selected>(ctx.session.state());
+    SequenceSet set = ctx.args.sequenceSet();
+    ctx.args.expectEnd();
+    if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
+    auto uids = set.resolveUids(sel.view->uids());
+    sel.view->folder().expungeDeleted(&uids);
+}
+
 }  // namespace maildex::core::commands

@@ -6,10 +6,35 @@
 
 namespace maildex::core::commands {
 
-// any_state.cpp (RFC 3501 6.1)
+// any_state.cpp (RFC 3501 6.1, RFC 2971 ID, RFC 5161 ENABLE)
 void capability(CommandContext& ctx);
 void noop(CommandContext& ctx);
 void logout(CommandContext& ctx);
+void id(CommandContext& ctx);
+void enable(CommandContext& ctx);
+
+// mailbox.cpp (RFC 3501 6.3.3-7, 6.3.10; RFC 2342 NAMESPACE)
+void create(CommandContext& ctx);
+void deleteMailbox(CommandContext& ctx);
+void rename(CommandContext& ctx);
+void subscribe(CommandContext& ctx);
+void unsubscribe(CommandContext& ctx);
+void namespaceCommand(CommandContext& ctx);
+void status(CommandContext& ctx);
+
+// list.cpp (RFC 3501 6.3.8-9, RFC 5258, RFC 5819, RFC 6154)
+void list(CommandContext& ctx);
+void lsub(CommandContext& ctx);
+
+// append.cpp (RFC 3501 6.3.11, RFC 3502, RFC 4315, RFC 7889)
+void append(CommandContext& ctx);
+
+// copy.cpp (RFC 3501 6.4.7, RFC 6851 MOVE, RFC 4315 COPYUID)
+void copy(CommandContext& ctx);
+void move(CommandContext& ctx);
+
+// idle.cpp (RFC 2177)
+void idle(CommandContext& ctx);
 
 // select.cpp (RFC 3501 6.3.1, 6.3.2, 6.4.1, 6.4.2; RFC 3691 UNSELECT)
 void select(CommandContext& ctx);
@@ -24,7 +49,8 @@ void fetch(CommandContext& ctx);
 // store.cpp (RFC 3501 6.4.6)
 void store(CommandContext& ctx);
 
-// expunge.cpp (RFC 3501 6.4.3)
+// expunge.cpp (RFC 3501 6.4.3, RFC 4315 UID EXPUNGE)
 void expunge(CommandContext& ctx);
+void uidExpunge(CommandContext& ctx);
 
 }  // namespace maildex::core::commands

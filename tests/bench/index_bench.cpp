@@ -33,7 +33,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 long rssKb() {
     std::ifstream in("/proc/self/status");
@@ -48,21 +50,28 @@ void print(const char* name, double value, const char* unit) {
 }
 
 int make(const fs::path& dir, int count) {
-    for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(dir / sub);
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(dir / sub);
     std::mt19937 rng(42);
-    const char* words[] = {"meeting", "report", "lunch", "invoice", "travel", "project", "update",
-                           "question", "review", "draft", "budget", "release"};
+    const char* words[] = {"meeting", "report",   "lunch",  "invoice", "travel", "project",
+                           "update",  "question", "review", "draft",   "budget", "release"};
     for (int i = 0; i < count; ++i) {
-        std::string subject = std::string(words[rng() % 12]) + " " + words[rng() % 12] + " #" + std::to_string(i);
+        std::string subject =
+            std::string(words[rng() % 12]) + " " + words[rng() % 12] + " #" + std::to_string(i);
         std::string body;
         int lines = 3 + static_cast<int>(rng() % 20);
-        for (int l = 0; l < lines; ++l) body += std::string(words[rng() % 12]) + " " + words[rng() % 12] + " and more text on this line.\n";
-        std::string msg = "From: Sender " + std::to_string(rng() % 500) + " <sender" + std::to_string(rng() % 500) +
+        for (int l = 0; l < lines; ++l)
+            body += std::string(words[rng() % 12]) + " " + words[rng() % 12] +
+                    " and more text on this line.\n";
+        std::string msg = "From: Sender " + std::to_string(rng() % 500) + " <sender" +
+                          std::to_string(rng() % 500) +
                           "@example.com>\nTo: user@example.org\nSubject: " + subject +
-                          "\nDate: Mon, 1 Jan 2024 10:00:00 +0000\nMessage-ID: <" + std::to_string(i) +
+                          "\nDate: Mon, 1 Jan 2024 10:00:00 +0000\nMessage-ID: <" +
+                          std::to_string(i) +
                           "@bench.example.com>\nContent-Type: text/plain; charset=utf-8\n\n" + body;
         long t = 1600000000 + i * 60;
-        std::string base = std::to_string(t) + ".M" + std::to_string(i) + "P1.bench,S=" + std::to_string(msg.size());
+        std::string base = std::to_string(t) + ".M" + std::to_string(i) +
+                           "P1.bench,S=" + std::to_string(msg.size());
         // Most mail is read; some flagged or answered.
         std::string flags = (rng() % 10) ? "S" : "";
         if (rng() % 20 == 0) flags = "F" + flags;
@@ -73,10 +82,12 @@ int make(const fs::path& dir, int count) {
 }
 
 void removeIndex(const fs::path& dir) {
-    for (const char* f : {"maildex.sqlite", "maildex.sqlite-wal", "maildex.sqlite-shm", "courierimapuiddb"})
+    for (const char* f :
+         {"maildex.sqlite", "maildex.sqlite-wal", "maildex.sqlite-shm", "courierimapuiddb"})
         fs::remove(dir / f);
     for (const auto& e : fs::directory_iterator(dir))
-        if (e.path().filename().string().rfind(".", 0) == 0 && e.is_directory()) fs::remove_all(e.path());
+        if (e.path().filename().string().rfind(".", 0) == 0 && e.is_directory())
+            fs::remove_all(e.path());
 }
 
 int firstIndex(const fs::path& dir) {

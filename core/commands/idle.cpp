@@ -1,0 +1,22 @@
+// IDLE (RFC 2177): the client waits; every change to the selected mailbox, from any
+// source, is reported the moment the folder publishes it (the transport calls
+// Session::notifyChanges on the wakeup), until the client sends DONE.
+
+#include "core/commands/handlers.h"
+
+namespace maildex::core::commands {
+
+void idle(CommandContext& ctx) {
+    ctx.args.expectEnd();
+    ctx.out().continuation().text("idling").end();
+    ctx.session.startIdle(ctx.tag());
+    // What changed before the client started waiting is reported now.
+    if (ctx.session.reportChanges(true, false) == Session::Next::Close) {
+        ctx.next = Session::Next::Close;
+    } else {
+        ctx.next = Session::Next::Line;
+    }
+    ctx.continues = true;
+}
+
+}  // namespace maildex::core::commands

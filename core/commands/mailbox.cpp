@@ -1,0 +1,116 @@
+// CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (RFC 3501 6.3.3-7), NAMESPACE
+// (RFC 2342), STATUS (RFC 3501 6.3.10, RFC 8438 STATUS=SIZE).
+
+#include "core/commands/handlers.h"
+#include "core/commands/mailbox_name.h"
+#include "core/commands/status_items.h"
+#include "core/mailbox_list.h"
+#include "index/mailbox_view.h"
+#include "index/mailstore.h"
+
+namespace maildex::core::commands {
+
+void create(CommandContext& ctx) {
+    std::string name = ctx.args.astring("a mailbox name");
+    std::string use;
+    if (ctx.args.accept(Token::Type::ListBegin)) {
+        // RFC 6154 CREATE-SPECIAL-USE: CREATE name (USE (\Sent))
+        if (!ctx.args.acceptAtom("USE")) ArgReader::fail("Expected USE");
+        ctx.args.expect(Token::Type::ListBegin, "a list of special-use attributes");
+        while (!ctx.args.accept(Token::Type::ListEnd)) {
+            std::string a = ctx.args.atom("a special-use attribute");
+            if (!isSpecialUse(a))
+                throw CommandError("Unknown special-use attribute " + a, "USEATTR");
+            if (!use.empty()) throw CommandError("Only one special use per mailbox", "USEATTR");
+            use = a;
+        }
+        ctx.args.expect(Token::Type::ListEnd, ")");
+    }
+    ctx.args.expectEnd();
+    // A trailing delimiter asks for a name that will hold others (RFC 3501 6.3.3); in
+    // Maildir++ levels need no directory of their own, so it is the same request.
+    const char delim = ctx.session.names().delimiter();
+    while (name.size() > 1 && name.back() == delim)
+        name.pop_back();
+    if (isInboxName(name)) throw CommandError("INBOX always exists", "ALREADYEXISTS");
+    std::string folder = folderFor(ctx, name);
+    auto& store = ctx.session.mailstore();
+    store.create(folder);
+    if (!use.empty()) store.setSetting("special-use:" + folder, use);
+    ctx.okText = "CREATE completed";
+}
+
+void deleteMailbox(CommandContext& ctx) {
+    std::string name = ctx.args.astring("a mailbox name");
+    ctx.args.expectEnd();
+    if (isInboxName(name)) throw CommandError("INBOX cannot be deleted", "CANNOT");
+    std::string folder = existingFolderFor(ctx, name, false);
+    const auto& trash = ctx.session.config().trashFolder;
+    if (!trash.empty() && folder == trash)
+        throw CommandError("The trash folder cannot be deleted", "CANNOT");
+    if (isSelected(ctx, folder)) ctx.session.deselect();
+    ctx.session.mailstore().remove(folder);
+    ctx.session.mailstore().setSetting("special-use:" + folder, "");
+    ctx.okText = "DELETE completed";
+}
+
+void rename(CommandContext& ctx) {
+    std::string from = ctx.args.astring("a mailbox name");
+    std::string to = ctx.args.astring("a new mailbox name");
+    ctx.args.expectEnd();
+    std::string src = isInboxName(from) ? std::string() : folderFor(ctx, from);
+    if (isInboxName(to)) throw CommandError("INBOX already exists", "ALREADYEXISTS");
+    std::string dst = folderFor(ctx, to);
+    if (ctx.session.mailstore().exists(dst))
+        throw CommandError("Mailbox already exists", "ALREADYEXISTS");
+    auto* sel = std::get_if<Selected>(&ctx.session.state());
+    if (sel && !src.empty() &&
+        (sel->view->folder().name() == src || index::isInside(sel->view->folder().name(), src)))
+        ctx.session.deselect();
+    ctx.session.mailstore().rename(src, dst);
+    ctx.okText = "RENAME completed";
+}
+
+void subscribe(CommandContext& ctx) {
+    std::string name = ctx.args.astring("a mailbox name");
+    ctx.args.expectEnd();
+    ctx.session.mailstore().setSubscribed(folderFor(ctx, name), true);
+    ctx.okText = "SUBSCRIBE completed";
+}
+
+void unsubscribe(CommandContext& ctx) {
+    std::string name = ctx.args.astring("a mailbox name");
+    ctx.args.expectEnd();
+    // Subscriptions of names that no longer exist can be removed too.
+    ctx.session.mailstore().setSubscribed(folderFor(ctx, name), false);
+    ctx.okText = "UNSUBSCRIBE completed";
+}
+
+void namespaceCommand(CommandContext& ctx) {
+    ctx.args.expectEnd();
+    const auto& names = ctx.session.names();
+    std::string delim(1, names.delimiter());
+    ctx.out()
+        .untagged()
+        .atom("NAMESPACE")
+        .open()
+        .open()
+        .string(names.prefix())
+        .string(delim)
+        .close()
+        .close()
+        .nil()
+        .nil()
+        .end();
+}
+
+void status(CommandContext& ctx) {
+    std::string name = ctx.args.astring("a mailbox name");
+    auto items = parseStatusItems(ctx.args);
+    ctx.args.expectEnd();
+    std::string folder = existingFolderFor(ctx, name, false);
+    writeStatus(ctx, name, folder, items);
+    ctx.okText = "STATUS completed";
+}
+
+}  // namespace maildex::core::commands

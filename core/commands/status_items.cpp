@@ -1,0 +1,68 @@
+#include "core/commands/status_items.h"
+
+#include "index/mailstore.h"
+
+namespace maildex::core::commands {
+
+std::vector<StatusItem> parseStatusItems(ArgReader& args) {
+    std::vector<StatusItem> items;
+    args.expect(Token::Type::ListBegin, "a list of status items");
+    while (!args.accept(Token::Type::ListEnd)) {
+        std::string item = args.upperAtom("a status item");
+        if (item == "MESSAGES")
+            items.push_back(StatusItem::Messages);
+        else if (item == "RECENT")
+            items.push_back(StatusItem::Recent);
+        else if (item == "UIDNEXT")
+            items.push_back(StatusItem::UidNext);
+        else if (item == "UIDVALIDITY")
+            items.push_back(StatusItem::UidValidity);
+        else if (item == "UNSEEN")
+            items.push_back(StatusItem::Unseen);
+        else if (item == "DELETED")
+            items.push_back(StatusItem::Deleted);
+        else if (item == "SIZE")
+            items.push_back(StatusItem::Size);
+        else
+            ArgReader::fail("Unknown status item " + item);
+    }
+    if (items.empty()) ArgReader::fail("Empty status item list");
+    return items;
+}
+
+void writeStatus(CommandContext& ctx, const std::string& imapName, const std::string& folderName,
+                 const std::vector<StatusItem>& items) {
+    auto folder = ctx.session.mailstore().folder(folderName);
+    bool wantSize = std::find(items.begin(), items.end(), StatusItem::Size) != items.end();
+    auto st = folder->status(wantSize);
+    auto& w = ctx.out();
+    w.untagged().atom("STATUS").astring(imapName).open();
+    for (auto item : items) {
+        switch (item) {
+            case StatusItem::Messages:
+                w.atom("MESSAGES").number(st.messages);
+                break;
+            case StatusItem::Recent:
+                w.atom("RECENT").number(st.recent);
+                break;
+            case StatusItem::UidNext:
+                w.atom("UIDNEXT").number(st.uidNext);
+                break;
+            case StatusItem::UidValidity:
+                w.atom("UIDVALIDITY").number(st.uidValidity);
+                break;
+            case StatusItem::Unseen:
+                w.atom("UNSEEN").number(st.unseen);
+                break;
+            case StatusItem::Deleted:
+                w.atom("DELETED").number(st.deleted);
+                break;
+            case StatusItem::Size:
+                w.atom("SIZE").number(st.size);
+                break;
+        }
+    }
+    w.close().end();
+}
+
+}  // namespace maildex::core::commands

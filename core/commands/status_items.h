@@ -1,0 +1,20 @@
+#pragma once
+// STATUS data items (RFC 3501 6.3.10, RFC 8438 SIZE, RFC 9051 DELETED), shared by STATUS
+// and LIST ... RETURN (STATUS (...)) (RFC 5819).
+
+#include <string>
+#include <vector>
+
+#include "core/command.h"
+
+namespace maildex::core::commands {
+
+enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size };
+
+// "(MESSAGES UNSEEN ...)"; BAD for unknown items or an empty list.
+std::vector<StatusItem> parseStatusItems(ArgReader& args);
+// Writes "* STATUS name (...)" for a folder.
+void writeStatus(CommandContext& ctx, const std::string& imapName, const std::string& folder,
+                 const std::vector<StatusItem>& items);
+
+}  // namespace maildex::core::commands
