@@ -133,4 +133,40 @@ std::string hashPassword(std::string_view password, HashScheme scheme = HashSche
 // with '#', is empty, or has an empty part around '@'), or nullopt when it can.
 std::optional<std::string> checkUserName(std::string_view name);
 
+// A user to add: every field as it goes into the file.
+// (Every member has an initializer so designated initializers may leave fields out.)
+struct NewUser {
+    std::string name{};
+    std::string passwordHash{};  // as hashPassword() returns it
+    std::string uid{}, gid{}, gecos{};
+    std::string home{};  // absolute; or leave empty and give maildir= in extra
+    std::string shell{};
+    std::string extra{};  // e.g. "maildir=/srv/mail/alice"
+};
+
+// Editing the file in place for the admin tool. Each takes an exclusive flock on
+// "<file>.lock", reads the file, writes "<file>.tmp" with the original mode and owner,
+// fsyncs it, renames it over the file and fsyncs the directory, so the server always reads
+// either the old or the new file. Comments, blank and unparsable lines stay as they were.
+// A symlinked file is edited at its target. Each throws UserDbError with a sentence.
+//
+// Names match as logins do: exactly, with the domain of user@domain case-insensitive.
+
+// Appends a line; refuses an existing name, a bad name, fields with ':' or control
+// characters, and a user with neither home nor maildir=. Creates the file (mode 0600).
+void addUser(const std::filesystem::path& file, const NewUser& user);
+
+// Replaces the password field of the user's line(s); throws when there is no such user.
+void setPassword(const std::filesystem::path& file, std::string_view name,
+                 std::string_view passwordHash);
+
+// Removes the user's line(s); throws when there is no such user.
+void removeUser(const std::filesystem::path& file, std::string_view name);
+
+// The usable entries, in file order; `warnings` (when given) receives one sentence per
+// skipped or doubtful line. Throws UserDbError when the file cannot be read.
+std::vector<UserInfo> listUsers(const std::filesystem::path& file,
+                                const UserDatabaseOptions& options = {},
+                                std::vector<std::string>* warnings = nullptr);
+
 }  // namespace maildex::net
