@@ -118,16 +118,16 @@ void editFile(const std::filesystem::path& file, bool createIfMissing, Change ch
     if (!exists && !createIfMissing)
         throw UserDbError("user database " + target.string() + " does not exist");
     std::string content = exists ? passwd::readUserFile(target, nullptr, nullptr) : std::string();
-    FileLines file_lines = splitLines(content);
+    FileLines edited = splitLines(content);
     wipe(content);
-    change(file_lines);
+    change(edited);
 
     std::string out;
-    for (std::size_t i = 0; i < file_lines.lines.size(); ++i) {
-        out += file_lines.lines[i];
-        if (i + 1 < file_lines.lines.size() || file_lines.finalNewline) out += '\n';
+    for (std::size_t i = 0; i < edited.lines.size(); ++i) {
+        out += edited.lines[i];
+        if (i + 1 < edited.lines.size() || edited.finalNewline) out += '\n';
     }
-    for (auto& l : file_lines.lines)
+    for (auto& l : edited.lines)
         wipe(l);
 
     auto tmp = std::filesystem::path(target.string() + ".tmp");
