@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fixtures.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::index {
@@ -60,6 +61,24 @@ TEST(CourierUidDb, WritesWhatItReads) {
     EXPECT_EQ(back->nextUid, db.nextUid);
     EXPECT_EQ(back->entries, db.entries);
     EXPECT_TRUE(std::filesystem::is_empty(md.path() / "tmp"));
+}
+
+TEST(CourierUidDb, FixtureUidsAreWhatCourierReported) {
+    test::Fixture fx("courier-small");
+    for (const auto& folder : fx.folders()) {
+        if (!folder.selectable) continue;
+        SCOPED_TRACE(folder.imapName);
+        std::vector<std::string> warnings;
+        auto db = readCourierUidDb(fx.folderDir(folder), &warnings);
+        ASSERT_TRUE(db);
+        EXPECT_TRUE(warnings.empty());
+        EXPECT_EQ(db->uidValidity, folder.uidValidity);
+        EXPECT_EQ(db->nextUid, folder.uidNext);
+        auto uids = db->byBase();
+        EXPECT_EQ(uids.size(), folder.messages.size());
+        for (const auto& m : folder.messages)
+            EXPECT_EQ(uids[test::baseOf(m.file)], m.uid) << m.file;
+    }
 }
 
 }  // namespace
