@@ -59,6 +59,8 @@ struct Watcher::Impl {
     std::unordered_map<int, std::map<std::uint64_t, Dir>> byWd;
     std::uint64_t nextId = 1;
     bool paused = false;
+    bool parked = false;  // the thread is waiting while paused (holds no folder)
+    std::condition_variable parkedChanged;
     bool stopping = false;
     bool loggedLimit = false;
     Stats stats;
@@ -230,7 +232,12 @@ struct Watcher::Impl {
             int timeout = -1;
             {
                 std::unique_lock lock(mu);
-                unpaused.wait(lock, [this] { return !paused || stopping; });
+                if (paused && !stopping) {
+                    parked = true;
+                    parkedChanged.notify_all();
+                    unpaused.wait(lock, [this] { return !paused || stopping; });
+                    parked = false;
+                }
                 if (stopping) return;
                 auto now = std::chrono::steady_clock::now();
                 for (const auto& [id, w] : watches) {
@@ -333,12 +340,12 @@ std::shared_ptr<void> Watcher::watch(const std::shared_ptr<Folder>& folder) {
 }
 
 void Watcher::pauseForTest(bool paused) {
-    {
-        std::lock_guard lock(impl_->mu);
-        impl_->paused = paused;
-    }
+    std::unique_lock lock(impl_->mu);
+    impl_->paused = paused;
     impl_->unpaused.notify_all();
     impl_->poke();
+    // Pausing returns only once the thread is parked, holding no folder.
+    if (paused) impl_->parkedChanged.wait(lock, [&] { return impl_->parked || impl_->stopping; });
 }
 
 Watcher::Stats Watcher::stats() const {

@@ -36,7 +36,7 @@ class Watcher {
     std::shared_ptr<void> watch(const std::shared_ptr<Folder>& folder);
 
     // For tests: while paused the thread reads no events (so the kernel queue can
-    // overflow) and runs no checks.
+    // overflow) and runs no checks. Pausing waits until the thread holds no folder.
     void pauseForTest(bool paused);
     // For tests and metrics.
     struct Stats {

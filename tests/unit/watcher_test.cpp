@@ -119,6 +119,10 @@ TEST_F(WatcherTest, QueueOverflowLeadsToAFullRescan) {
     ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, static_cast<size_t>(files), 60s));
     EXPECT_GT(Watcher::instance().stats().overflows, before);
     EXPECT_EQ(inbox->messageCount(), static_cast<std::uint32_t>(files));
+    // The rescan of other folders may still run; let it finish before the Maildir goes.
+    Watcher::instance().pauseForTest(true);
+    inbox.reset();
+    Watcher::instance().pauseForTest(false);
 }
 
 }  // namespace
