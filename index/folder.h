@@ -209,10 +209,18 @@ class Folder : public std::enable_shared_from_this<Folder> {
     void expungeRowLocked(Sqlite& db, std::uint32_t uid, std::uint64_t& modseq);
     // Numbers files the index does not know, in Courier's delivery order; UIDs from
     // `mirrored` (courierimapuiddb) are reused where still free.
+    // Keywords come from courierimapkeywords/ when the folder has it (a rebuilt index, or
+    // files Courier numbered).
     void numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string, FileSeen>> files,
                               const std::unordered_map<std::string, std::uint32_t>& mirrored,
-                              std::uint64_t& modseq);
+                              std::uint64_t& modseq, bool keywordsFromMirror);
     void moveNewToCurLocked(Sqlite& db);
+    // courierimapkeywords/: a pending update file per message whose keywords changed (what
+    // Courier's own STORE writes), merged into :list once enough have piled up.
+    void mirrorKeywordsLocked(Sqlite& db,
+                              const std::vector<std::pair<std::string, KeywordIds>>& changes);
+    void rewriteKeywordMirrorLocked(Sqlite& db);
+    std::vector<std::string> keywordNamesLocked(Sqlite& db, const KeywordIds& ids);
     // Brings courierimapuiddb up to date: appends `added` when it can, else rewrites it.
     void writeUidMirrorLocked(Sqlite& db,
                               const std::vector<std::pair<std::uint32_t, std::string>>& added);
@@ -246,9 +254,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint64_t logStart_ = 0;   // modseq just before the oldest event in log_
     std::vector<std::weak_ptr<Subscriber>> subscribers_;
     std::vector<MailboxView*> readWriteViews_;
-    std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
-    UidList unclaimedRecent_;      // \Recent not yet given to any session
-    UidList pendingRecent_;        // numbered by this process, not yet caught up (db mutex)
+    std::shared_ptr<void> watch_;            // the Watcher's handle; set by Mailstore
+    std::uint32_t pendingKeywordFiles_ = 0;  // update files written since :list (db mutex)
+    UidList unclaimedRecent_;                // \Recent not yet given to any session
+    UidList pendingRecent_;  // numbered by this process, not yet caught up (db mutex)
 };
 
 }  // namespace maildex::index

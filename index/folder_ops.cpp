@@ -151,6 +151,7 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
             "UPDATE message SET in_new=0, info=?3, flags=?4, keywords=?5, modseq=?6 "
             "WHERE folder_id=?1 AND uid=?2");
         auto d = dir();
+        std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
         for (const auto& c : current) {
             result.matched.push_back(c.uid);
             if (change.unchangedSince && c.state.modseq > *change.unchangedSince) {
@@ -182,7 +183,9 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
                 .bind(6, static_cast<std::int64_t>(result.modseq))
                 .run();
             result.changed.push_back(c.uid);
+            if (keywords != c.keywords) keywordChanges.emplace_back(base, keywords);
         }
+        mirrorKeywordsLocked(db, keywordChanges);
         txn.commit();
         catchUpLocked(db, events);
     }
@@ -295,6 +298,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
             "modseq, internaldate, size, vsize) VALUES(?1,?2,?3,?11,0,?4,?5,?6,?7,?8,?9,?10)");
         std::vector<std::pair<std::uint32_t, std::string>> mirrored;
+        std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
         for (size_t i = 0; i < tmps.size(); ++i) {
             const auto& t = tmps[i];
             const auto& m = messages[i];
@@ -325,7 +329,9 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
                 .run();
             uids.push_back(uid);
             mirrored.emplace_back(uid, t.base);
+            if (!kw.empty()) keywordChanges.emplace_back(t.base, kw);
         }
+        mirrorKeywordsLocked(db, keywordChanges);
         db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
         writeUidMirrorLocked(db, mirrored);
         auto claimed = claimRecentLocked(db);
@@ -393,6 +399,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
         std::uint64_t destModseq = 0, srcModseq = 0;
         std::vector<std::pair<std::uint32_t, std::string>> mirrored;
+        std::vector<std::pair<std::string, KeywordIds>> destKeywords;
         auto destDir = dest.dir();
         std::vector<std::filesystem::path> toUnlink;
         for (const auto& s : sources) {
@@ -459,6 +466,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             result.sourceUids.push_back(s.uid);
             result.destUids.push_back(uid);
             mirrored.emplace_back(uid, newBase);
+            if (!kw.empty()) destKeywords.emplace_back(newBase, kw);
             if (move) {
                 if (srcModseq == 0) srcModseq = bumpModseqLocked(db);
                 toUnlink.emplace_back(*path);
@@ -471,6 +479,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             .bind(2, uidNext)
             .run();
         if (!mirrored.empty()) dest.writeUidMirrorLocked(db, mirrored);
+        dest.mirrorKeywordsLocked(db, destKeywords);
         // Copies into the folder itself are claimed like any new mail.
         auto claimed = dest.claimRecentLocked(db);
         txn.commit();

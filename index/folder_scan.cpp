@@ -29,6 +29,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "index/courier_keywords.h"
 #include "index/courier_uiddb.h"
 #include "index/crash_point.h"
 #include "index/error.h"
@@ -179,17 +180,66 @@ void Folder::fullScanLocked(Sqlite& db) {
     if (!files.empty()) {
         std::unordered_map<std::string, std::uint32_t> mirrored;
         if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
-        numberNewFilesLocked(db, {files.begin(), files.end()}, mirrored, modseq);
+        numberNewFilesLocked(db, {files.begin(), files.end()}, mirrored, modseq, true);
     } else if (modseq != 0 || !std::filesystem::exists(d / "courierimapuiddb")) {
         // Expunged entries may go; a missing mirror is rewritten.
         writeUidMirrorLocked(db, {});
     }
 
+    if (pendingKeywordFiles_ > 0) rewriteKeywordMirrorLocked(db);
     db.prepare("UPDATE folder SET new_mtime=?2, cur_mtime=?3 WHERE id=?1")
         .bind(1, id_)
         .bind(2, trustworthy(newMtime))
         .bind(3, trustworthy(curMtime))
         .run();
+}
+
+std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds& ids) {
+    std::vector<std::string> names;
+    auto& q = db.prepare("SELECT name FROM keyword WHERE folder_id=?1 AND id=?2");
+    for (auto id : ids) {
+        q.bind(1, id_).bind(2, id);
+        if (q.step()) {
+            names.emplace_back(q.text(0));
+            q.reset();
+        }
+    }
+    return names;
+}
+
+void Folder::mirrorKeywordsLocked(Sqlite& db,
+                                  const std::vector<std::pair<std::string, KeywordIds>>& changes) {
+    if (changes.empty()) return;
+    // Past this many pending files one :list rewrite is cheaper than the readers' merging.
+    constexpr std::uint32_t kMergeAfter = 64;
+    if (pendingKeywordFiles_ + changes.size() > kMergeAfter) {
+        rewriteKeywordMirrorLocked(db);  // reads the rows of this transaction, changes included
+        return;
+    }
+    for (const auto& [base, ids] : changes) {
+        auto names = keywordNamesLocked(db, ids);
+        writeCourierKeywordUpdate(dir(), base, std::set<std::string>(names.begin(), names.end()));
+        ++pendingKeywordFiles_;
+    }
+}
+
+void Folder::rewriteKeywordMirrorLocked(Sqlite& db) {
+    std::map<std::uint32_t, std::string> names;
+    auto& k = db.prepare("SELECT id, name FROM keyword WHERE folder_id=?1");
+    k.bind(1, id_);
+    while (k.step())
+        names[static_cast<std::uint32_t>(k.integer(0))] = std::string(k.text(1));
+    CourierKeywordMap map;
+    auto& q = db.prepare("SELECT base, keywords FROM message WHERE folder_id=?1 AND keywords<>''");
+    q.bind(1, id_);
+    while (q.step()) {
+        auto& set = map[std::string(q.text(0))];
+        for (auto id : KeywordTable::decode(q.text(1)))
+            if (auto it = names.find(id); it != names.end()) set.insert(it->second);
+    }
+    // The index holds every update we wrote, so the update files can all go.
+    writeCourierKeywords(dir(), map);
+    pendingKeywordFiles_ = 0;
 }
 
 void Folder::updateFromFileLocked(Sqlite& db, std::uint32_t uid, SystemFlags oldFlags,
@@ -224,7 +274,7 @@ void Folder::expungeRowLocked(Sqlite& db, std::uint32_t uid, std::uint64_t& mods
 
 void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string, FileSeen>> fresh,
                                   const std::unordered_map<std::string, std::uint32_t>& mirrored,
-                                  std::uint64_t& modseq) {
+                                  std::uint64_t& modseq, bool keywordsFromMirror) {
     if (fresh.empty()) return;
     {
         std::vector<std::pair<DeliveryOrderKey, size_t>> order;
@@ -290,6 +340,22 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         insert(uidNext++, *file);
     db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
     std::sort(assigned.begin(), assigned.end());
+    if (keywordsFromMirror && std::filesystem::exists(dir() / "courierimapkeywords")) {
+        // The keywords Courier's merge rules give each file (section 4 of the format
+        // notes); names fold case-insensitively onto the first spelling, in UID order.
+        auto mirror = readCourierKeywords(dir());
+        auto& set = db.prepare("UPDATE message SET keywords=?3 WHERE folder_id=?1 AND uid=?2");
+        for (const auto& [uid, base] : assigned) {
+            auto it = mirror.byBase.find(base);
+            if (it == mirror.byBase.end() || it->second.empty()) continue;
+            KeywordIds ids;
+            for (const auto& name : it->second)
+                ids.push_back(keywordIdLocked(db, name));
+            std::sort(ids.begin(), ids.end());
+            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            set.bind(1, id_).bind(2, uid).bind(3, KeywordTable::encode(ids)).run();
+        }
+    }
     for (const auto& [uid, base] : assigned)
         pendingRecent_.push_back(uid);
     std::sort(pendingRecent_.begin(), pendingRecent_.end());
@@ -374,7 +440,7 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
                     expungeRowLocked(db, m.uid, modseq);
                 }
             }
-            numberNewFilesLocked(db, std::move(fresh), {}, modseq);
+            numberNewFilesLocked(db, std::move(fresh), {}, modseq, false);
         }
         bool readWrite;
         {

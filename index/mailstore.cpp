@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "index/courier_subscriptions.h"
 #include "index/courier_uiddb.h"
 #include "index/error.h"
 #include "index/file_util.h"
@@ -62,6 +63,10 @@ Mailstore::Mailstore(const MailstoreOptions& options)
     db_ = openIndex(indexPath_);
     // INBOX's tmp/ and new/ may be missing in a Maildir made by hand; create them.
     layout_.create("");
+    // A new or rebuilt index takes the subscriptions from courierimapsubscribed.
+    Transaction txn(*db_);
+    importSubscriptionsLocked();
+    txn.commit();
 }
 
 Mailstore::~Mailstore() {
@@ -131,6 +136,9 @@ std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
                 txn.commit();
             }
             folder = std::make_shared<Folder>(shared_from_this(), std::string(name), id);
+            // Courier creates courierimapkeywords/ on a folder's first scan too; having it
+            // from the start lets the watcher see keyword changes of other processes.
+            ::mkdir((layout_.folderDir(name) / "courierimapkeywords").c_str(), 0700);
             // Watch before the first scan, so nothing can change unseen in between.
             folder->watch_ = Watcher::instance().watch(folder);
             folders_[std::string(name)] = folder;
@@ -257,10 +265,37 @@ std::vector<std::string> Mailstore::subscriptions() {
 
 void Mailstore::setSubscribed(std::string_view name, bool subscribed) {
     auto lock = lockDb();
+    Transaction txn(*db_);
     if (subscribed)
         db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, name).run();
     else
         db_->prepare("DELETE FROM subscription WHERE name=?1").bind(1, name).run();
+    // courierimapsubscribed holds the names as Courier spells them on disk: "INBOX" and
+    // "INBOX." + the folder's UTF-8 name.
+    std::vector<std::string> courierNames;
+    auto& q = db_->prepare("SELECT name FROM subscription ORDER BY name");
+    while (q.step())
+        courierNames.push_back(q.text(0).empty() ? "INBOX" : "INBOX." + std::string(q.text(0)));
+    writeCourierSubscriptions(layout_.root(), courierNames);
+    txn.commit();
+}
+
+void Mailstore::importSubscriptionsLocked() {
+    auto& n = db_->prepare("SELECT COUNT(*) FROM subscription");
+    n.step();
+    bool empty = n.integer(0) == 0;
+    n.reset();
+    if (!empty) return;
+    for (const auto& courierName : readCourierSubscriptions(layout_.root())) {
+        std::string folder;
+        if (courierName == "INBOX")
+            folder.clear();
+        else if (courierName.rfind("INBOX.", 0) == 0)
+            folder = courierName.substr(6);
+        else
+            continue;  // shared folders and the like are not ours to keep
+        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
+    }
 }
 
 std::string Mailstore::setting(std::string_view key, std::string_view fallback) {

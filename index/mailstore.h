@@ -69,6 +69,7 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::int64_t folderIdLocked(const std::string& name);
     std::uint32_t newUidValidityLocked();
     void resetOpenFolders(std::string_view name, bool withChildren);
+    void importSubscriptionsLocked();
 
     MaildirLayout layout_;
     std::filesystem::path indexPath_;

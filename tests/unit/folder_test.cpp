@@ -190,9 +190,12 @@ TEST_F(FolderTest, DeletingTheIndexLosesNoUids) {
         auto store = open();
         auto inbox = store->folder("");
         inbox->open(true);
+        inbox->store({2}, FlagChange{StoreMode::Add, flag::Flagged, {"$Label1", "Project_X"}, {}});
         inbox->copyTo({2}, *store->folder("Sent"), false);
         inbox->store({1, 3}, FlagChange{StoreMode::Add, flag::Deleted, {}, {}});
+        inbox->store({4}, FlagChange{StoreMode::Add, flag::Seen, {"$label1"}, {}});
         inbox->expungeDeleted();
+        store->setSubscribed("Sent", true);
         validity = inbox->uidValidity();
         sentValidity = store->folder("Sent")->uidValidity();
         md.deliver("", "late\n");
@@ -208,6 +211,32 @@ TEST_F(FolderTest, DeletingTheIndexLosesNoUids) {
     EXPECT_EQ(inbox->uidNext(), 7u);
     EXPECT_EQ(store->folder("Sent")->uidValidity(), sentValidity);
     EXPECT_EQ(store->folder("Sent")->uids(), V{1});
+    // Flags come back from the file names, keywords from courierimapkeywords/.
+    auto view = inbox->open(false);
+    auto m = view->meta({2, 4});
+    EXPECT_EQ(m[0].flags, flag::Flagged);
+    EXPECT_EQ(inbox->keywordNames(m[0].keywords),
+              (std::vector<std::string>{"$Label1", "Project_X"}));
+    EXPECT_EQ(m[1].flags, flag::Seen);
+    EXPECT_EQ(inbox->keywordNames(m[1].keywords), std::vector<std::string>{"$Label1"});
+    auto sent = store->folder("Sent")->open(false);
+    EXPECT_EQ(store->folder("Sent")->keywordNames(sent->meta({1})[0].keywords).size(), 2u);
+    EXPECT_EQ(store->subscriptions(), std::vector<std::string>{"Sent"});
+}
+
+TEST_F(FolderTest, KeywordMirrorIsMergedInBatches) {
+    for (int i = 0; i < 100; ++i)
+        md.deliver("", "m\n", false, "S");
+    auto store = open();
+    auto inbox = store->folder("");
+    for (std::uint32_t uid = 1; uid <= 100; ++uid)
+        inbox->store({uid}, FlagChange{StoreMode::Add, 0, {"k" + std::to_string(uid % 7)}, {}});
+    // Never one update file per change forever: they were merged into :list.
+    size_t files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(md.path() / "courierimapkeywords"))
+        ++files;
+    EXPECT_LT(files, 70u);
+    EXPECT_TRUE(fs::exists(md.path() / "courierimapkeywords" / ":list"));
 }
 
 TEST_F(FolderTest, CreateRenameDelete) {
