@@ -43,6 +43,8 @@ constexpr std::array kCommands{
     CommandSpec{"IDLE", s::Selected, false, idle},
     CommandSpec{"FETCH", s::Selected, true, fetch},
     CommandSpec{"UID FETCH", s::Selected, false, fetch},
+    CommandSpec{"SEARCH", s::Selected, true, search},
+    CommandSpec{"UID SEARCH", s::Selected, false, search},
     CommandSpec{"STORE", s::Selected, true, store},
     CommandSpec{"UID STORE", s::Selected, false, store},
 };

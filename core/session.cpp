@@ -90,6 +90,7 @@ void Session::preauthenticate(const Identity& identity) {
 std::string Session::capabilities() const {
     std::string caps =
         "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
+        "ESEARCH WITHIN "
         "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
         "UTF8=ACCEPT "
         "APPENDLIMIT=" +

@@ -46,6 +46,9 @@ void unselect(CommandContext& ctx);
 // fetch.cpp (RFC 3501 6.4.5, 6.4.8)
 void fetch(CommandContext& ctx);
 
+// search.cpp (RFC 3501 6.4.4, RFC 4731 ESEARCH, RFC 5032 WITHIN)
+void search(CommandContext& ctx);
+
 // store.cpp (RFC 3501 6.4.6)
 void store(CommandContext& ctx);
 

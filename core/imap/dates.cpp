@@ -49,6 +49,19 @@ bool validDay(int y, int m, int d) {
 }
 }  // namespace
 
+std::int64_t dayOf(std::int64_t unixTime, std::int64_t offsetSeconds) {
+    std::int64_t local = unixTime + offsetSeconds;
+    std::int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    return days * 86400;
+}
+
+std::int64_t localOffset(std::int64_t unixTime) {
+    std::time_t t = static_cast<std::time_t>(unixTime);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    return tm.tm_gmtoff;
+}
+
 std::string formatDateTime(std::int64_t unixTime) {
     std::time_t t = static_cast<std::time_t>(unixTime);
     std::tm tm{};

@@ -17,4 +17,11 @@ std::optional<std::int64_t> parseDateTime(std::string_view text);
 // in whole days, so the zone does not matter for ordering).
 std::optional<std::int64_t> parseDate(std::string_view text);
 
+// The calendar day of a moment as seen `offsetSeconds` east of UTC, in the same form as
+// parseDate (00:00 UTC of that day). SEARCH BEFORE/ON/SINCE compare days (RFC 3501
+// 6.4.4: "disregarding time and timezone").
+std::int64_t dayOf(std::int64_t unixTime, std::int64_t offsetSeconds);
+// The server's local offset at that moment (INTERNALDATE is shown in local time).
+std::int64_t localOffset(std::int64_t unixTime);
+
 }  // namespace maildex::core

@@ -1,0 +1,42 @@
+// SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH (RFC 4731) and WITHIN
+// (RFC 5032).
+
+#include <ctime>
+
+#include "core/commands/handlers.h"
+#include "core/search/search_eval.h"
+#include "core/search/search_parser.h"
+#include "index/mailbox_view.h"
+
+namespace maildex::core::commands {
+
+void search(CommandContext& ctx) {
+    auto& sel = std::get<Selected>(ctx.session.state());
+    auto program = search::parseSearch(ctx.args, true);
+    auto matches =
+        search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));
+    std::vector<std::uint32_t> numbers;
+    numbers.reserve(matches.size());
+    for (const auto& m : matches)
+        numbers.push_back(ctx.uid ? m.uid : m.seq);
+
+    auto& w = ctx.out();
+    if (!program.ret.esearch) {
+        w.untagged().atom("SEARCH");
+        for (auto n : numbers)
+            w.number(n);
+        w.end();
+    } else {
+        w.untagged().atom("ESEARCH").open().atom("TAG").string(ctx.tag()).close();
+        if (ctx.uid) w.atom("UID");
+        if (program.ret.min && !numbers.empty()) w.atom("MIN").number(numbers.front());
+        if (program.ret.max && !numbers.empty()) w.atom("MAX").number(numbers.back());
+        if (program.ret.all && !numbers.empty())
+            w.atom("ALL").atom(SequenceSet::fromSorted(numbers).toString());
+        if (program.ret.count) w.atom("COUNT").number(numbers.size());
+        w.end();
+    }
+    ctx.okText = "SEARCH completed";
+}
+
+}  // namespace maildex::core::commands
