@@ -31,4 +31,9 @@ class MailboxNames {
 
 bool isInboxName(std::string_view name);
 
+// The Maildir settings (index::Mailstore::setting) a migration records the old server's
+// personal namespace in.
+inline constexpr const char* kNamespacePrefixSetting = "namespace-prefix";
+inline constexpr const char* kNamespaceDelimiterSetting = "namespace-delimiter";
+
 }  // namespace maildex::core

@@ -80,6 +80,11 @@ void Session::logIn(const Identity& identity) {
     options.indexDir = config_.indexDir;
     store_ = index::Mailstore::open(options);
     user_ = identity.user;
+    // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."
+    // prefix): the migration records prefix and delimiter with the Maildir.
+    std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
+    names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
+                          delimiter.size() == 1 ? delimiter[0] : '.');
     state_ = Authenticated{};
 }
 
