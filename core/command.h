@@ -68,6 +68,9 @@ struct CommandContext {
     // tagged response comes later.
     bool continues = false;
     Session::Next next = Session::Next::Command;
+    // Set by a handler whose output would not fit the session's budget: called again
+    // (after the client has read) until it returns true; then the command completes.
+    std::function<bool()> resume;
 
     ResponseWriter& out() { return session.writer(); }
     const std::string& tag() const { return request.tag; }

@@ -23,6 +23,8 @@ Engine::Status Engine::apply(Session::Next next) {
             return Status::NeedInput;
         case Session::Next::Close:
             return Status::Close;
+        case Session::Next::Suspended:
+            return Status::Suspended;
         case Session::Next::StartTls:
             // Anything the client sent after STARTTLS was sent in the clear and could have
             // been injected by a man in the middle: drop it (CVE-2011-0411 class).
@@ -67,6 +69,11 @@ Engine::Status Engine::run() {
 
 Engine::Status Engine::notifyChanges() {
     return apply(session_.notifyChanges());
+}
+
+Engine::Status Engine::resume() {
+    Status status = apply(session_.resume());
+    return status == Status::NeedInput ? run() : status;
 }
 
 }  // namespace maildex::core

@@ -34,8 +34,11 @@ class Engine {
         NeedInput,  // all input used; more is needed
         Close,      // send the output, then close
         StartTls,   // send the output, then negotiate TLS (input has been discarded)
+        Suspended,  // send the output; call resume() when the client has read it
     };
     Status run();
+    // Continues a suspended command, then goes on with buffered input.
+    Status resume();
 
     // The selected folder changed (the session's wakeup fired): report if idling.
     Status notifyChanges();

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/command.h"
+#include "core/commands/handlers.h"
 #include "core/flags_format.h"
 #include "index/error.h"
 #include "index/log.h"
@@ -102,7 +103,10 @@ std::string Session::capabilities() const {
         std::to_string(config_.limits.maxAppendLiteral);
     if (!authenticated()) {
         if (transport_.tlsOffered && !transport_.tlsActive) caps += " STARTTLS";
-        if (!transport_.plaintextAuthAllowed && !transport_.tlsActive) caps += " LOGINDISABLED";
+        if (!transport_.plaintextAuthAllowed && !transport_.tlsActive)
+            caps += " LOGINDISABLED";
+        else if (authenticator_)
+            caps += " AUTH=PLAIN";
     }
     return caps;
 }
@@ -175,50 +179,113 @@ Session::Next Session::execute(Request request) {
     // client's other sessions did a moment ago.
     if (auto* sel = std::get_if<Selected>(&state_)) sel->view->folder().catchUp();
     CommandContext ctx{*this, request, ArgReader(request.args, argStart), uid};
+    Running running{request.tag, name, spec, uid, {}, {}, Next::Command, {}};
+    if (!runGuarded(running, [&] { spec->handler(ctx); })) return Next::Command;
+    if (ctx.continues) return ctx.next;
+    running.okCode = std::move(ctx.okCode);
+    running.okText = std::move(ctx.okText);
+    running.next = ctx.next;
+    if (ctx.resume) {
+        // The command has more to say than fits the output buffer: the transport calls
+        // resume() once the client has read what is there.
+        running.resume = std::move(ctx.resume);
+        suspended_ = std::move(running);
+        return Next::Suspended;
+    }
+    return complete(running);
+}
+
+Session::Next Session::resume() {
+    if (!suspended_) return Next::Command;
+    Running running = std::move(*suspended_);
+    suspended_.reset();
+    bool done = false;
+    if (!runGuarded(running, [&] { done = running.resume(); })) return Next::Command;
+    if (!done) {
+        suspended_ = std::move(running);
+        return Next::Suspended;
+    }
+    return complete(running);
+}
+
+bool Session::outputFull() const {
+    return out_.size() >= kOutputBudget;
+}
+
+Session::Next Session::complete(Running& running) {
+    if (std::holds_alternative<Selected>(state_)) {
+        if (reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close)
+            return Next::Close;
+    }
+    auto& w = writer_.tagged(running.tag).ok();
+    if (running.okCode) running.okCode(w);  // text() closes the code
+    w.text(running.okText).end();
+    return running.next;
+}
+
+bool Session::runGuarded(const Running& running, const std::function<void()>& body) {
     // Untagged responses of a failed command stay: clients use partial FETCH data.
     try {
-        spec->handler(ctx);
+        body();
+        return true;
     } catch (const ParseError& e) {
-        writer_.tagged(request.tag).bad().text(e.what()).end();
-        return Next::Command;
+        writer_.tagged(running.tag).bad().text(e.what()).end();
     } catch (const CommandError& e) {
-        auto& w = writer_.tagged(request.tag);
+        auto& w = writer_.tagged(running.tag);
         e.bad() ? w.bad() : w.no();
         if (!e.code().empty()) w.code(e.code()).codeEnd();
         w.text(e.what()).end();
-        if (std::holds_alternative<Selected>(state_)) {
-            auto n = reportChanges(!spec->usesSequenceNumbers, uid);
-            if (n == Next::Close) return n;
-        }
-        return Next::Command;
+        if (std::holds_alternative<Selected>(state_))
+            reportChanges(!running.spec->usesSequenceNumbers, running.uid);
     } catch (const index::Error& e) {
         bool fault = e.kind() == index::ErrorKind::Io || e.kind() == index::ErrorKind::Corrupt;
-        if (fault) log::error("user " + user_ + ": " + name + " failed: " + e.what());
-        writer_.tagged(request.tag)
+        if (fault) log::error("user " + user_ + ": " + running.name + " failed: " + e.what());
+        writer_.tagged(running.tag)
             .no()
             .code(codeFor(e.kind()))
             .codeEnd()
             .text(fault ? "Server error; the administrator can find details in the log" : e.what())
             .end();
-        return Next::Command;
     } catch (const std::exception& e) {
-        log::error("user " + user_ + ": " + name + " failed: " + e.what());
-        writer_.tagged(request.tag)
+        log::error("user " + user_ + ": " + running.name + " failed: " + e.what());
+        writer_.tagged(running.tag)
             .no()
             .code("SERVERBUG")
             .codeEnd()
             .text("Server error; the administrator can find details in the log")
             .end();
-        return Next::Command;
     }
-    if (ctx.continues) return ctx.next;
-    if (std::holds_alternative<Selected>(state_)) {
-        if (reportChanges(!spec->usesSequenceNumbers, uid) == Next::Close) return Next::Close;
+    return false;
+}
+
+void Session::attemptLogin(const std::string& user, const std::string& password) {
+    auto identity = authenticator_->verify(user, password, transport_.clientAddress);
+    if (!identity) {
+        responseDelay_ = authenticator_->recordFailure(transport_.clientAddress);
+        log::info("login failed for " + user + " from " + transport_.clientAddress);
+        throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
     }
-    auto& w = writer_.tagged(request.tag).ok();
-    if (ctx.okCode) ctx.okCode(w);  // text() closes the code
-    w.text(ctx.okText).end();
-    return ctx.next;
+    authenticator_->recordSuccess(transport_.clientAddress);
+    logIn(*identity);
+    log::info("login " + user_ + " from " + transport_.clientAddress);
+}
+
+void Session::awaitSaslResponse(const std::string& tag) {
+    saslTag_ = tag;
+}
+
+void Session::finishPlain(const std::string& response) {
+    std::string user, password;
+    if (!commands::parsePlainResponse(response, user, password))
+        throw CommandError("Invalid PLAIN response", "", true);
+    attemptLogin(user, password);
+    std::fill(password.begin(), password.end(), '\0');
+}
+
+std::chrono::milliseconds Session::takeResponseDelay() {
+    auto d = responseDelay_;
+    responseDelay_ = {};
+    return d;
 }
 
 void Session::rejectInput(const std::string& tag, const std::string& code,
@@ -239,6 +306,21 @@ void Session::startIdle(const std::string& tag) {
 }
 
 Session::Next Session::line(const std::string& text) {
+    if (saslTag_) {
+        std::string tag = std::move(*saslTag_);
+        saslTag_.reset();
+        if (text == "*") {
+            writer_.tagged(tag).bad().text("Authentication cancelled").end();
+            return Next::Command;
+        }
+        static const CommandSpec* authSpec = findCommand("AUTHENTICATE");
+        Running running{tag, "AUTHENTICATE", authSpec, false, {}, "Logged in", Next::Command, {}};
+        if (!runGuarded(running, [&] { finishPlain(text); })) return Next::Command;
+        running.okCode = [caps = capabilities()](ResponseWriter& w) {
+            w.code("CAPABILITY").atom(caps);
+        };
+        return complete(running);
+    }
     if (idling_) {
         idling_ = false;
         if (upper(text) != "DONE") {

@@ -13,9 +13,11 @@
 //   reach the client only through reportChanges(), at the end of a command or during
 //   IDLE, with sequence numbers computed at that moment.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -67,10 +69,11 @@ class Session {
 
     // What the transport does next.
     enum class Next {
-        Command,   // read the next command
-        Line,      // read one line and pass it to line() (IDLE's DONE, AUTHENTICATE)
-        Close,     // send output, then close the connection
-        StartTls,  // send output, drop any input already received, negotiate TLS
+        Command,    // read the next command
+        Line,       // read one line and pass it to line() (IDLE's DONE, AUTHENTICATE)
+        Close,      // send output, then close the connection
+        StartTls,   // send output, drop any input already received, negotiate TLS
+        Suspended,  // send output; call resume() once the client has read it
     };
 
     void greet();
@@ -79,6 +82,10 @@ class Session {
     void rejectInput(const std::string& tag, const std::string& code, const std::string& message,
                      bool no);
     Next line(const std::string& line);
+    // Continues a suspended command (a FETCH with more output than the buffer holds).
+    Next resume();
+    // How long the transport should hold back this output (after a failed login).
+    std::chrono::milliseconds takeResponseDelay();
     // The selected folder changed: report it now if the client is idling.
     Next notifyChanges();
     // Called periodically while idling.
@@ -113,11 +120,32 @@ class Session {
         writer_.setUtf8(true);
     }
     void noteClientId(const std::string& fields);
+    // LOGIN and AUTHENTICATE: checks the credentials and logs in, or throws
+    // CommandError(AUTHENTICATIONFAILED) after recording the failure.
+    void attemptLogin(const std::string& user, const std::string& password);
+    void awaitSaslResponse(const std::string& tag);
+    void finishPlain(const std::string& base64Response);
+    // Whether a command producing much output should stop and be resumed.
+    bool outputFull() const;
+    static constexpr std::size_t kOutputBudget = 256 * 1024;
     // Writes the untagged responses for changes since the last report.
     Next reportChanges(bool allowExpunge, bool withUid);
 
   private:
-    Next finish(const CommandSpec* spec, const Request& request, bool uid);
+    // A command between its handler and its tagged response.
+    struct Running {
+        std::string tag;
+        std::string name;
+        const CommandSpec* spec;
+        bool uid;
+        std::function<void(ResponseWriter&)> okCode;
+        std::string okText;
+        Next next;
+        std::function<bool()> resume;
+    };
+    // Runs a handler (or its continuation); an exception becomes the tagged NO/BAD.
+    bool runGuarded(const Running& running, const std::function<void()>& body);
+    Next complete(Running& running);
 
     const ImapConfig& config_;
     Authenticator* authenticator_;
@@ -130,6 +158,9 @@ class Session {
     ResponseWriter writer_;
     bool utf8_ = false;
     bool idling_ = false;
+    std::optional<std::string> saslTag_;  // AUTHENTICATE waiting for the client's response
+    std::optional<Running> suspended_;
+    std::chrono::milliseconds responseDelay_{};
     std::string idleTag_;
 
   public:

@@ -82,6 +82,12 @@ int runStdioSession(core::Engine& engine, int in, int out) {
             } else {
                 engine.feed(std::string_view(buf, static_cast<size_t>(got)));
                 status = engine.run();
+                // A suspended command waits for its output to be read: here a write
+                // blocks until it is, so go on at once.
+                while (status == core::Engine::Status::Suspended) {
+                    if (!writeAll(out, engine.output())) break;
+                    status = engine.resume();
+                }
                 if (engine.session().idling()) lastKeepalive = std::chrono::steady_clock::now();
             }
         }

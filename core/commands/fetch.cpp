@@ -80,42 +80,37 @@ void writeSection(ResponseWriter& w, const FetchItem& item, const std::string& d
 
 }  // namespace
 
-void fetch(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
-    auto& view = *sel.view;
-    auto& folder = view.folder();
-    SequenceSet set = ctx.args.sequenceSet();
-    FetchRequest req = parseFetchItems(ctx.args);
-    ctx.args.expectEnd();
-    for (const auto& i : req.items)
-        if (i.kind == Kind::Envelope || i.kind == Kind::Body || i.kind == Kind::BodyStructure)
-            throw CommandError("ENVELOPE and BODYSTRUCTURE are not supported yet", "", true);
-    auto uids = resolveMessageSet(view, set, ctx.uid);
+namespace {
 
-    // Reading a body sets \Seen (RFC 3501 6.4.5); the FETCH then includes the new FLAGS.
+// One FETCH in progress: the messages still to answer. It stops when the session's output
+// budget is reached and goes on when resumed, so FETCH 1:* BODY[] of a large mailbox is
+// sent in pieces as the client reads, never held in memory whole.
+struct FetchRun {
+    Session& session;
+    index::MailboxView& view;
+    FetchRequest req;
+    bool uid;
+    std::vector<index::MessageMeta> metas;
     std::vector<std::uint32_t> seenNow;
-    if (req.setsSeen() && !sel.readOnly) {
-        std::vector<std::uint32_t> unseen;
-        for (const auto& m : view.meta(uids))
-            if (!m.expunged && !(m.flags & index::flag::Seen)) unseen.push_back(m.uid);
-        if (!unseen.empty()) {
-            index::FlagChange change;
-            change.mode = index::StoreMode::Add;
-            change.flags = index::flag::Seen;
-            auto result = folder.store(unseen, change);
-            view.suppressOwnChange(result.modseq);
-            seenNow = std::move(result.changed);
+    bool wantsFile = false, wantsContent = false, expungeIssued = false;
+    size_t next = 0;
+
+    // True when every message was answered.
+    bool step() {
+        while (next < metas.size()) {
+            if (session.outputFull()) return false;
+            answer(metas[next++]);
         }
+        if (expungeIssued)
+            throw CommandError("Some messages were expunged meanwhile", "EXPUNGEISSUED");
+        return true;
     }
 
-    bool wantsFile = std::any_of(req.items.begin(), req.items.end(), needsFile);
-    bool wantsContent = std::any_of(req.items.begin(), req.items.end(), needsContentFor);
-    bool expungeIssued = false;
-    auto& w = ctx.out();
-    for (const auto& m : view.meta(uids)) {
+    void answer(const index::MessageMeta& m) {
+        auto& folder = view.folder();
         if (m.expunged) {
             expungeIssued = true;
-            continue;
+            return;
         }
         index::MessageFile file;
         std::string content;
@@ -126,13 +121,14 @@ void fetch(CommandContext& ctx) {
             } catch (const index::Error& e) {
                 if (e.kind() != index::ErrorKind::NotFound) throw;
                 expungeIssued = true;
-                continue;
+                return;
             }
         }
         auto seq = view.seqOf(m.uid);
+        auto& w = session.writer();
         w.untagged().number(*seq).atom("FETCH").open();
         bool flagsSent = false;
-        if (ctx.uid && !req.wants(Kind::Uid)) w.atom("UID").number(m.uid);
+        if (uid && !req.wants(Kind::Uid)) w.atom("UID").number(m.uid);
         for (const auto& item : req.items) {
             switch (item.kind) {
                 case Kind::Uid:
@@ -166,7 +162,7 @@ void fetch(CommandContext& ctx) {
                 case Kind::Envelope:
                 case Kind::Body:
                 case Kind::BodyStructure:
-                    break;  // refused above
+                    break;  // refused before the run started
             }
         }
         if (!flagsSent && std::binary_search(seenNow.begin(), seenNow.end(), m.uid)) {
@@ -175,7 +171,41 @@ void fetch(CommandContext& ctx) {
         }
         w.close().end();
     }
-    if (expungeIssued) throw CommandError("Some messages were expunged meanwhile", "EXPUNGEISSUED");
+};
+
+}  // namespace
+
+void fetch(CommandContext& ctx) {
+    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& view = *sel.view;
+    SequenceSet set = ctx.args.sequenceSet();
+    FetchRequest req = parseFetchItems(ctx.args);
+    ctx.args.expectEnd();
+    for (const auto& i : req.items)
+        if (i.kind == Kind::Envelope || i.kind == Kind::Body || i.kind == Kind::BodyStructure)
+            throw CommandError("ENVELOPE and BODYSTRUCTURE are not supported yet", "", true);
+    auto uids = resolveMessageSet(view, set, ctx.uid);
+
+    auto run =
+        std::make_shared<FetchRun>(FetchRun{ctx.session, view, std::move(req), ctx.uid, {}, {}});
+    // Reading a body sets \Seen (RFC 3501 6.4.5); the FETCH then includes the new FLAGS.
+    if (run->req.setsSeen() && !sel.readOnly) {
+        std::vector<std::uint32_t> unseen;
+        for (const auto& m : view.meta(uids))
+            if (!m.expunged && !(m.flags & index::flag::Seen)) unseen.push_back(m.uid);
+        if (!unseen.empty()) {
+            index::FlagChange change;
+            change.mode = index::StoreMode::Add;
+            change.flags = index::flag::Seen;
+            auto result = view.folder().store(unseen, change);
+            view.suppressOwnChange(result.modseq);
+            run->seenNow = std::move(result.changed);
+        }
+    }
+    run->wantsFile = std::any_of(run->req.items.begin(), run->req.items.end(), needsFile);
+    run->wantsContent = std::any_of(run->req.items.begin(), run->req.items.end(), needsContentFor);
+    run->metas = view.meta(uids);
+    if (!run->step()) ctx.resume = [run] { return run->step(); };
 }
 
 }  // namespace maildex::core::commands

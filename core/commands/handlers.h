@@ -13,6 +13,12 @@ void logout(CommandContext& ctx);
 void id(CommandContext& ctx);
 void enable(CommandContext& ctx);
 
+// auth.cpp (RFC 3501 6.2, RFC 4616 PLAIN, RFC 4959 SASL-IR)
+void startTls(CommandContext& ctx);
+void login(CommandContext& ctx);
+void authenticate(CommandContext& ctx);
+bool parsePlainResponse(const std::string& base64, std::string& user, std::string& password);
+
 // mailbox.cpp (RFC 3501 6.3.3-7, 6.3.10; RFC 2342 NAMESPACE)
 void create(CommandContext& ctx);
 void deleteMailbox(CommandContext& ctx);
