@@ -1,5 +1,7 @@
 // maildexd: the Maildex IMAP server.
 //
+//   maildexd --config FILE [--config FILE...] [--set KEY=VALUE...]
+//                            the server, in the foreground, logging to stderr
 //   maildexd PATH            one IMAP session on stdin/stdout, pre-authenticated, serving
 //   MAILDIR=PATH maildexd    the Maildir at PATH (as Courier's "imapd ./Maildir" does)
 
@@ -10,19 +12,67 @@
 #include <iostream>
 #include <string>
 
+#include <signal.h>
+
+#include <vector>
+
 #include "core/engine.h"
 #include "index/error.h"
 #include "index/log.h"
+#include "net/config.h"
+#include "net/server.h"
 #include "net/stdio_transport.h"
 
 namespace {
 
 void usage(std::ostream& out) {
-    out << "Usage: maildexd PATH\n"
+    out << "Usage: maildexd --config FILE [--config FILE...] [--set KEY=VALUE...]\n"
+           "       maildexd PATH\n"
            "       MAILDIR=PATH maildexd\n"
            "\n"
-           "Serves the Maildir at PATH as one pre-authenticated IMAP session on stdin and\n"
-           "stdout (for mail clients that run the server as a tunnel command).\n";
+           "With --config, runs the IMAP server in the foreground, logging to stderr; later\n"
+           "files and --set win. The settings are documented in etc/maildex.conf. SIGTERM\n"
+           "stops it gracefully, SIGHUP reloads the TLS certificates and the user database.\n"
+           "\n"
+           "With PATH, serves the Maildir at PATH as one pre-authenticated IMAP session on\n"
+           "stdin and stdout (for mail clients that run the server as a tunnel command).\n";
+}
+
+int runServer(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+    using namespace maildex;
+    // Signals are taken by the server's own sigwait; every thread started from here on
+    // inherits this mask. A client that goes away must not kill us with SIGPIPE.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        net::ConfigSource source;
+        for (const auto& f : files)
+            source.readFile(f);
+        for (const auto& s : sets)
+            source.set(s);
+        std::vector<std::string> unknown;
+        net::ServerConfig config = net::buildConfig(source, unknown);
+        const auto& level = config.logLevel;
+        log::setMinimumLevel(level == "debug"   ? log::Level::Debug
+                             : level == "warn"  ? log::Level::Warn
+                             : level == "error" ? log::Level::Error
+                                                : log::Level::Info);
+        for (const auto& k : unknown)
+            log::warn("unknown setting " + k + " (ignored)");
+        net::Server server(std::move(config));
+        return server.run();
+    } catch (const net::ConfigError& e) {
+        std::cerr << "maildexd: configuration: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "maildexd: " << e.what() << "\n";
+        return 1;
+    }
 }
 
 int runStdio(const std::string& maildir) {
@@ -49,11 +99,20 @@ int runStdio(const std::string& maildir) {
 
 int main(int argc, char** argv) {
     std::string maildir;
+    std::vector<std::string> configFiles, sets;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "-h" || a == "--help") {
             usage(std::cout);
             return 0;
+        }
+        if (a == "--config" || a == "--set") {
+            if (i + 1 == argc) {
+                std::cerr << "maildexd: " << a << " needs a value\n";
+                return 2;
+            }
+            (a == "--config" ? configFiles : sets).push_back(argv[++i]);
+            continue;
         }
         if (!a.empty() && a[0] == '-') {
             std::cerr << "maildexd: unknown option " << a << "\n";
@@ -65,6 +124,14 @@ int main(int argc, char** argv) {
             return 2;
         }
         maildir = a;
+    }
+    if (!configFiles.empty() || !sets.empty()) {
+        if (!maildir.empty()) {
+            std::cerr
+                << "maildexd: give either --config (server) or a Maildir path (one session)\n";
+            return 2;
+        }
+        return runServer(configFiles, sets);
     }
     if (maildir.empty()) {
         if (const char* env = std::getenv("MAILDIR")) maildir = env;

@@ -97,6 +97,7 @@ class Session {
     void tlsStarted();
 
     bool idling() const { return idling_; }
+    const std::string& userName() const { return user_; }
     bool authenticated() const;
 
     // For command handlers.

@@ -1,15 +1,23 @@
 #include "tests/protocol/runner/connection.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "core/engine.h"
 
@@ -82,6 +90,10 @@ class InProcess : public Connection {
     }
     void apply(core::Engine::Status status) {
         collect();
+        while (status == core::Engine::Status::Suspended) {
+            status = engine_.resume();
+            collect();
+        }
         if (status == core::Engine::Status::Close) closed_ = true;
     }
 
@@ -94,9 +106,14 @@ class InProcess : public Connection {
     bool woken_ = false;
 };
 
-class Process : public Connection {
+// A peer at the other end of file descriptors: a maildexd process on pipes, or a TCP
+// socket.
+class Stream : public Connection {
   public:
-    Process(const std::string& maildexd, const std::string& maildir) {
+    // A connected socket used for both directions.
+    explicit Stream(int socket) : in_(socket), out_(socket), socket_(true) {}
+
+    Stream(const std::string& maildexd, const std::string& maildir) {
         int toChild[2], fromChild[2];
         if (::pipe2(toChild, O_CLOEXEC) != 0 || ::pipe2(fromChild, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe failed");
@@ -114,7 +131,12 @@ class Process : public Connection {
         in_ = toChild[1];
         out_ = fromChild[0];
     }
-    ~Process() override {
+
+    ~Stream() override {
+        if (socket_) {
+            ::close(out_);
+            return;
+        }
         if (in_ >= 0) ::close(in_);
         ::close(out_);
         // Give it a moment to finish after EOF, then make sure it is gone.
@@ -127,8 +149,9 @@ class Process : public Connection {
     }
 
     void send(std::string_view bytes) override {
-        while (!bytes.empty()) {
-            ssize_t n = ::write(in_, bytes.data(), bytes.size());
+        while (!bytes.empty() && in_ >= 0) {
+            ssize_t n = socket_ ? ::send(in_, bytes.data(), bytes.size(), MSG_NOSIGNAL)
+                                : ::write(in_, bytes.data(), bytes.size());
             if (n < 0) {
                 if (errno == EINTR) continue;
                 return;  // the server went away; reads will say so
@@ -145,6 +168,24 @@ class Process : public Connection {
         }
     }
 
+    void closeInput() override {
+        if (socket_) {
+            ::shutdown(in_, SHUT_WR);
+            return;
+        }
+        if (in_ >= 0) ::close(in_);
+        in_ = -1;
+    }
+
+    std::string unread() override {
+        // Collect whatever arrives shortly (a misbehaving server's extra lines).
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+        while (std::chrono::steady_clock::now() < deadline && fill(deadline)) {
+        }
+        return buffer_;
+    }
+
+  private:
     // Reads what is available before `deadline` into the buffer; false on timeout or EOF.
     bool fill(std::chrono::steady_clock::time_point deadline) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -162,25 +203,24 @@ class Process : public Connection {
         return true;
     }
 
-    void closeInput() override {
-        if (in_ >= 0) ::close(in_);
-        in_ = -1;
-    }
-
-    std::string unread() override {
-        // Collect whatever arrives shortly (a misbehaving server's extra lines).
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-        while (std::chrono::steady_clock::now() < deadline && fill(deadline)) {
-        }
-        return buffer_;
-    }
-
-  private:
     pid_t pid_ = -1;
     int in_ = -1, out_ = -1;
+    bool socket_ = false;
     std::string buffer_;
     bool eof_ = false;
 };
+
+int freePort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
 
 }  // namespace
 
@@ -189,7 +229,74 @@ std::unique_ptr<Connection> connectInProcess(const std::string& maildir) {
 }
 
 std::unique_ptr<Connection> connectStdio(const std::string& maildexd, const std::string& maildir) {
-    return std::make_unique<Process>(maildexd, maildir);
+    return std::make_unique<Stream>(maildexd, maildir);
+}
+
+std::unique_ptr<Connection> connectTcp(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (fd >= 0) ::close(fd);
+        throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+    }
+    return std::make_unique<Stream>(fd);
+}
+
+TestServer::TestServer(const std::string& maildexd, const std::string& maildir,
+                       const std::string& workDir) {
+    // The Maildir is <home>/Maildir: MAILDIRPATH's default.
+    std::string home = std::filesystem::path(maildir).parent_path().string();
+    std::string users = workDir + "/users";
+    std::ofstream(users) << "test:{PLAIN}test:::Test user:" << home << "::\n";
+    ::chmod(users.c_str(), 0600);
+    port_ = freePort();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        std::string log = workDir + "/maildexd.log";
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0) ::dup2(fd, 2);
+        std::vector<std::string> args{maildexd,
+                                      "--set",
+                                      "ADDRESS=127.0.0.1",
+                                      "--set",
+                                      "PORT=" + std::to_string(port_),
+                                      "--set",
+                                      "MAILDEX_USERDB=" + users,
+                                      "--set",
+                                      "MAXPERIP=100",
+                                      "--set",
+                                      "MAILDEX_LOG_LEVEL=warn"};
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(maildexd.c_str(), argv.data());
+        ::_exit(127);
+    }
+    // Ready when it accepts.
+    for (int i = 0; i < 400; ++i) {
+        try {
+            connectTcp(port_);
+            return;
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+    }
+    throw std::runtime_error("maildexd did not start (see " + workDir + "/maildexd.log)");
+}
+
+TestServer::~TestServer() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 400; ++i) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
 }
 
 }  // namespace maildex::test

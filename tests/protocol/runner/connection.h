@@ -24,5 +24,20 @@ class Connection {
 
 std::unique_ptr<Connection> connectInProcess(const std::string& maildir);
 std::unique_ptr<Connection> connectStdio(const std::string& maildexd, const std::string& maildir);
+// A TCP connection to 127.0.0.1:port.
+std::unique_ptr<Connection> connectTcp(int port);
+
+// A maildexd server for a script: a user "test" (password "test") whose Maildir is
+// `maildir`, on a free loopback port; stopped (SIGTERM, by PID) when destroyed.
+class TestServer {
+  public:
+    TestServer(const std::string& maildexd, const std::string& maildir, const std::string& workDir);
+    ~TestServer();
+    int port() const { return port_; }
+
+  private:
+    int pid_ = -1;
+    int port_ = 0;
+};
 
 }  // namespace maildex::test

@@ -2,6 +2,7 @@
 //
 //   transcript_runner --mode inprocess SCRIPT        core::Engine in this process
 //   transcript_runner --mode stdio --maildexd BIN SCRIPT   BIN PATH on stdin/stdout
+//   transcript_runner --mode tcp --maildexd BIN SCRIPT     BIN --config on a loopback port
 //
 // Each run gets a fresh Maildir in a temporary directory, removed afterwards (unless
 // --keep). On failure it prints the script line, what was expected, what came, and the
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -45,7 +47,11 @@ class Failure : public std::runtime_error {
 class Runner {
   public:
     Runner(const Options& options, const Script& script, fs::path maildir)
-        : options_(options), script_(script), maildir_(std::move(maildir)) {}
+        : options_(options), script_(script), maildir_(std::move(maildir)) {
+        if (options_.mode == "tcp")
+            server_ = std::make_unique<TestServer>(options_.maildexd, maildir_.string(),
+                                                   maildir_.parent_path().string());
+    }
 
     void run() {
         for (size_t i = 0; i < script_.steps.size(); ++i) {
@@ -109,8 +115,29 @@ class Runner {
         std::unique_ptr<Connection> conn;
         if (options_.mode == "inprocess")
             conn = connectInProcess(maildir_.string());
+        else if (options_.mode == "tcp")
+            conn = connectTcp(server_->port());
         else
             conn = connectStdio(options_.maildexd, maildir_.string());
+        if (options_.mode == "tcp" && script_.login) {
+            // Over TCP the session starts unauthenticated; log in so the script can be
+            // the same as in the pre-authenticated modes.
+            auto greeting = conn->readLine(timeout());
+            if (!greeting || greeting->rfind("* OK", 0) != 0)
+                fail("connection " + name + ": no greeting");
+            conn->send("x0 LOGIN test test\r\n");
+            while (true) {
+                auto line = conn->readLine(timeout());
+                if (!line) fail("connection " + name + ": no answer to LOGIN");
+                if (line->rfind("x0 ", 0) == 0) {
+                    if (line->rfind("x0 OK", 0) != 0)
+                        fail("connection " + name + ": LOGIN failed: " + *line);
+                    break;
+                }
+            }
+            log(name, "C/S: (logged in as test)");
+            return *connections_.emplace(name, std::move(conn)).first->second;
+        }
         if (!forExpect) {
             // The script does not look at the greeting: check it is one and move on.
             auto greeting = conn->readLine(timeout());
@@ -196,6 +223,7 @@ class Runner {
     const Options& options_;
     const Script& script_;
     fs::path maildir_;
+    std::unique_ptr<TestServer> server_;  // tcp mode; destroyed after the connections
     std::map<std::string, std::unique_ptr<Connection>> connections_;
     Captures captures_;
     std::string transcript_;
@@ -226,8 +254,9 @@ int main(int argc, char** argv) {
         else
             return usage();
     }
-    if (options.script.empty() || (options.mode != "inprocess" && options.mode != "stdio") ||
-        (options.mode == "stdio" && options.maildexd.empty()))
+    if (options.script.empty() ||
+        (options.mode != "inprocess" && options.mode != "stdio" && options.mode != "tcp") ||
+        (options.mode != "inprocess" && options.maildexd.empty()))
         return usage();
 
     char tmpl[] = "/tmp/maildex-transcript-XXXXXX";
@@ -243,6 +272,12 @@ int main(int argc, char** argv) {
     int rc = 0;
     try {
         Script script = loadScript(options.script);
+        if (std::find(script.modes.begin(), script.modes.end(), options.mode) ==
+            script.modes.end()) {
+            std::cerr << "not run in " << options.mode << " mode (@modes)\n";
+            fs::remove_all(root);
+            return 0;
+        }
         Runner runner(options, script, maildir);
         try {
             runner.run();

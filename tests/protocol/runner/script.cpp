@@ -96,6 +96,15 @@ Script loadScript(const std::string& path) {
                 words >> name;
                 script.literals[name] = block();
                 continue;
+            } else if (directive == "modes") {
+                script.modes.clear();
+                std::string m;
+                while (words >> m)
+                    script.modes.push_back(m);
+                continue;
+            } else if (directive == "nologin") {
+                script.login = false;
+                continue;
             } else if (directive == "close") {
                 step.kind = Step::Kind::Close;
                 words >> step.connection;

@@ -31,6 +31,8 @@ struct Step {
 
 struct Script {
     std::string path;
+    std::vector<std::string> modes = {"inprocess", "stdio", "tcp"};  // @modes
+    bool login = true;  // tcp: log each connection in first (@nologin: the script does)
     std::vector<Step> steps;
     std::map<std::string, std::string> literals;  // name → bytes (CRLF line ends)
 };

@@ -1,0 +1,159 @@
+#include "net/admin_server.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "index/watcher.h"
+#include "net/metrics.h"
+#include "net/server.h"
+#include "net/user_database.h"
+
+namespace maildex::net {
+
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+void send(HTTPServerResponse& res, HTTPResponse::HTTPStatus status, const std::string& type,
+          const std::string& body) {
+    res.setStatus(status);
+    res.setContentType(type);
+    res.setContentLength(static_cast<std::streamsize>(body.size()));
+    res.send() << body;
+}
+
+std::string indexMetrics() {
+    auto s = index::Watcher::instance().stats();
+    std::ostringstream out;
+    out << "# HELP maildex_index_event_batches_total inotify event batches handled.\n"
+           "# TYPE maildex_index_event_batches_total counter\nmaildex_index_event_batches_total "
+        << s.eventBatches << "\n";
+    out << "# HELP maildex_index_polls_total Periodic folder checks.\n"
+           "# TYPE maildex_index_polls_total counter\nmaildex_index_polls_total "
+        << s.polls << "\n";
+    out << "# HELP maildex_inotify_overflows_total inotify queue overflows (each forced a "
+           "rescan).\n"
+           "# TYPE maildex_inotify_overflows_total counter\nmaildex_inotify_overflows_total "
+        << s.overflows << "\n";
+    out << "# HELP maildex_folders_watched Open folders by how changes reach them.\n"
+           "# TYPE maildex_folders_watched gauge\n"
+        << "maildex_folders_watched{by=\"inotify\"} " << s.watchedFolders << "\n"
+        << "maildex_folders_watched{by=\"polling\"} " << s.unwatchedFolders << "\n";
+    return out.str();
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+  public:
+    Handler(Server& server, UserDatabase* users, std::string imapHost, int imapPort)
+        : server_(server), users_(users), imapHost_(std::move(imapHost)), imapPort_(imapPort) {}
+
+    void handleRequest(HTTPServerRequest& req, HTTPServerResponse& res) override {
+        Poco::URI uri(req.getURI());
+        const std::string& path = uri.getPath();
+        if (path == "/metrics" && req.getMethod() == "GET") {
+            send(res, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4",
+                 Metrics::instance().render(indexMetrics()));
+        } else if (path == "/who" && req.getMethod() == "GET") {
+            Poco::JSON::Array list;
+            for (const auto& s : server_.who()) {
+                Poco::JSON::Object o;
+                o.set("id", s.id);
+                o.set("user", s.user);
+                o.set("peer", s.peer);
+                o.set("idle", s.idling);
+                list.add(o);
+            }
+            std::ostringstream out;
+            list.stringify(out);
+            send(res, HTTPResponse::HTTP_OK, "application/json", out.str() + "\n");
+        } else if (path == "/kick" && req.getMethod() == "POST") {
+            Poco::Net::HTMLForm form(req, req.stream());
+            std::string user = form.get("user", ""), ip = form.get("ip", "");
+            if (user.empty() == ip.empty()) {
+                send(res, HTTPResponse::HTTP_BAD_REQUEST, "text/plain",
+                     "give user=NAME or ip=ADDRESS\n");
+                return;
+            }
+            int n = server_.kick(user, ip);
+            send(res, HTTPResponse::HTTP_OK, "application/json",
+                 "{\"kicked\":" + std::to_string(n) + "}\n");
+        } else if (path == "/auth") {
+            // nginx mail proxy (ngx_mail_auth_http_module): answer with where to connect.
+            std::string user = req.get("Auth-User", ""), pass = req.get("Auth-Pass", "");
+            res.setStatus(HTTPResponse::HTTP_OK);
+            if (users_ && users_->verify(user, pass, req.get("Client-IP", ""))) {
+                res.set("Auth-Status", "OK");
+                res.set("Auth-Server", imapHost_);
+                res.set("Auth-Port", std::to_string(imapPort_));
+            } else {
+                res.set("Auth-Status", "Invalid login or password");
+                res.set("Auth-Wait", "3");
+            }
+            res.setContentLength(0);
+            res.send();
+        } else {
+            send(res, HTTPResponse::HTTP_NOT_FOUND, "text/plain", "not found\n");
+        }
+    }
+
+  private:
+    Server& server_;
+    UserDatabase* users_;
+    std::string imapHost_;
+    int imapPort_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+  public:
+    Factory(Server& server, UserDatabase* users, std::string host, int port)
+        : server_(server), users_(users), host_(std::move(host)), port_(port) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+        return new Handler(server_, users_, host_, port_);
+    }
+
+  private:
+    Server& server_;
+    UserDatabase* users_;
+    std::string host_;
+    int port_;
+};
+
+}  // namespace
+
+AdminServer::AdminServer(const std::string& address, Server& server, UserDatabase* users,
+                         std::string imapHost, int imapPort) {
+    Poco::Net::ServerSocket socket;
+    try {
+        socket.bind(Poco::Net::SocketAddress(address), true);
+        socket.listen(64);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("MAILDEX_ADMIN_ADDRESS: cannot listen on " + address + ": " +
+                                 e.displayText());
+    }
+    port_ = socket.address().port();
+    auto params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(2);
+    http_ = std::make_unique<Poco::Net::HTTPServer>(
+        new Factory(server, users, std::move(imapHost), imapPort), socket, params);
+    http_->start();
+}
+
+AdminServer::~AdminServer() {
+    if (http_) http_->stop();
+}
+
+}  // namespace maildex::net

@@ -1,0 +1,289 @@
+#include "net/config.h"
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <set>
+
+namespace maildex::net {
+
+namespace {
+
+std::string trim(const std::string& s) {
+    size_t a = s.find_first_not_of(" \t\r");
+    if (a == std::string::npos) return {};
+    size_t b = s.find_last_not_of(" \t\r");
+    return s.substr(a, b - a + 1);
+}
+
+bool validKey(const std::string& k) {
+    if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0]))) return false;
+    for (char c : k)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    return true;
+}
+
+// Settings Courier's files hold that Maildex has no use for: not "unknown".
+const std::set<std::string>& courierOnlyKeys() {
+    static const std::set<std::string> keys = {
+        "AUTHSERVICE143",
+        "AUTHSERVICE993",
+        "COURIERTLS",
+        "IMAPACCESSFILE",
+        "IMAPDEBUGFILE",
+        "IMAPDSSLSTART",
+        "IMAPDSTART",
+        "IMAP_ACL",
+        "IMAP_BROKENUIDV",
+        "IMAP_CAPABILITY",
+        "IMAP_CAPABILITY_ORIG",
+        "IMAP_CAPABILITY_TLS",
+        "IMAP_CAPABILITY_TLS_ORIG",
+        "IMAP_CHECK_ALL_FOLDERS",
+        "IMAP_DISABLETHREADSORT",
+        "IMAP_ENHANCEDIDLE",
+        "IMAP_ID_FIELDS",
+        "IMAP_KEYWORDS",
+        "IMAP_LOG_DELETIONS",
+        "IMAP_MAILBOX_SANITY_CHECK",
+        "IMAP_MOVE_EXPUNGE_TO_TRASH",
+        "IMAP_OBSOLETE_CLIENT",
+        "IMAP_PROXY",
+        "IMAP_PROXY_FOREIGN",
+        "IMAP_SHAREDINDEXFILE",
+        "IMAP_ULIMITD",
+        "IMAP_UMASK",
+        "IMAP_USELOCKS",
+        "LOGGEROPTS",
+        "OUTBOX",
+        "OUTBOX_MULTIPLE_SEND",
+        "PIDFILE",
+        "PROXY_HOSTNAME",
+        "SENDMAIL",
+        "HEADERFROM",
+        "SMAP_CAPABILITY",
+        "SSLLOGGEROPTS",
+        "SSLPIDFILE",
+        "TCPDOPTS",
+        "TLS_CACHEFILE",
+        "TLS_CACHESIZE",
+        "TLS_MIN_DH_BITS",
+        "TLS_PRIORITY",
+        "TLS_STARTTLS_PROTOCOL",
+        "TLS_TIMEOUT",
+        "TLS_VERIFYPEER",
+        "TLS_EXTERNAL",
+        "TLS_ALPN",
+        "AUTH_MKHOMEDIR_SKEL",
+        "IMAP_EMPTYTRASH",
+        "IMAP_IDLE_TIMEOUT",
+    };
+    return keys;
+}
+
+}  // namespace
+
+std::string parseShellValue(const std::string& text,
+                            const std::map<std::string, std::string>& vars) {
+    std::string out;
+    auto expand = [&](size_t& i) {
+        // $NAME or ${NAME}; i is at '$'.
+        size_t start = i + 1;
+        bool braced = start < text.size() && text[start] == '{';
+        if (braced) ++start;
+        size_t end = start;
+        while (end < text.size() &&
+               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+            ++end;
+        if (end == start || (braced && (end >= text.size() || text[end] != '}'))) {
+            out += '$';
+            return;
+        }
+        auto it = vars.find(text.substr(start, end - start));
+        if (it != vars.end()) out += it->second;
+        i = braced ? end : end - 1;
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\'') {
+            size_t close = text.find('\'', i + 1);
+            if (close == std::string::npos) throw ConfigError("unterminated single quote");
+            out += text.substr(i + 1, close - i - 1);
+            i = close;
+        } else if (c == '"') {
+            for (++i;; ++i) {
+                if (i >= text.size()) throw ConfigError("unterminated double quote");
+                if (text[i] == '"') break;
+                if (text[i] == '\\' && i + 1 < text.size() &&
+                    std::string("\"\\$`").find(text[i + 1]) != std::string::npos) {
+                    out += text[++i];
+                } else if (text[i] == '$') {
+                    expand(i);
+                } else {
+                    out += text[i];
+                }
+            }
+        } else if (c == '\\' && i + 1 < text.size()) {
+            out += text[++i];
+        } else if (c == '$') {
+            expand(i);
+        } else if (c == ' ' || c == '\t') {
+            // Unquoted white space ends the value; a comment may follow.
+            std::string rest = trim(text.substr(i));
+            if (!rest.empty() && rest[0] != '#') throw ConfigError("unquoted space in value");
+            break;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void ConfigSource::readFile(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError("cannot read configuration file " + file.string());
+    std::string line;
+    int lineNo = 0;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        if (t.rfind("export ", 0) == 0) t = trim(t.substr(7));
+        auto eq = t.find('=');
+        std::string key = eq == std::string::npos ? t : t.substr(0, eq);
+        if (eq == std::string::npos || !validKey(key))
+            throw ConfigError(file.string() + ":" + std::to_string(lineNo) +
+                              ": expected KEY=VALUE");
+        try {
+            assign(key, parseShellValue(t.substr(eq + 1), values_));
+        } catch (const ConfigError& e) {
+            throw ConfigError(file.string() + ":" + std::to_string(lineNo) + ": " + key + ": " +
+                              e.what());
+        }
+    }
+}
+
+void ConfigSource::set(const std::string& assignment) {
+    auto eq = assignment.find('=');
+    if (eq == std::string::npos || !validKey(assignment.substr(0, eq)))
+        throw ConfigError("--set needs KEY=VALUE, got '" + assignment + "'");
+    assign(assignment.substr(0, eq), assignment.substr(eq + 1));
+}
+
+namespace {
+
+class Reader {
+  public:
+    Reader(const ConfigSource& source) : values_(source.values()) {}
+
+    bool has(const std::string& key) {
+        used_.insert(key);
+        return values_.count(key) > 0;
+    }
+    const std::string& raw(const std::string& key) { return values_.at(key); }
+
+    void text(const std::string& key, std::string& out) {
+        if (has(key)) out = raw(key);
+    }
+    void path(const std::string& key, std::filesystem::path& out) {
+        if (has(key)) out = raw(key);
+    }
+    void boolean(const std::string& key, bool& out) {
+        if (!has(key)) return;
+        std::string v = raw(key);
+        for (char& c : v)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (v == "YES" || v == "1" || v == "TRUE")
+            out = true;
+        else if (v == "NO" || v == "0" || v == "FALSE")
+            out = false;
+        else
+            throw ConfigError(key + ": expected YES or NO (or 1 or 0), got '" + raw(key) + "'");
+    }
+    template <class T>
+    void number(const std::string& key, T& out, long long min, long long max) {
+        if (!has(key)) return;
+        const std::string& v = raw(key);
+        long long n = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max)
+            throw ConfigError(key + ": expected a whole number from " + std::to_string(min) +
+                              " to " + std::to_string(max) + ", got '" + v + "'");
+        out = static_cast<T>(n);
+    }
+    void seconds(const std::string& key, std::chrono::seconds& out, long long min, long long max) {
+        long long n = out.count();
+        number(key, n, min, max);
+        out = std::chrono::seconds(n);
+    }
+    std::vector<std::string> unknown() const {
+        std::vector<std::string> out;
+        for (const auto& [k, v] : values_)
+            if (!used_.count(k) && !courierOnlyKeys().count(k)) out.push_back(k);
+        return out;
+    }
+
+  private:
+    const std::map<std::string, std::string>& values_;
+    std::set<std::string> used_;
+};
+
+}  // namespace
+
+ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown) {
+    ServerConfig c;
+    Reader r(source);
+    r.text("ADDRESS", c.address);
+    r.number("PORT", c.port, 0, 65535);
+    r.text("SSLADDRESS", c.sslAddress);
+    r.number("SSLPORT", c.sslPort, 0, 65535);
+    r.boolean("IMAPDSTARTTLS", c.startTls);
+    r.boolean("IMAPDSSLSTART", c.implicitTls);
+    r.boolean("IMAP_TLS_REQUIRED", c.tlsRequired);
+    r.path("TLS_CERTFILE", c.tlsCertFile);
+    r.path("TLS_PRIVATE_KEYFILE", c.tlsKeyFile);
+    r.path("MAILDEX_TLS_KEYFILE", c.tlsKeyFile);
+    r.path("TLS_DHPARAMS", c.tlsDhParams);
+    r.path("TLS_TRUSTCERTS", c.tlsTrustCerts);
+    r.text("TLS_PROTOCOL", c.tlsProtocol);
+    r.text("TLS_CIPHER_LIST", c.tlsCipherList);
+    r.number("MAXDAEMONS", c.maxConnections, 1, 10'000'000);
+    r.number("MAXPERIP", c.maxPerIp, 1, 10'000'000);
+    r.seconds("MAILDEX_PREAUTH_TIMEOUT", c.preauthTimeout, 1, 86400);
+    r.seconds("MAILDEX_AUTOLOGOUT", c.autologout, 60, 7 * 86400);
+    r.seconds("IMAP_IDLE_TIMEOUT", c.idleKeepalive, 1, 86400);
+    r.number("MAILDEX_OUTPUT_LIMIT", c.outputLimit, 64 * 1024, 1LL << 32);
+    r.path("MAILDEX_USERDB", c.userDb);
+    r.text("MAILDIRPATH", c.maildirPath);
+    r.text("DEFDOMAIN", c.defaultDomain);
+    r.text("MAILDEX_USER", c.runAsUser);
+    r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
+    r.text("MAILDEX_ADMIN_ADDRESS", c.adminAddress);
+    r.text("MAILDEX_LOG_LEVEL", c.logLevel);
+    r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
+    r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
+    r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);
+    r.number("MAILDEX_MAX_LINE", c.imap.limits.maxLineLength, 1024, 16 * 1024 * 1024);
+    c.imap.idleKeepalive = c.idleKeepalive;
+
+    // Cross-checks, each naming the keys involved.
+    if (c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" &&
+        c.logLevel != "error")
+        throw ConfigError("MAILDEX_LOG_LEVEL: expected debug, info, warn or error, got '" +
+                          c.logLevel + "'");
+    if (c.tlsProtocol.rfind("TLSv1.2", 0) != 0 && c.tlsProtocol.rfind("TLSv1.3", 0) != 0 &&
+        c.tlsProtocol.rfind("TLSv1.1", 0) != 0 && c.tlsProtocol.rfind("TLSv1", 0) != 0)
+        throw ConfigError(
+            "TLS_PROTOCOL: expected TLSv1.2 or TLSv1.3 (the lowest version accepted), got '" +
+            c.tlsProtocol + "'");
+    if ((c.implicitTls || c.startTls) && c.tlsCertFile.empty() && r.has("TLS_CERTFILE"))
+        throw ConfigError("TLS_CERTFILE: empty");
+    if (c.implicitTls && c.tlsCertFile.empty())
+        throw ConfigError("IMAPDSSLSTART=YES needs TLS_CERTFILE (certificate and key)");
+    if (c.port == 0 && (!c.implicitTls || c.sslPort == 0))
+        throw ConfigError("PORT and SSLPORT: nothing to listen on");
+    unknown = r.unknown();
+    return c;
+}
+
+}  // namespace maildex::net

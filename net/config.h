@@ -1,0 +1,88 @@
+#pragma once
+// The server's configuration. Files are KEY=VALUE lines read with shell quoting rules
+// (double quotes with backslash escapes and $VAR expansion, single quotes literal,
+// '#' comments), so Courier's /etc/courier/imapd and imapd-ssl can be read as they are.
+// Later files and --set KEY=VALUE win. Where Courier has a setting with the same meaning
+// Maildex uses Courier's name; Maildex's own settings start with MAILDEX_. Unknown keys
+// are warned about by name; an invalid value stops the start with a message naming the
+// key. etc/maildex.conf documents every key.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace maildex::net {
+
+class ConfigError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ServerConfig {
+    // Listeners
+    std::string address = "0";     // ADDRESS ("0": every address)
+    int port = 143;                // PORT (0: none)
+    std::string sslAddress = "0";  // SSLADDRESS
+    int sslPort = 993;             // SSLPORT
+    bool startTls = true;          // IMAPDSTARTTLS: offer STARTTLS on PORT
+    bool implicitTls = false;      // IMAPDSSLSTART: listen on SSLPORT
+    bool tlsRequired = false;      // IMAP_TLS_REQUIRED: no login before TLS (but loopback)
+
+    // TLS
+    std::filesystem::path tlsCertFile;    // TLS_CERTFILE (certificate, and key if no key file)
+    std::filesystem::path tlsKeyFile;     // MAILDEX_TLS_KEYFILE or Courier's TLS_PRIVATE_KEYFILE
+    std::filesystem::path tlsDhParams;    // TLS_DHPARAMS
+    std::filesystem::path tlsTrustCerts;  // TLS_TRUSTCERTS
+    std::string tlsProtocol = "TLSv1.2";  // TLS_PROTOCOL: the lowest version accepted
+    std::string tlsCipherList;            // TLS_CIPHER_LIST (OpenSSL syntax; empty: ours)
+
+    // Limits and timeouts
+    int maxConnections = 50000;                 // MAXDAEMONS: connections in all
+    int maxPerIp = 20;                          // MAXPERIP
+    std::chrono::seconds preauthTimeout{60};    // MAILDEX_PREAUTH_TIMEOUT
+    std::chrono::seconds autologout{1800};      // MAILDEX_AUTOLOGOUT (RFC 3501: >= 30 min)
+    std::chrono::seconds idleKeepalive{120};    // IMAP_IDLE_TIMEOUT: "* OK Still here" in IDLE
+    std::size_t outputLimit = 4 * 1024 * 1024;  // MAILDEX_OUTPUT_LIMIT: per slow client
+
+    // Users and mail
+    std::filesystem::path userDb;         // MAILDEX_USERDB
+    std::string maildirPath = "Maildir";  // MAILDIRPATH
+    std::string defaultDomain;            // DEFDOMAIN
+    std::string runAsUser;                // MAILDEX_USER: drop privileges after binding
+
+    // Runtime
+    int workers = 0;                // MAILDEX_WORKERS (0: two per core)
+    std::string adminAddress;       // MAILDEX_ADMIN_ADDRESS (host:port; empty: none)
+    std::string logLevel = "info";  // MAILDEX_LOG_LEVEL
+
+    core::ImapConfig imap;  // MAILDEX_INDEX_DIR, IMAP_TRASHFOLDERNAME, MAILDEX_APPENDLIMIT, ...
+};
+
+// The raw KEY → VALUE map of files and overrides, after quoting and expansion.
+class ConfigSource {
+  public:
+    // Reads a file; throws ConfigError naming file and line.
+    void readFile(const std::filesystem::path& file);
+    // "KEY=VALUE" from the command line.
+    void set(const std::string& assignment);
+    const std::map<std::string, std::string>& values() const { return values_; }
+
+  private:
+    void assign(const std::string& key, const std::string& value) { values_[key] = value; }
+    std::map<std::string, std::string> values_;
+};
+
+// Builds the typed configuration; throws ConfigError naming the key of an invalid value.
+// Unknown keys are returned in `unknown` (Courier keys with no meaning here are not).
+ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown);
+
+// Parses one shell-style value ("a b", 'x', "$OTHER y", plain) with `vars` for expansion.
+std::string parseShellValue(const std::string& text,
+                            const std::map<std::string, std::string>& vars);
+
+}  // namespace maildex::net

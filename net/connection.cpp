@@ -1,0 +1,397 @@
+#include "net/connection.h"
+
+#include <openssl/err.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "index/log.h"
+#include "net/event_loop.h"
+#include "net/metrics.h"
+#include "net/tls_context.h"
+#include "net/worker_pool.h"
+
+namespace maildex::net {
+
+namespace {
+// Unprocessed input a connection may hold before we stop reading from it.
+constexpr std::size_t kInputBound = 256 * 1024;
+// Resume a suspended command once the unread output is below this.
+constexpr std::size_t kResumeBelow = 64 * 1024;
+}  // namespace
+
+Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,
+                       bool implicitTls, bool loopback, std::uint64_t id)
+    : server_(server),
+      loop_(loop),
+      fd_(fd),
+      ip_(std::move(ip)),
+      peer_(ip_ + ":" + std::to_string(port)),
+      id_(id),
+      implicitTls_(implicitTls) {
+    core::TransportInfo transport;
+    transport.tlsOffered = server.tls && server.config.startTls && !implicitTls;
+    transport.tlsActive = false;
+    // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
+    transport.plaintextAuthAllowed = !server.config.tlsRequired || loopback;
+    transport.clientAddress = peer_;
+    engine_ = std::make_unique<core::Engine>(server.config.imap, server.authenticator, transport);
+    if (implicitTls) {
+        ssl_ = server.tls->newConnection();
+        SSL_set_fd(ssl_, fd_);
+        phase_ = Phase::Handshake;
+    }
+    ++Metrics::instance().connectionsOpen;
+}
+
+Connection::~Connection() {
+    if (phase_ != Phase::Closed) {
+        if (ssl_) SSL_free(ssl_);
+        ::close(fd_);
+        --Metrics::instance().connectionsOpen;
+    }
+}
+
+void Connection::start() {
+    // The folder's wakeup may fire on any thread: it only sets a flag and asks the loop
+    // to look, holding no reference to the connection (which may be going away).
+    auto pending = wakeupPending_;
+    EventLoop* loop = &loop_;
+    std::uint64_t id = id_;
+    engine_->session().setWakeup([pending, loop, id] {
+        if (pending->exchange(true)) return;  // a look is already on its way
+        loop->post([loop, id] {
+            if (Connection* c = loop->find(id)) c->maybeSchedule();
+        });
+    });
+    loop_.watch(fd_, id_, EPOLLIN, false);
+    interest_ = EPOLLIN;
+    if (phase_ == Phase::Handshake) {
+        continueHandshake();
+        return;
+    }
+    greeted_ = true;
+    engine_->start();  // no worker has the engine yet
+    outgoing_ += engine_->output();
+    engine_->output().clear();
+    flush();
+}
+
+void Connection::continueHandshake() {
+    ERR_clear_error();
+    int r = SSL_accept(ssl_);
+    if (r == 1) {
+        ++Metrics::instance().tlsHandshakesOk;
+        phase_ = Phase::Open;
+        if (implicitTls_ && !greeted_) {
+            // Implicit TLS: the engine greets only now, knowing TLS is on from the start.
+            greeted_ = true;
+            engine_->session().tlsStarted();
+            engine_->start();
+            outgoing_ += engine_->output();
+            engine_->output().clear();
+        }
+        updateInterest();
+        flush();
+        maybeSchedule();
+        return;
+    }
+    int err = SSL_get_error(ssl_, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        std::uint32_t want = err == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
+        if (want != interest_) {
+            loop_.watch(fd_, id_, want, true);
+            interest_ = want;
+        }
+        return;
+    }
+    ++Metrics::instance().tlsHandshakesFailed;
+    log::info("TLS handshake with " + peer_ + " failed: " + opensslErrors());
+    close();
+}
+
+void Connection::onEvents(std::uint32_t events) {
+    if (phase_ == Phase::Closed) return;
+    if (phase_ == Phase::Handshake) {
+        if (events & (EPOLLERR | EPOLLHUP)) {
+            close();
+            return;
+        }
+        continueHandshake();
+        return;
+    }
+    if (events & EPOLLOUT) flush();
+    if (phase_ == Phase::Closed) return;
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) readSome();
+}
+
+void Connection::readSome() {
+    auto& buf = loop_.readBuffer();
+    while (incoming_.size() < kInputBound) {
+        ssize_t n;
+        if (ssl_) {
+            ERR_clear_error();
+            int r = SSL_read(ssl_, buf.data(), static_cast<int>(buf.size()));
+            if (r <= 0) {
+                int err = SSL_get_error(ssl_, r);
+                if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) break;
+                n = 0;  // closed or broken: the same to us
+            } else {
+                n = r;
+            }
+        } else {
+            n = ::read(fd_, buf.data(), buf.size());
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        }
+        if (n <= 0) {
+            eof_ = true;
+            break;
+        }
+        incoming_.append(buf.data(), static_cast<size_t>(n));
+        lastInput_ = Clock::now();
+    }
+    if (eof_) {
+        // The client is gone: nothing it sent after this matters, nothing more can be
+        // sent to it. A command in flight finishes (its changes are committed) first.
+        if (!scheduled_) {
+            close();
+            return;
+        }
+        phase_ = Phase::Closing;
+        loop_.unwatch(fd_);
+        interest_ = 0;
+        return;
+    }
+    maybeSchedule();
+    updateInterest();
+}
+
+void Connection::updateInterest() {
+    if (phase_ != Phase::Open) return;
+    std::uint32_t want = 0;
+    if (incoming_.size() < kInputBound && !startTlsAfterFlush_ && !closeAfterFlush_)
+        want |= EPOLLIN;
+    if (outgoingSize() > 0) want |= EPOLLOUT;
+    if (want != interest_) {
+        loop_.watch(fd_, id_, want, true);
+        interest_ = want;
+    }
+}
+
+void Connection::flush() {
+    while (outgoingSize() > 0) {
+        const char* data = outgoing_.data() + outOffset_;
+        size_t len = outgoingSize();
+        ssize_t n;
+        if (ssl_) {
+            ERR_clear_error();
+            int r = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+            if (r <= 0) {
+                int err = SSL_get_error(ssl_, r);
+                if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;
+                close();
+                return;
+            }
+            n = r;
+        } else {
+            n = ::send(fd_, data, len, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) break;
+                close();
+                return;
+            }
+        }
+        outOffset_ += static_cast<size_t>(n);
+        lastWriteProgress_ = Clock::now();
+    }
+    if (outgoingSize() == 0) {
+        // Give the memory back: an idle connection holds no buffer.
+        std::string().swap(outgoing_);
+        outOffset_ = 0;
+        if (closeAfterFlush_) {
+            close();
+            return;
+        }
+        if (startTlsAfterFlush_) {
+            startTlsAfterFlush_ = false;
+            incoming_.clear();  // sent before the handshake: never trusted (see Engine)
+            ssl_ = server_.tls->newConnection();
+            SSL_set_fd(ssl_, fd_);
+            phase_ = Phase::Handshake;
+            tlsStartedPending_ = true;
+            continueHandshake();
+            return;
+        }
+    } else if (outOffset_ > 1024 * 1024) {
+        outgoing_.erase(0, outOffset_);
+        outOffset_ = 0;
+    }
+    if (outgoingSize() > server_.config.outputLimit) {
+        log::info("connection " + std::to_string(id_) + " from " + peer_ +
+                  " does not read its output; disconnecting");
+        close();
+        return;
+    }
+    if (suspended_ && outgoingSize() < kResumeBelow) maybeSchedule();
+    updateInterest();
+}
+
+void Connection::maybeSchedule() {
+    if (scheduled_ || phase_ != Phase::Open) return;
+    if (Clock::now() < delayUntil_) return;
+    WorkItem item;
+    bool wakeup = wakeupPending_->exchange(false);
+    item.tlsStarted = std::exchange(tlsStartedPending_, false);
+    item.shutdownReason = shutdownReason_;
+    if (suspended_) {
+        if (outgoingSize() >= kResumeBelow && item.shutdownReason.empty()) {
+            if (wakeup) wakeupPending_->store(true);
+            return;
+        }
+        item.resume = true;
+    } else {
+        item.input = std::move(incoming_);
+        incoming_.clear();
+    }
+    item.wakeup = wakeup;
+    item.keepalive = std::exchange(keepaliveDue_, false);
+    if (item.input.empty() && !item.resume && !item.wakeup && !item.keepalive && !item.tlsStarted &&
+        item.shutdownReason.empty())
+        return;
+    scheduled_ = true;
+    server_.workers.post([self = shared_from_this(), item = std::move(item)]() mutable {
+        self->work(std::move(item));
+    });
+    updateInterest();
+}
+
+void Connection::work(WorkItem item) {
+    auto& session = engine_->session();
+    core::Engine::Status status = core::Engine::Status::NeedInput;
+    auto started = Clock::now();
+    if (item.tlsStarted) session.tlsStarted();
+    if (!item.shutdownReason.empty()) {
+        session.shutdown(item.shutdownReason);
+        status = core::Engine::Status::Close;
+    } else {
+        if (!item.input.empty()) engine_->feed(item.input);
+        status = item.resume ? engine_->resume() : engine_->run();
+        if (status == core::Engine::Status::NeedInput && item.wakeup)
+            status = engine_->notifyChanges();
+        if (status == core::Engine::Status::NeedInput && item.keepalive) session.keepalive();
+    }
+    (void)started;
+    WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
+                      session.idling(), session.authenticated(),      {}};
+    engine_->output().clear();
+    if (result.authenticated && user_.empty()) result.user = session.userName();
+    loop_.post([self = shared_from_this(), result = std::move(result)]() mutable {
+        self->afterWork(std::move(result));
+    });
+}
+
+void Connection::afterWork(WorkResult r) {
+    scheduled_ = false;
+    auto& m = Metrics::instance();
+    if (r.authenticated != authenticated_) {
+        authenticated_ = r.authenticated;
+        m.connectionsAuthenticated += authenticated_ ? 1 : -1;
+        if (!r.user.empty()) user_ = r.user;
+    }
+    if (r.idling != idling_) {
+        idling_ = r.idling;
+        m.connectionsIdle += idling_ ? 1 : -1;
+        nextKeepalive_ = Clock::now() + server_.config.idleKeepalive;
+    }
+    if (phase_ == Phase::Closing || phase_ == Phase::Closed) {
+        close();
+        return;
+    }
+    if (r.delay.count() > 0) {
+        // A failed login: the answer (and the next command) waits.
+        delayed_ += r.output;
+        delayUntil_ = Clock::now() + r.delay;
+    } else {
+        outgoing_ += r.output;
+    }
+    suspended_ = r.status == core::Engine::Status::Suspended;
+    if (r.status == core::Engine::Status::Close) closeAfterFlush_ = true;
+    if (r.status == core::Engine::Status::StartTls) startTlsAfterFlush_ = true;
+    flush();
+    if (phase_ == Phase::Open) maybeSchedule();
+}
+
+void Connection::tick(Clock::time_point now) {
+    if (phase_ == Phase::Closed) return;
+    const auto& cfg = server_.config;
+    if (!delayed_.empty() && now >= delayUntil_) {
+        outgoing_ += delayed_;
+        delayed_.clear();
+        flush();
+        if (phase_ != Phase::Open) return;
+        maybeSchedule();
+    }
+    if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
+        close();
+        return;
+    }
+    if (phase_ != Phase::Open) return;
+    if (!authenticated_ && now - connectedAt_ > cfg.preauthTimeout) {
+        shutdown("Autologout: no login in time");
+        return;
+    }
+    if (authenticated_ && now - lastInput_ > cfg.autologout) {
+        shutdown("Autologout: idle for too long");
+        return;
+    }
+    if (idling_ && now >= nextKeepalive_) {
+        nextKeepalive_ = now + cfg.idleKeepalive;
+        keepaliveDue_ = true;
+        maybeSchedule();
+    }
+}
+
+void Connection::shutdown(const std::string& reason) {
+    if (phase_ != Phase::Open) {
+        if (phase_ == Phase::Handshake) close();
+        return;
+    }
+    shutdownReason_ = reason;
+    suspended_ = false;
+    maybeSchedule();
+}
+
+void Connection::abort() {
+    close();
+}
+
+void Connection::close() {
+    if (phase_ == Phase::Closed) return;
+    auto& m = Metrics::instance();
+    if (authenticated_) --m.connectionsAuthenticated;
+    if (idling_) --m.connectionsIdle;
+    authenticated_ = idling_ = false;
+    if (scheduled_) {
+        // The worker still has the engine; finish closing when it hands it back.
+        phase_ = Phase::Closing;
+        loop_.unwatch(fd_);
+        return;
+    }
+    phase_ = Phase::Closed;
+    engine_->session().setWakeup({});
+    loop_.unwatch(fd_);
+    if (ssl_) {
+        SSL_shutdown(ssl_);
+        SSL_free(ssl_);
+        ssl_ = nullptr;
+    }
+    ::close(fd_);
+    --m.connectionsOpen;
+    if (server_.onClosed) server_.onClosed(ip_);
+    loop_.remove(id_);
+}
+
+}  // namespace maildex::net

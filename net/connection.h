@@ -1,0 +1,131 @@
+#pragma once
+// One client connection. Its socket (and TLS) belong to the event loop thread; its IMAP
+// engine belongs to whichever worker runs it, and only while it runs it: the loop
+// schedules at most one task per connection at a time, hands it the bytes read so far,
+// and takes back the output when it is done. So no lock guards the engine, and the
+// loop never waits for a command.
+//
+// Flow control: input is read only while the connection holds less than a bound of
+// unprocessed input; a command whose output outgrows the session's budget is suspended
+// and resumed when the client has read it; a client whose unread output passes
+// MAILDEX_OUTPUT_LIMIT is disconnected.
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/engine.h"
+#include "net/config.h"
+
+namespace maildex::net {
+
+class EventLoop;
+class TlsManager;
+class WorkerPool;
+
+// What connections need from the server.
+struct ServerContext {
+    const ServerConfig& config;
+    WorkerPool& workers;
+    TlsManager* tls = nullptr;
+    core::Authenticator* authenticator = nullptr;
+    // Called in the loop thread when a connection is gone (per-address accounting).
+    std::function<void(const std::string& address)> onClosed;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,
+               bool implicitTls, bool loopback, std::uint64_t id);
+    ~Connection();
+
+    std::uint64_t id() const { return id_; }
+    const std::string& peer() const { return peer_; }
+    const std::string& ip() const { return ip_; }
+    const std::string& user() const { return user_; }
+    bool idling() const { return idling_; }
+
+    // Loop thread.
+    void start();
+    void onEvents(std::uint32_t events);
+    void tick(Clock::time_point now);
+    // Ends the session with "* BYE reason" after the command in flight (SIGTERM, kick).
+    void shutdown(const std::string& reason);
+    // Closes at once, without a word.
+    void abort();
+
+  private:
+    struct WorkItem {
+        std::string input;
+        bool resume = false;
+        bool wakeup = false;
+        bool keepalive = false;
+        bool tlsStarted = false;
+        std::string shutdownReason;
+    };
+    struct WorkResult {
+        core::Engine::Status status;
+        std::string output;
+        std::chrono::milliseconds delay;
+        bool idling;
+        bool authenticated;
+        std::string user;
+    };
+
+    enum class Phase { Handshake, Open, Closing, Closed };
+
+    void readSome();
+    void flush();
+    void updateInterest();
+    void maybeSchedule();
+    void work(WorkItem item);  // worker thread
+    void afterWork(WorkResult result);
+    void continueHandshake();
+    void close();
+    std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
+
+    ServerContext& server_;
+    EventLoop& loop_;
+    const int fd_;
+    const std::string ip_;
+    const std::string peer_;  // ip:port, for the log
+    const std::uint64_t id_;
+    const bool implicitTls_;
+    bool greeted_ = false;
+    SSL* ssl_ = nullptr;
+    Phase phase_ = Phase::Open;
+    std::uint32_t interest_ = 0;  // epoll events asked for
+
+    std::string incoming_;  // read, not yet handed to the engine
+    std::string outgoing_;  // waiting to be written
+    std::size_t outOffset_ = 0;
+    std::string delayed_;  // held back until delayUntil_ (failed login)
+    Clock::time_point delayUntil_{};
+
+    bool scheduled_ = false;  // a worker task is queued or running
+    bool suspended_ = false;  // the engine has a command waiting for the client to read
+    bool eof_ = false;
+    bool closeAfterFlush_ = false;
+    bool startTlsAfterFlush_ = false;
+    bool tlsStartedPending_ = false;
+    bool keepaliveDue_ = false;
+    std::string shutdownReason_;
+    std::shared_ptr<std::atomic<bool>> wakeupPending_ = std::make_shared<std::atomic<bool>>(false);
+
+    bool authenticated_ = false;
+    bool idling_ = false;
+    std::string user_;
+    Clock::time_point connectedAt_ = Clock::now();
+    Clock::time_point lastInput_ = Clock::now();
+    Clock::time_point nextKeepalive_{};
+    Clock::time_point lastWriteProgress_ = Clock::now();
+
+    std::unique_ptr<core::Engine> engine_;
+};
+
+}  // namespace maildex::net

@@ -1,0 +1,261 @@
+#include "net/server.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "index/log.h"
+#include "net/admin_server.h"
+#include "net/authentication.h"
+#include "net/event_loop.h"
+#include "net/listener.h"
+#include "net/login_throttle.h"
+#include "net/metrics.h"
+#include "net/tls_context.h"
+#include "net/user_database.h"
+#include "net/worker_pool.h"
+
+namespace maildex::net {
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {
+    if (!config_.tlsCertFile.empty()) {
+        TlsOptions o{config_.tlsCertFile,   config_.tlsKeyFile,  config_.tlsDhParams,
+                     config_.tlsTrustCerts, config_.tlsProtocol, config_.tlsCipherList};
+        try {
+            tls_ = std::make_unique<TlsManager>(o);
+        } catch (const std::exception& e) {
+            throw ConfigError(std::string("TLS_CERTFILE: ") + e.what());
+        }
+    }
+    if (config_.userDb.empty()) throw ConfigError("MAILDEX_USERDB: no user database configured");
+    UserDatabaseOptions uo;
+    uo.defaultDomain = config_.defaultDomain;
+    uo.maildirPath = config_.maildirPath;
+    try {
+        users_ = std::make_unique<UserDatabase>(config_.userDb, uo);
+    } catch (const std::exception& e) {
+        throw ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
+    }
+    throttle_ = std::make_unique<LoginThrottle>();
+    authentication_ = std::make_unique<Authentication>(*users_, *throttle_);
+
+    // Bind first (the ports may be privileged), then drop privileges.
+    auto adopt = [this](Accepted a) { this->adopt(std::move(a)); };
+    if (config_.port != 0)
+        listeners_.push_back(
+            std::make_unique<Listener>(config_.address, config_.port, false, adopt));
+    if (config_.implicitTls && config_.sslPort != 0)
+        listeners_.push_back(
+            std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true, adopt));
+    raiseFileLimit();
+    dropPrivileges();
+
+    int workers = config_.workers > 0
+                      ? config_.workers
+                      : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+    workers_ = std::make_unique<WorkerPool>(workers);
+    loop_ = std::make_unique<EventLoop>();
+    context_ = std::make_unique<ServerContext>(
+        ServerContext{config_, *workers_, tls_.get(), authentication_.get(), {}});
+    context_->onClosed = [this](const std::string& ip) {
+        std::lock_guard lock(countsMu_);
+        --total_;
+        if (--perIp_[ip] <= 0) perIp_.erase(ip);
+    };
+    if (!config_.adminAddress.empty()) {
+        std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
+        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, users_.get(), host,
+                                               listeners_.empty() ? 0 : listeners_.front()->port());
+    }
+    if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+}
+
+Server::~Server() {
+    admin_.reset();
+    for (auto& l : listeners_)
+        l->stop();
+    if (loop_) loop_->stop();
+    if (workers_) workers_->stop();
+    loop_.reset();
+    if (stopPipe_[0] >= 0) ::close(stopPipe_[0]);
+    if (stopPipe_[1] >= 0) ::close(stopPipe_[1]);
+}
+
+std::vector<std::string> Server::listening() const {
+    std::vector<std::string> out;
+    for (const auto& l : listeners_)
+        out.push_back(l->describe());
+    if (admin_)
+        out.push_back(config_.adminAddress + " (admin, port " + std::to_string(admin_->port()) +
+                      ")");
+    return out;
+}
+
+void Server::raiseFileLimit() {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    rlim_t want = static_cast<rlim_t>(config_.maxConnections) + 1024;
+    if (lim.rlim_cur >= want) return;
+    rlimit next = lim;
+    next.rlim_cur = std::min(want, lim.rlim_max);
+    if (lim.rlim_max < want) {
+        // Only root may raise the hard limit; try, and settle for what there is.
+        rlimit raised{want, want};
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) next = raised;
+    }
+    if (::setrlimit(RLIMIT_NOFILE, &next) == 0)
+        log::info("open file limit raised to " + std::to_string(next.rlim_cur) +
+                  " for MAXDAEMONS=" + std::to_string(config_.maxConnections));
+    if (next.rlim_cur < want)
+        log::warn("open file limit is " + std::to_string(next.rlim_cur) +
+                  ", below MAXDAEMONS=" + std::to_string(config_.maxConnections) +
+                  " connections; raise it (LimitNOFILE in systemd)");
+}
+
+void Server::dropPrivileges() {
+    if (config_.runAsUser.empty()) return;
+    passwd* pw = ::getpwnam(config_.runAsUser.c_str());
+    if (!pw) throw ConfigError("MAILDEX_USER: no such user '" + config_.runAsUser + "'");
+    if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
+        ::setuid(pw->pw_uid) != 0)
+        throw ConfigError("MAILDEX_USER: cannot become '" + config_.runAsUser +
+                          "': " + std::strerror(errno));
+    log::info("running as " + config_.runAsUser);
+}
+
+void Server::adopt(Accepted a) {
+    ++Metrics::instance().connectionsAccepted;
+    const char* refusal = nullptr;
+    {
+        std::lock_guard lock(countsMu_);
+        if (draining_)
+            refusal = "* BYE Server shutting down\r\n";
+        else if (total_ >= config_.maxConnections)
+            refusal = "* BYE Too many connections to this server, try again later\r\n";
+        else if (perIp_[a.ip] >= config_.maxPerIp)
+            refusal = "* BYE Too many connections from your address\r\n";
+        if (!refusal) {
+            ++total_;
+            ++perIp_[a.ip];
+        } else if (perIp_[a.ip] == 0) {
+            perIp_.erase(a.ip);
+        }
+    }
+    if (refusal) {
+        ++Metrics::instance().connectionsRefused;
+        log::info(std::string("refused ") + a.ip + ": " + (refusal + 6));
+        // A TLS client would not understand a plain-text answer; it just sees the close.
+        if (!a.implicitTls) [[maybe_unused]]
+            auto n = ::send(a.fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);
+        ::close(a.fd);
+        return;
+    }
+    auto connection = std::make_shared<Connection>(*context_, *loop_, a.fd, a.ip, a.port,
+                                                   a.implicitTls, a.loopback, nextId_++);
+    loop_->post([loop = loop_.get(), connection] {
+        loop->add(connection);
+        connection->start();
+    });
+}
+
+std::vector<SessionInfo> Server::who() {
+    std::promise<std::vector<SessionInfo>> promise;
+    auto future = promise.get_future();
+    loop_->post([&] {
+        std::vector<SessionInfo> out;
+        loop_->forEach([&](Connection& c) {
+            out.push_back({c.id(), c.user(), c.peer(), c.idling()});
+        });
+        promise.set_value(std::move(out));
+    });
+    return future.get();
+}
+
+int Server::kick(const std::string& user, const std::string& ip) {
+    std::promise<int> promise;
+    auto future = promise.get_future();
+    loop_->post([&] {
+        int n = 0;
+        loop_->forEach([&](Connection& c) {
+            if ((!user.empty() && c.user() == user) || (!ip.empty() && c.ip() == ip)) {
+                c.shutdown("Disconnected by the administrator");
+                ++n;
+            }
+        });
+        promise.set_value(n);
+    });
+    int n = future.get();
+    log::info("kicked " + std::to_string(n) + " session(s) of " + (user.empty() ? ip : user));
+    return n;
+}
+
+void Server::requestStop() {
+    char c = 's';
+    [[maybe_unused]] auto n = ::write(stopPipe_[1], &c, 1);
+}
+
+void Server::drain() {
+    // Stop accepting, say BYE to every session once its command in flight has finished,
+    // and wait (a while) for the connections to go.
+    draining_ = true;
+    for (auto& l : listeners_)
+        l->stop();
+    loop_->post(
+        [this] { loop_->forEach([](Connection& c) { c.shutdown("Server shutting down"); }); });
+    for (int i = 0; i < 100; ++i) {
+        std::promise<size_t> p;
+        auto f = p.get_future();
+        loop_->post([&] { p.set_value(loop_->size()); });
+        if (f.get() == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    loop_->stop();
+    workers_->stop();
+}
+
+int Server::run() {
+    // Signals go to this thread only: they are blocked everywhere else (main blocks them
+    // before any thread starts) and collected here with sigwait.
+    loop_->start();
+    for (auto& l : listeners_)
+        l->start();
+    for (const auto& l : listening())
+        log::info("listening on " + l);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    std::thread stopWatcher([this] {
+        char c;
+        if (::read(stopPipe_[0], &c, 1) == 1) ::kill(::getpid(), SIGTERM);
+    });
+    while (true) {
+        int sig = 0;
+        if (::sigwait(&set, &sig) != 0) continue;
+        if (sig == SIGHUP) {
+            if (tls_) tls_->reload();
+            users_->reload();
+            continue;
+        }
+        log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                  ", draining");
+        break;
+    }
+    drain();
+    ::close(stopPipe_[1]);
+    stopPipe_[1] = -1;
+    stopWatcher.join();
+    log::info("stopped");
+    return 0;
+}
+
+}  // namespace maildex::net

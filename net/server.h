@@ -1,0 +1,76 @@
+#pragma once
+// The network server: listeners, the event loop, the worker pool, TLS, logins, limits,
+// the admin endpoint, and signals (SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the
+// TLS certificates).
+
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/config.h"
+#include "net/connection.h"
+
+namespace maildex::net {
+
+class AdminServer;
+class Authentication;
+class EventLoop;
+class Listener;
+class LoginThrottle;
+class TlsManager;
+class UserDatabase;
+class WorkerPool;
+
+struct SessionInfo {
+    std::uint64_t id;
+    std::string user;
+    std::string peer;
+    bool idling;
+};
+
+class Server {
+  public:
+    // Binds the ports and loads certificates and users; throws with a message naming
+    // what is wrong. Privileges are dropped (MAILDEX_USER) once the ports are bound.
+    explicit Server(ServerConfig config);
+    ~Server();
+
+    // Serves until SIGTERM or SIGINT; returns the exit code.
+    int run();
+    // Asks run() to drain and return (tests, the admin endpoint).
+    void requestStop();
+
+    std::vector<SessionInfo> who();
+    // Ends the sessions of a user (or from an IP address); returns how many.
+    int kick(const std::string& user, const std::string& ip);
+    std::vector<std::string> listening() const;
+
+  private:
+    void adopt(struct Accepted accepted);
+    void dropPrivileges();
+    void raiseFileLimit();
+    void drain();
+
+    ServerConfig config_;
+    std::unique_ptr<TlsManager> tls_;
+    std::unique_ptr<UserDatabase> users_;
+    std::unique_ptr<LoginThrottle> throttle_;
+    std::unique_ptr<Authentication> authentication_;
+    std::unique_ptr<WorkerPool> workers_;
+    std::unique_ptr<EventLoop> loop_;
+    std::unique_ptr<ServerContext> context_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::unique_ptr<AdminServer> admin_;
+
+    std::mutex countsMu_;
+    int total_ = 0;
+    std::map<std::string, int> perIp_;
+    std::atomic<std::uint64_t> nextId_{1};
+    std::atomic<bool> draining_{false};
+    int stopPipe_[2] = {-1, -1};
+};
+
+}  // namespace maildex::net
