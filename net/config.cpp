@@ -240,6 +240,7 @@ ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& u
     r.boolean("IMAPDSTARTTLS", c.startTls);
     r.boolean("IMAPDSSLSTART", c.implicitTls);
     r.boolean("IMAP_TLS_REQUIRED", c.tlsRequired);
+    r.boolean("MAILDEX_PLAINTEXT_LOOPBACK", c.plaintextLoopback);
     r.path("TLS_CERTFILE", c.tlsCertFile);
     r.path("TLS_PRIVATE_KEYFILE", c.tlsKeyFile);
     r.path("MAILDEX_TLS_KEYFILE", c.tlsKeyFile);

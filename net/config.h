@@ -31,7 +31,10 @@ struct ServerConfig {
     int sslPort = 993;             // SSLPORT
     bool startTls = true;          // IMAPDSTARTTLS: offer STARTTLS on PORT
     bool implicitTls = false;      // IMAPDSSLSTART: listen on SSLPORT
-    bool tlsRequired = false;      // IMAP_TLS_REQUIRED: no login before TLS (but loopback)
+    // IMAP_TLS_REQUIRED: no plain-text login before TLS. On by default (the design's
+    // security model); IMAP_TLS_REQUIRED=0 allows it, as Courier's default does.
+    bool tlsRequired = true;
+    bool plaintextLoopback = true;  // MAILDEX_PLAINTEXT_LOOPBACK: loopback clients are exempt
 
     // TLS
     std::filesystem::path tlsCertFile;    // TLS_CERTFILE (certificate, and key if no key file)

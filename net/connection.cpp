@@ -36,7 +36,8 @@ Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::stri
     transport.tlsOffered = server.tls && server.config.startTls && !implicitTls;
     transport.tlsActive = false;
     // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
-    transport.plaintextAuthAllowed = !server.config.tlsRequired || loopback;
+    transport.plaintextAuthAllowed =
+        !server.config.tlsRequired || (loopback && server.config.plaintextLoopback);
     transport.clientAddress = peer_;
     engine_ = std::make_unique<core::Engine>(server.config.imap, server.authenticator, transport);
     if (implicitTls) {

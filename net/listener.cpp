@@ -1,6 +1,7 @@
 #include "net/listener.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <Poco/Net/ServerSocket.h>
@@ -26,7 +27,15 @@ class Handoff : public Poco::Net::TCPServerConnection {
         int fd = ::fcntl(socket().impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
         if (fd < 0) return;
         ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-        Poco::Net::SocketAddress peer = socket().peerAddress();
+        // The peer from our own descriptor: Poco's accept thread may be releasing its
+        // socket object while this runs (ThreadSanitizer saw it with peerAddress()).
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+            ::close(fd);
+            return;
+        }
+        Poco::Net::SocketAddress peer(reinterpret_cast<sockaddr*>(&ss), len);
         Accepted a{fd, peer.host().toString(), peer.port(), implicitTls_, peer.host().isLoopback()};
         adopt_(std::move(a));
     }

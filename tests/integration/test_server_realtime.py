@@ -1,0 +1,65 @@
+"""The realtime check Courier's manual describes, over real sockets: three clients
+select INBOX and two of them IDLE; the third sets and clears \\Deleted on message 1
+twenty times, then expunges it; then a message is delivered into new/ the way an MTA
+does (tmp/ then rename). Both idlers must see every FETCH, the EXPUNGE and the new
+EXISTS. Each wait has a generous bound (Courier's manual allows 15-20 s) so a loaded
+CI machine never flakes; scripts/bench-connections measures the real latency."""
+
+import unittest
+
+from maildex_server import LineClient, MaildexServer
+
+BOUND = 20  # seconds per expected update
+
+
+class Realtime(unittest.TestCase):
+    def test_idlers_see_every_change(self):
+        with MaildexServer() as srv:
+            md = srv.maildirs["alice"]
+            for i in range(3):
+                md.deliver("Subject: message %d\n\nbody\n" % i, new=False, flags="S")
+            clients = [LineClient(srv.port).login("alice", "secret") for _ in range(3)]
+            try:
+                for c in clients:
+                    lines = c.command("s1", "SELECT INBOX")
+                    self.assertIn("* 3 EXISTS", lines)
+                idlers, changer = clients[:2], clients[2]
+                for c in idlers:
+                    c.send("i1 IDLE\r\n")
+                    self.assertEqual(c.line(BOUND), "+ idling")
+
+                def expect_everywhere(predicate, what):
+                    for n, c in enumerate(idlers):
+                        line = c.line(BOUND)
+                        self.assertTrue(predicate(line), "idler %d expected %s, got %r" % (n, what, line))
+
+                for i in range(20):
+                    lines = changer.command("c%d" % i, "STORE 1 +FLAGS (\\Deleted)")
+                    self.assertTrue(lines[-1].startswith("c%d OK" % i), lines)
+                    expect_everywhere(lambda l: l.startswith("* 1 FETCH (FLAGS (") and "\\Deleted" in l,
+                                      "FETCH with \\Deleted")
+                    lines = changer.command("d%d" % i, "STORE 1 -FLAGS (\\Deleted)")
+                    self.assertTrue(lines[-1].startswith("d%d OK" % i), lines)
+                    expect_everywhere(lambda l: l.startswith("* 1 FETCH (FLAGS (") and "\\Deleted" not in l,
+                                      "FETCH without \\Deleted")
+                changer.command("x1", "STORE 1 +FLAGS.SILENT (\\Deleted)")
+                expect_everywhere(lambda l: l.startswith("* 1 FETCH") and "\\Deleted" in l, "FETCH")
+                lines = changer.command("x2", "EXPUNGE")
+                self.assertIn("* 1 EXPUNGE", lines)
+                expect_everywhere(lambda l: l == "* 1 EXPUNGE", "EXPUNGE")
+
+                md.deliver("Subject: delivered by the MTA\n\nnew mail\n")
+                expect_everywhere(lambda l: l == "* 3 EXISTS", "EXISTS")
+                # \\Recent belongs to exactly one session; the RECENT line follows.
+                for c in idlers:
+                    self.assertRegex(c.line(BOUND), r"^\* \d+ RECENT$")
+                for c in idlers:
+                    c.send("DONE\r\n")
+                    self.assertEqual(c.until_tagged("i1", BOUND)[-1], "i1 OK IDLE terminated")
+            finally:
+                for c in clients:
+                    c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
