@@ -25,7 +25,7 @@ void writeAddresses(ResponseWriter& w, const std::vector<Address>& list) {
 }
 
 void appendAddresses(std::vector<Address>& to, const HeaderField& f) {
-    auto more = parseAddressList(f.value());
+    auto more = parseAddressList(f.structuredValue());
     to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
 }
 

@@ -54,20 +54,26 @@ std::string unfold(std::string_view value) {
 }
 
 std::string HeaderField::value() const {
+    return unfold(structuredValue());
+}
+
+std::string HeaderField::structuredValue() const {
     std::string_view v = rawValue;
+    // The final line end belongs to the field, not to the value.
+    if (v.ends_with("\r\n"))
+        v.remove_suffix(2);
+    else if (v.ends_with('\n'))
+        v.remove_suffix(1);
     // Whitespace after the colon is not part of the value, except that a value made only of
     // whitespace keeps all but the first byte (Dovecot's rule; RFC 5322 is silent).
-    std::size_t firstLineEnd = v.find_first_of("\r\n");
-    std::string_view first = v.substr(0, firstLineEnd);
+    std::string_view first = v.substr(0, v.find('\n'));
+    if (first.ends_with('\r')) first.remove_suffix(1);
     std::size_t skip = 0;
     while (skip < first.size() && isWsp(first[skip]))
         ++skip;
     if (skip == first.size() && skip > 0) skip = 1;
     v.remove_prefix(skip);
-    // The final line end belongs to the field, not to the value.
-    if (v.ends_with('\n')) v.remove_suffix(1);
-    if (v.ends_with('\r')) v.remove_suffix(1);
-    return unfold(v);
+    return std::string(v);
 }
 
 std::vector<HeaderField> splitHeaderFields(std::string_view header) {
@@ -100,6 +106,8 @@ std::vector<HeaderField> splitHeaderFields(std::string_view header) {
             f.rawValue = f.raw.substr(colon + 1);
             f.hasColon = true;
         }
+        // Names end at a NUL byte, as they do for Dovecot's C string comparisons.
+        f.name = f.name.substr(0, f.name.find('\0'));
         fields.push_back(f);
     }
     return fields;

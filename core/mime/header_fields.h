@@ -4,7 +4,7 @@
 // where a field starts and what its name is:
 // - a field is a line plus the continuation lines that start with SP or HTAB;
 // - the name is what precedes the colon, with SP/HTAB before the colon removed
-//   ("Subject : x" is a Subject field);
+//   ("Subject : x" is a Subject field), up to a NUL byte if there is one;
 // - a line without a colon is a field whose name is the whole line and whose value is empty
 //   (so is a continuation line at the very start, which has nothing to continue);
 // - the block ends at the first empty line (or at the end of the text).
@@ -25,6 +25,11 @@ struct HeaderField {
     // when the value is all whitespace), line breaks removed (RFC 5322 section 2.2.3
     // unfolding), NUL bytes replaced by U+FFFD.
     std::string value() const;
+    // The value for the structured parsers (addresses, Content-*): whitespace after the colon
+    // skipped likewise, but line breaks and NUL bytes kept. A NUL ends an atom or token, and
+    // a quoted string cut off by the end keeps what came before its last line break or NUL,
+    // as in Dovecot.
+    std::string structuredValue() const;
 };
 
 std::vector<HeaderField> splitHeaderFields(std::string_view header);

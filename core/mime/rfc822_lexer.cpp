@@ -38,6 +38,14 @@ bool Rfc822Lexer::isTokenChar(unsigned char c) {
     return c == '.' || isAtext(c);
 }
 
+void Rfc822Lexer::appendQuoted(std::string& out, std::string_view text) {
+    for (char c : text)
+        if (c == '\0')
+            out += "\xEF\xBF\xBD";
+        else
+            out += c;
+}
+
 Scan Rfc822Lexer::skipComment() {
     if (trackComments_) lastComment_.clear();
     int depth = 1;
@@ -48,13 +56,13 @@ Scan Rfc822Lexer::skipComment() {
             ++depth;
         } else if (c == ')') {
             if (--depth == 0) {
-                if (trackComments_) lastComment_.append(text_.substr(start, pos_ - start));
+                if (trackComments_) appendQuoted(lastComment_, text_.substr(start, pos_ - start));
                 ++pos_;
                 return state();
             }
         } else if (c == '\\') {
             // quoted-pair: keep the escaped byte, drop the backslash.
-            if (trackComments_) lastComment_.append(text_.substr(start, pos_ - start));
+            if (trackComments_) appendQuoted(lastComment_, text_.substr(start, pos_ - start));
             start = ++pos_;
             if (pos_ >= text_.size()) return Scan::Error;
         }
@@ -129,7 +137,7 @@ Scan Rfc822Lexer::quotedString(std::string& out) {
     for (; pos_ < text_.size(); ++pos_) {
         char c = text_[pos_];
         if (c == '"') {
-            out.append(text_.substr(start, pos_ - start));
+            appendQuoted(out, text_.substr(start, pos_ - start));
             ++pos_;
             return skipCfws();
         }
@@ -137,13 +145,17 @@ Scan Rfc822Lexer::quotedString(std::string& out) {
             // Folding inside the quotes (RFC 5322 section 3.2.4): the line break goes.
             std::size_t len = pos_ - start;
             if (len > 0 && text_[start + len - 1] == '\r') --len;
-            out.append(text_.substr(start, len));
+            appendQuoted(out, text_.substr(start, len));
             start = pos_ + 1;
         } else if (c == '\\') {
             ++pos_;
             if (pos_ >= text_.size()) return Scan::Error;
-            out.append(text_.substr(start, pos_ - 1 - start));
+            appendQuoted(out, text_.substr(start, pos_ - 1 - start));
             start = pos_;
+        } else if (c == '\0') {
+            // Taken at once, like line breaks: an unclosed string keeps what came before.
+            appendQuoted(out, text_.substr(start, pos_ + 1 - start));
+            start = pos_ + 1;
         }
     }
     return Scan::Error;  // no closing quote
@@ -178,7 +190,7 @@ Scan Rfc822Lexer::domainLiteral(std::string& out) {
             if (++pos_ >= text_.size()) break;
         } else if (text_[pos_] == ']') {
             ++pos_;
-            out.append(text_.substr(start, pos_ - start));
+            appendQuoted(out, text_.substr(start, pos_ - start));
             return skipCfws();
         }
     }

@@ -5,7 +5,8 @@
 // Real headers are often broken, and IMAP clients compare what we say with what Dovecot says,
 // so the recovery rules follow Dovecot 2.3's rfc822-parser: every scan reports whether input
 // remains (More), the value ended (End) or the syntax is broken (Error), and callers decide
-// how far to trust a partial result. Bytes >= 0x80 count as atom text (RFC 6532 section 3.2).
+// how far to trust a partial result. Bytes >= 0x80 count as atom text (RFC 6532 section 3.2);
+// NUL counts as nothing, so it ends atoms and tokens.
 
 #include <string>
 #include <string_view>
@@ -56,6 +57,9 @@ class Rfc822Lexer {
     static bool isTokenChar(unsigned char c);
 
   private:
+    // Quoted text, comments and domain literals keep what they contain, except NUL, which
+    // becomes U+FFFD (as in Dovecot; a NUL cannot be sent in an IMAP string).
+    static void appendQuoted(std::string& out, std::string_view text);
     Scan skipComment();
     Scan atomOrDots(std::string& out);
     Scan domainLiteral(std::string& out);

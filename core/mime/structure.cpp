@@ -133,13 +133,13 @@ class StructureParser {
             if (equalsIgnoreCase(what, "Type")) {
                 if (part.hasContentType) continue;  // the first one counts
                 part.hasContentType = true;
-                ContentType ct = parseContentType(f.value());
+                ContentType ct = parseContentType(f.structuredValue());
                 part.type = std::move(ct.type);
                 part.subtype = std::move(ct.subtype);
                 part.parameters = std::move(ct.parameters);
             } else if (equalsIgnoreCase(what, "Transfer-Encoding")) {
                 if (!part.transferEncoding)
-                    part.transferEncoding = parseTransferEncoding(f.value());
+                    part.transferEncoding = parseTransferEncoding(f.structuredValue());
             } else if (equalsIgnoreCase(what, "ID")) {
                 if (!part.id) part.id = f.value();
             } else if (equalsIgnoreCase(what, "Description")) {
@@ -149,11 +149,12 @@ class StructureParser {
             } else if (equalsIgnoreCase(what, "Location")) {
                 if (!part.location) part.location = f.value();
             } else if (equalsIgnoreCase(what, "Language")) {
-                if (part.languages.empty()) part.languages = parseContentLanguage(f.value());
+                if (part.languages.empty())
+                    part.languages = parseContentLanguage(f.structuredValue());
             } else if (equalsIgnoreCase(what, "Disposition")) {
                 // A later field replaces one without parameters (Dovecot's rule).
                 if (!part.dispositionParameters.empty()) continue;
-                if (auto cd = parseContentDisposition(f.value())) {
+                if (auto cd = parseContentDisposition(f.structuredValue())) {
                     part.disposition = std::move(cd->type);
                     part.dispositionParameters = std::move(cd->parameters);
                 }

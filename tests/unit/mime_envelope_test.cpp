@@ -157,6 +157,23 @@ TEST(MimeAddress, BrokenAddressesAsDovecotReadsThem) {
     EXPECT_EQ(addresses("   "), "NIL");
 }
 
+// Found by fuzzing against Dovecot; its answers are the expected values.
+TEST(MimeAddress, NulBytesLineBreaksAndBareCrs) {
+    // A NUL ends an atom; quoted text, comments and domain literals replace it.
+    EXPECT_EQ(addresses("a\0b@c"s), "((NIL NIL \"a\" \"MISSING_DOMAIN\"))");
+    EXPECT_EQ(addresses("\"a\0b\" <x@y>"s),
+              "(({5}\r\na\xEF\xBF\xBD"
+              "b NIL \"x\" \"y\"))");
+    // A bare CR is no line break.
+    EXPECT_EQ(addresses("x@[1\r.2]"), "((NIL NIL \"x\" {6}\r\n[1\r.2]))");
+    // An unclosed quoted string keeps what came before its last line break.
+    EXPECT_EQ(addresses("b\"@quoted.example,\r\n first@example.com"),
+              "((\"b @quoted.example,\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))");
+    // A field name ends at a NUL.
+    EXPECT_EQ(envelopeOf("To\0: a@b\r\n\r\n"s),
+              "(NIL NIL NIL NIL NIL ((NIL NIL \"a\" \"b\")) NIL NIL NIL NIL)");
+}
+
 TEST(MimeAddress, ParserResultFields) {
     auto list = parseAddressList("G: \"N\" <@r:m@h>;");
     ASSERT_EQ(list.size(), 3u);
