@@ -117,8 +117,8 @@ class StructureParser {
         }
     }
 
-    // A container past the limits is not looked into; like Dovecot, BODYSTRUCTURE then calls
-    // it application/octet-stream, so that no client expects parts inside it.
+    // A container that is not looked into (past the limits, or a multipart without subtype)
+    // is application/octet-stream, as in Dovecot, so that no client expects parts inside it.
     static void makeOpaque(Part& part) {
         part.kind = Part::Kind::Single;
         part.type = "application";
@@ -208,6 +208,8 @@ class StructureParser {
         if (part.hasContentType) {
             if (equalsIgnoreCase(part.type, "multipart") && !part.subtype.empty())
                 part.kind = Part::Kind::Multipart;
+            else if (equalsIgnoreCase(part.type, "multipart"))
+                makeOpaque(part);  // "Content-Type: multipart" alone
             else if (equalsIgnoreCase(part.type, "message") &&
                      equalsIgnoreCase(part.subtype, "rfc822"))
                 part.kind = Part::Kind::Message;

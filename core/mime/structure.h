@@ -27,7 +27,8 @@
 // - Without Content-Type a part is text/plain; us-ascii (RFC 2045 section 5.2), or
 //   message/rfc822 directly inside multipart/digest (RFC 2046 section 5.1.5).
 // - Nesting deeper than kMaxNesting containers, or more than kMaxParts parts, is not
-//   expanded: the rest stays opaque body text of the current part.
+//   expanded: the rest stays opaque body text of the current part, and a container that is
+//   not opened is reported as application/octet-stream.
 // Time is linear in the message size (plus a log factor per part for line counts).
 
 #include <cstddef>
@@ -56,7 +57,9 @@ struct Part {
     // Line feeds in the body: RFC 3501 body-fld-lines for text/* and message/rfc822.
     std::size_t bodyLines = 0;
 
-    // Media type as written (case kept); text/plain or message/rfc822 by default.
+    // Media type as BODYSTRUCTURE reports it: as written (case kept); text/plain, or
+    // message/rfc822 in a digest, by default; application/octet-stream for a container that
+    // is not opened (see above, and "Content-Type: multipart" without a subtype).
     bool hasContentType = false;
     std::string type = "text";
     std::string subtype = "plain";

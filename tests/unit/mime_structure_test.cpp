@@ -334,6 +334,8 @@ TEST(MimeStructure, BrokenContentTypes) {
                                                      {"; charset=utf-8", "", ""},
                                                      {"", "", ""},
                                                      {"text /plain", "text", "plain"},
+                                                     {"multipart", "application", "octet-stream"},
+                                                     {"message", "message", ""},
                                                      {"(c)text/(c)html(c)", "text", "html"}}) {
         std::string msg = crlf(std::string("Content-Type: ") + c.value + "\n\nx\n");
         Part p = parseStructure(msg);
