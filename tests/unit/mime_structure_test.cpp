@@ -157,6 +157,23 @@ TEST(MimeStructure, LongestMatchingBoundaryWins) {
     EXPECT_EQ(p.children[1].body(msg), "outer second");
 }
 
+// Dovecot 2.3.19 reads a final "--" as a close mark first, and as part of the boundary only
+// when nothing else matches (found by differential fuzzing).
+TEST(MimeStructure, TrailingDashesCloseBeforeTheyMatchLongerBoundaries) {
+    std::string msg = crlf(
+        "Content-Type: multipart/mixed; boundary=\"=_1--\"\n\n"
+        "--=_1-- \nContent-Type: multipart/alternative; boundary=\"=_1\"\n\n"
+        "--=_1--\ninner epilogue\n"
+        "--=_1-- \nContent-Type: multipart/alternative; boundary=\"ab--\"\n\n"
+        "--ab--\n\nopens a part of ab--\n--ab----\n"
+        "--=_1----\n");
+    Part p = parseStructure(msg);
+    ASSERT_EQ(p.children.size(), 2u);
+    EXPECT_TRUE(p.children[0].children.empty());  // closed by "--=_1--" at once
+    ASSERT_EQ(p.children[1].children.size(), 1u);
+    EXPECT_EQ(p.children[1].children[0].body(msg), "opens a part of ab--");
+}
+
 TEST(MimeStructure, SameBoundaryNestedBelongsToTheInnerMultipart) {
     std::string msg = crlf(
         "Content-Type: multipart/mixed; boundary=a\n\n"
