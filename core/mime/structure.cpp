@@ -63,34 +63,35 @@ class StructureParser {
     }
 
     // The boundary a delimiter line at `pos` opens with, or -1. The line only has to start
-    // with the boundary, but a final "--" is tried without first: with boundaries "a" and
-    // "a--", "--a--" closes "a" rather than opening a part of "a--" (Dovecot 2.3's reading).
+    // with the boundary, and the longest match wins (the innermost on ties). A final "--" is
+    // not part of the line for that comparison, but a boundary equal to the whole line with
+    // its "--" wins outright: "--a--" closes "a" even when "a--" is open too, and opens a
+    // part of "ab--" even when "a" is open too. That is Dovecot 2.3's reading, found by
+    // differential fuzzing.
     int matchBoundary(std::size_t pos) const {
         if (boundaries_.empty() || partCount_ >= kMaxParts) return -1;
         if (pos + 2 > text_.size() || text_[pos] != '-' || text_[pos + 1] != '-') return -1;
-        std::string_view line = text_.substr(pos + 2);
-        std::size_t lf = line.find('\n');
-        bool closing = false;
+        std::string_view whole = text_.substr(pos + 2);
+        std::size_t lf = whole.find('\n');
+        std::string_view line;
+        bool dashes = false;
         if (lf != std::string_view::npos) {
-            line = line.substr(0, lf);
-            if (line.ends_with('\r')) line.remove_suffix(1);
-            closing = line.size() > 2 && line.ends_with("--");
+            whole = whole.substr(0, lf);
+            if (whole.ends_with('\r')) whole.remove_suffix(1);
+            dashes = whole.size() > 2 && whole.ends_with("--");
+            line = dashes ? whole.substr(0, whole.size() - 2) : whole;
         } else {
-            line = line.substr(0, kBoundaryCompareLength + 4);
+            line = whole = whole.substr(0, kBoundaryCompareLength + 4);
         }
-        if (closing)
-            if (int b = longestBoundaryAtStartOf(line.substr(0, line.size() - 2)); b >= 0) return b;
-        return longestBoundaryAtStartOf(line);
-    }
-
-    // Among the active boundaries that start `line`, the longest (the innermost on ties).
-    int longestBoundaryAtStartOf(std::string_view line) const {
         int best = -1;
         for (int i = static_cast<int>(boundaries_.size()) - 1; i >= 0; --i) {
             std::string_view b = boundaries_[static_cast<std::size_t>(i)].value;
+            if (dashes && b == whole) return i;
             if (line.starts_with(b) &&
-                (best < 0 || boundaries_[static_cast<std::size_t>(best)].value.size() < b.size()))
+                (best < 0 || boundaries_[static_cast<std::size_t>(best)].value.size() < b.size())) {
                 best = i;
+                if (b.size() == line.size()) break;
+            }
         }
         return best;
     }

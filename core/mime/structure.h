@@ -11,9 +11,9 @@
 // - Boundaries follow RFC 2046 section 5.1.1: a delimiter line is "--" + boundary at the
 //   start of a line and only needs to start with it (trailing whitespace or junk allowed);
 //   the CRLF before it belongs to the delimiter; of the enclosing multiparts' boundaries the
-//   longest match wins (the innermost on ties), and a final "--" is read as a close mark
-//   before it is read as part of a boundary; boundaries are compared on their first 80
-//   bytes (RFC 2046 allows 70).
+//   longest match wins (the innermost on ties), with Dovecot's rules for lines ending in
+//   "--" (see matchBoundary); boundaries are compared on their first 80 bytes (RFC 2046
+//   allows 70).
 // - Preamble and epilogue belong to the multipart's body but to no child.
 // - A delimiter line right after a part's empty line takes that line's CRLF as its own, so
 //   the part's header then has no empty line and its body is empty.

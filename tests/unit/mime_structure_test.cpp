@@ -174,6 +174,19 @@ TEST(MimeStructure, TrailingDashesCloseBeforeTheyMatchLongerBoundaries) {
     EXPECT_EQ(p.children[1].children[0].body(msg), "opens a part of ab--");
 }
 
+TEST(MimeStructure, ABoundaryEqualToTheWholeLineWithItsDashesWins) {
+    std::string msg = crlf(
+        "Content-Type: multipart/mixed; boundary=\"ab--\"\n\n"
+        "--ab--\nContent-Type: multipart/mixed; boundary=\"a\"\n\n"
+        "--a\n\ninner\n"
+        "--ab--\n\nouter second\n--ab----\n");
+    Part p = parseStructure(msg);
+    ASSERT_EQ(p.children.size(), 2u);
+    ASSERT_EQ(p.children[0].children.size(), 1u);
+    EXPECT_EQ(p.children[0].children[0].body(msg), "inner");
+    EXPECT_EQ(p.children[1].body(msg), "outer second");
+}
+
 TEST(MimeStructure, SameBoundaryNestedBelongsToTheInnerMultipart) {
     std::string msg = crlf(
         "Content-Type: multipart/mixed; boundary=a\n\n"
