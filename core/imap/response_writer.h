@@ -56,6 +56,12 @@ class ResponseWriter {
 
     ResponseWriter& open();
     ResponseWriter& close();
+    // The next item follows without a space, where the grammar concatenates: "1*address" in
+    // ENVELOPE and "1*body" in a multipart BODYSTRUCTURE (RFC 3501 section 9).
+    ResponseWriter& adjacent() {
+        needSpace_ = false;
+        return *this;
+    }
 
     // Human-readable text to the end of the line. CR, LF and NUL become spaces.
     ResponseWriter& text(std::string_view s);

@@ -75,6 +75,24 @@ TEST(ResponseWriter, TextCannotEndTheLine) {
     EXPECT_EQ(s, "a NO bad  a OK injected\r\n");
 }
 
+TEST(ResponseWriter, AdjacentItemsHaveNoSpace) {
+    // "(" 1*address ")" in ENVELOPE, 1*body in BODYSTRUCTURE (RFC 3501 section 9).
+    auto s = render([](ResponseWriter& w) {
+        w.open()
+            .adjacent()
+            .open()
+            .nil()
+            .close()
+            .adjacent()
+            .open()
+            .nil()
+            .close()
+            .string("x")
+            .close();
+    });
+    EXPECT_EQ(s, "((NIL)(NIL) \"x\")");
+}
+
 TEST(ResponseWriter, Nstring) {
     EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::nullopt); }), "NIL");
     EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::string_view("x")); }), "\"x\"");

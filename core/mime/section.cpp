@@ -1,0 +1,95 @@
+#include "core/mime/section.h"
+
+#include <algorithm>
+
+#include "core/mime/header_fields.h"
+
+namespace maildex::core::mime {
+
+namespace {
+
+std::string literalSafe(std::string_view bytes) {
+    std::string out(bytes);
+    std::replace(out.begin(), out.end(), '\0', '\x80');
+    return out;
+}
+
+bool hasEmptyLine(std::string_view header) {
+    return header == "\r\n" || header == "\n" || header.ends_with("\n\r\n") ||
+           header.ends_with("\n\n");
+}
+
+// HEADER.FIELDS is a header of its own: complete lines and the empty line that ends a
+// header, even when the message's header had none. HEADER.FIELDS.NOT is the message's
+// header minus some fields: the lines as they are, and the empty line only if there was one.
+// (Dovecot behaves so when the header is not yet in its cache.)
+std::string filterFields(std::string_view header, const std::vector<std::string>& names,
+                         bool keep) {
+    std::string out;
+    for (const auto& f : splitHeaderFields(header)) {
+        bool listed = std::any_of(names.begin(), names.end(),
+                                  [&](const std::string& n) { return sameFieldName(f.name, n); });
+        if (listed != keep) continue;
+        out += f.raw;
+        if (keep && !f.raw.ends_with('\n')) out += "\r\n";
+    }
+    if (keep || hasEmptyLine(header)) out += "\r\n";
+    return out;
+}
+
+}  // namespace
+
+const Part* findPart(const Part& root, const std::vector<std::uint32_t>& path) {
+    const Part* part = &root;
+    for (std::size_t i = 0; i < path.size() && part; ++i) {
+        std::uint32_t n = path[i];
+        bool more = i + 1 < path.size();
+        if (part->kind == Part::Kind::Multipart) {
+            part = n >= 1 && n <= part->children.size() ? &part->children[n - 1] : nullptr;
+        } else if (n != 1 || (more && part->kind != Part::Kind::Message)) {
+            part = nullptr;
+        }
+        // Further numbers continue inside the embedded message.
+        if (part && more && part->kind == Part::Kind::Message && !part->children.empty())
+            part = &part->children.front();
+    }
+    return part;
+}
+
+std::string sectionBytes(std::string_view message, const Part& root, const SectionSpec& spec) {
+    using Text = SectionSpec::Text;
+    const Part* part = findPart(root, spec.part);
+    if (!part) return {};
+    bool whole = spec.part.empty();
+    switch (spec.text) {
+        case Text::Full:
+            return literalSafe(whole ? message : part->body(message));
+        case Text::Mime:
+            return whole ? std::string() : literalSafe(part->header(message));
+        case Text::Header:
+        case Text::HeaderFields:
+        case Text::HeaderFieldsNot:
+        case Text::Text:
+            break;
+    }
+    // The rest is about a message: the whole one or an embedded message/rfc822.
+    if (!whole) {
+        if (part->kind != Part::Kind::Message || part->children.empty()) return {};
+        part = &part->children.front();
+    }
+    std::string_view header = part->header(message);
+    switch (spec.text) {
+        case Text::Header:
+            return literalSafe(header);
+        case Text::Text:
+            return literalSafe(part->body(message));
+        case Text::HeaderFields:
+            return literalSafe(filterFields(header, spec.fields, true));
+        case Text::HeaderFieldsNot:
+            return literalSafe(filterFields(header, spec.fields, false));
+        default:
+            return {};
+    }
+}
+
+}  // namespace maildex::core::mime

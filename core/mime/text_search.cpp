@@ -1,0 +1,111 @@
+#include "core/mime/text_search.h"
+
+#include <locale.h>
+#include <wctype.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace maildex::core::mime {
+
+namespace {
+
+locale_t unicodeLocale() {
+    // Created once, never freed: shared by all threads (towlower_l only reads it).
+    static const locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+    return locale;
+}
+
+// Decodes one UTF-8 sequence at `pos`; returns its length, 0 if invalid (RFC 3629).
+std::size_t decodeUtf8(std::string_view s, std::size_t pos, char32_t& cp) {
+    unsigned char c = static_cast<unsigned char>(s[pos]);
+    std::size_t len;
+    std::uint32_t min;
+    if (c < 0x80) {
+        cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        len = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (pos + len > s.size()) return 0;
+    for (std::size_t i = 1; i < len; ++i) {
+        unsigned char cc = static_cast<unsigned char>(s[pos + i]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+void encodeUtf8(char32_t cp, std::string& out) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+char32_t fold(char32_t cp, locale_t locale) {
+    if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp - 'A' + 'a' : cp;
+    if (locale == locale_t{}) return cp;
+    wint_t upper = towupper_l(static_cast<wint_t>(cp), locale);
+    return static_cast<char32_t>(towlower_l(upper, locale));
+}
+
+}  // namespace
+
+std::string foldCase(std::string_view utf8) {
+    locale_t locale = unicodeLocale();
+    std::string out;
+    out.reserve(utf8.size());
+    for (std::size_t pos = 0; pos < utf8.size();) {
+        char32_t cp;
+        std::size_t len = decodeUtf8(utf8, pos, cp);
+        if (len == 0) {
+            out += utf8[pos++];
+            continue;
+        }
+        encodeUtf8(fold(cp, locale), out);
+        pos += len;
+    }
+    return out;
+}
+
+bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
+    if (needle.empty()) return true;
+    std::string text = foldCase(haystack);
+    std::string pattern = foldCase(needle);
+    // Knuth-Morris-Pratt: linear in the worst case, which a naive search over a message
+    // body and a client-chosen pattern ("aaa...ab") is not.
+    std::vector<std::size_t> fail(pattern.size(), 0);
+    for (std::size_t i = 1, k = 0; i < pattern.size(); ++i) {
+        while (k > 0 && pattern[i] != pattern[k])
+            k = fail[k - 1];
+        if (pattern[i] == pattern[k]) ++k;
+        fail[i] = k;
+    }
+    for (std::size_t i = 0, k = 0; i < text.size(); ++i) {
+        while (k > 0 && text[i] != pattern[k])
+            k = fail[k - 1];
+        if (text[i] == pattern[k] && ++k == pattern.size()) return true;
+    }
+    return false;
+}
+
+}  // namespace maildex::core::mime
