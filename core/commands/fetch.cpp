@@ -12,8 +12,12 @@
 #include "core/commands/message_set.h"
 #include "core/flags_format.h"
 #include "core/imap/dates.h"
-#include "core/message/header.h"
 #include "core/message/message_source.h"
+#include "core/mime/bodystructure.h"
+#include "core/mime/envelope.h"
+#include "core/mime/fetch_adapter.h"
+#include "core/mime/section.h"
+#include "core/mime/structure.h"
 #include "index/error.h"
 #include "index/mailbox_view.h"
 
@@ -31,40 +35,6 @@ bool needsContentFor(const FetchItem& i) {
 
 bool needsFile(const FetchItem& i) {
     return i.kind == Kind::InternalDate || i.kind == Kind::Rfc822Size || needsContentFor(i);
-}
-
-std::string headerSubset(std::string_view header, const std::vector<std::string>& names,
-                         bool keep) {
-    std::string out;
-    for (const auto& f : splitHeader(header)) {
-        bool listed = std::any_of(names.begin(), names.end(),
-                                  [&](const std::string& n) { return fieldNameEquals(f.name, n); });
-        if (listed == keep) out += f.raw;
-    }
-    out += "\r\n";
-    return out;
-}
-
-// The bytes of a section of the whole message (sections of body parts need the MIME
-// structure; see core/message).
-std::string sectionOf(const std::string& msg, const Section& s) {
-    if (!s.part.empty()) throw CommandError("Body part sections are not supported yet", "", true);
-    size_t hlen = headerLength(msg);
-    switch (s.text) {
-        case Section::Text::Full:
-            return msg;
-        case Section::Text::Header:
-            return msg.substr(0, hlen);
-        case Section::Text::Text:
-            return msg.substr(hlen);
-        case Section::Text::HeaderFields:
-            return headerSubset(std::string_view(msg).substr(0, hlen), s.fields, true);
-        case Section::Text::HeaderFieldsNot:
-            return headerSubset(std::string_view(msg).substr(0, hlen), s.fields, false);
-        case Section::Text::Mime:
-            break;
-    }
-    throw CommandError("Invalid section", "", true);
 }
 
 void writeSection(ResponseWriter& w, const FetchItem& item, const std::string& data) {
@@ -114,6 +84,16 @@ struct FetchRun {
         }
         index::MessageFile file;
         std::string content;
+        std::optional<mime::Part> structure;
+        auto parsed = [&]() -> const mime::Part& {
+            if (!structure) structure = mime::parseStructure(content);
+            return *structure;
+        };
+        auto section = [&](mime::SectionSpec::Text text) {
+            mime::SectionSpec spec;
+            spec.text = text;
+            return mime::sectionBytes(content, parsed(), spec);
+        };
         if (wantsFile) {
             try {
                 file = folder.file(m.uid);
@@ -146,23 +126,31 @@ struct FetchRun {
                     w.atom("RFC822.SIZE").number(file.vsize);
                     break;
                 case Kind::Rfc822:
-                    w.atom("RFC822").literal(content);
+                    w.atom("RFC822").literal(section(mime::SectionSpec::Text::Full));
                     break;
                 case Kind::Rfc822Header:
-                    w.atom("RFC822.HEADER")
-                        .literal(std::string_view(content).substr(0, headerLength(content)));
+                    w.atom("RFC822.HEADER").literal(section(mime::SectionSpec::Text::Header));
                     break;
                 case Kind::Rfc822Text:
-                    w.atom("RFC822.TEXT")
-                        .literal(std::string_view(content).substr(headerLength(content)));
+                    w.atom("RFC822.TEXT").literal(section(mime::SectionSpec::Text::Text));
                     break;
                 case Kind::Section:
-                    writeSection(w, item, sectionOf(content, item.section));
+                    writeSection(
+                        w, item,
+                        mime::sectionBytes(content, parsed(), mime::toSectionSpec(item.section)));
                     break;
                 case Kind::Envelope:
+                    w.atom("ENVELOPE");
+                    mime::writeEnvelope(w, mime::parseEnvelope(parsed().header(content)));
+                    break;
                 case Kind::Body:
+                    w.atom("BODY");
+                    mime::writeBody(w, content, parsed());
+                    break;
                 case Kind::BodyStructure:
-                    break;  // refused before the run started
+                    w.atom("BODYSTRUCTURE");
+                    mime::writeBodyStructure(w, content, parsed());
+                    break;
             }
         }
         if (!flagsSent && std::binary_search(seenNow.begin(), seenNow.end(), m.uid)) {
@@ -181,9 +169,6 @@ void fetch(CommandContext& ctx) {
     SequenceSet set = ctx.args.sequenceSet();
     FetchRequest req = parseFetchItems(ctx.args);
     ctx.args.expectEnd();
-    for (const auto& i : req.items)
-        if (i.kind == Kind::Envelope || i.kind == Kind::Body || i.kind == Kind::BodyStructure)
-            throw CommandError("ENVELOPE and BODYSTRUCTURE are not supported yet", "", true);
     auto uids = resolveMessageSet(view, set, ctx.uid);
 
     auto run =

@@ -5,8 +5,8 @@
 
 #include "core/imap/dates.h"
 #include "core/message/date_header.h"
-#include "core/message/header.h"
 #include "core/message/message_source.h"
+#include "core/mime/header_fields.h"
 #include "core/search/text_match.h"
 #include "index/error.h"
 
@@ -56,10 +56,13 @@ class Candidate {
         }
         return content_ ? &*content_ : nullptr;
     }
-    const std::vector<HeaderField>* header() {
+    const std::vector<mime::HeaderField>* header() {
         if (!headerLoaded_ && content()) {
             headerLoaded_ = true;
-            header_ = splitHeader(std::string_view(*content_).substr(0, headerLength(*content_)));
+            // The top-level header: up to the first empty line (no need to parse the
+            // MIME structure for it).
+            header_ = mime::splitHeaderFields(
+                std::string_view(*content_).substr(0, headerLength(*content_)));
         }
         return headerLoaded_ ? &header_ : nullptr;
     }
@@ -71,7 +74,7 @@ class Candidate {
     bool fileLoaded_ = false, contentLoaded_ = false, headerLoaded_ = false;
     std::optional<index::MessageFile> file_;
     std::optional<std::string> content_;
-    std::vector<HeaderField> header_;
+    std::vector<mime::HeaderField> header_;
 };
 
 struct Context {
@@ -85,7 +88,7 @@ bool headerContains(Candidate& c, std::string_view field, const std::string& nee
     const auto* fields = c.header();
     if (!fields) return false;
     for (const auto& f : *fields) {
-        if (!fieldNameEquals(f.name, field)) continue;
+        if (!f.hasColon || !mime::sameFieldName(f.name, field)) continue;
         // HEADER field "" matches every message that has the field (RFC 3501 6.4.4).
         if (needle.empty() || containsIgnoringCase(decodeHeaderForSearch(f.value()), needle))
             return true;
@@ -97,7 +100,7 @@ std::optional<HeaderDate> sentDate(Candidate& c) {
     const auto* fields = c.header();
     if (!fields) return std::nullopt;
     for (const auto& f : *fields)
-        if (fieldNameEquals(f.name, "Date")) return parseHeaderDate(f.value());
+        if (f.hasColon && mime::sameFieldName(f.name, "Date")) return parseHeaderDate(f.value());
     return std::nullopt;
 }
 
