@@ -212,6 +212,21 @@ bool Session::outputFull() const {
     return out_.size() >= kOutputBudget;
 }
 
+std::string Session::logPrefix() const {
+    std::string p = "session " + std::to_string(transport_.sessionId);
+    if (!transport_.peer.empty()) p += " " + transport_.peer;
+    if (!user_.empty()) p += " " + user_;
+    return p;
+}
+
+void Session::observe(const Running& running, std::string_view result) {
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - running.started);
+    if (observer_) observer_({running.name, result, took});
+    log::debug(logPrefix() + ": " + running.name + " " + std::string(result) + " " +
+               std::to_string(took.count() / 1000.0) + " ms");
+}
+
 Session::Next Session::complete(Running& running) {
     if (std::holds_alternative<Selected>(state_)) {
         if (reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close)
@@ -220,6 +235,7 @@ Session::Next Session::complete(Running& running) {
     auto& w = writer_.tagged(running.tag).ok();
     if (running.okCode) running.okCode(w);  // text() closes the code
     w.text(running.okText).end();
+    observe(running, "OK");
     return running.next;
 }
 
@@ -230,30 +246,34 @@ bool Session::runGuarded(const Running& running, const std::function<void()>& bo
         return true;
     } catch (const ParseError& e) {
         writer_.tagged(running.tag).bad().text(e.what()).end();
+        observe(running, "BAD");
     } catch (const CommandError& e) {
         auto& w = writer_.tagged(running.tag);
         e.bad() ? w.bad() : w.no();
         if (!e.code().empty()) w.code(e.code()).codeEnd();
         w.text(e.what()).end();
+        observe(running, e.bad() ? "BAD" : "NO");
         if (std::holds_alternative<Selected>(state_))
             reportChanges(!running.spec->usesSequenceNumbers, running.uid);
     } catch (const index::Error& e) {
         bool fault = e.kind() == index::ErrorKind::Io || e.kind() == index::ErrorKind::Corrupt;
-        if (fault) log::error("user " + user_ + ": " + running.name + " failed: " + e.what());
+        if (fault) log::error(logPrefix() + ": " + running.name + " failed: " + e.what());
         writer_.tagged(running.tag)
             .no()
             .code(codeFor(e.kind()))
             .codeEnd()
             .text(fault ? "Server error; the administrator can find details in the log" : e.what())
             .end();
+        observe(running, "NO");
     } catch (const std::exception& e) {
-        log::error("user " + user_ + ": " + running.name + " failed: " + e.what());
+        log::error(logPrefix() + ": " + running.name + " failed: " + e.what());
         writer_.tagged(running.tag)
             .no()
             .code("SERVERBUG")
             .codeEnd()
             .text("Server error; the administrator can find details in the log")
             .end();
+        observe(running, "NO");
     }
     return false;
 }
@@ -262,12 +282,12 @@ void Session::attemptLogin(const std::string& user, const std::string& password)
     auto identity = authenticator_->verify(user, password, transport_.clientAddress);
     if (!identity) {
         responseDelay_ = authenticator_->recordFailure(transport_.clientAddress);
-        log::info("login failed for " + user + " from " + transport_.clientAddress);
+        log::info(logPrefix() + ": login failed for " + user);
         throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
     }
     authenticator_->recordSuccess(transport_.clientAddress);
     logIn(*identity);
-    log::info("login " + user_ + " from " + transport_.clientAddress);
+    log::info(logPrefix() + ": logged in");
 }
 
 void Session::awaitSaslResponse(const std::string& tag) {
@@ -297,7 +317,7 @@ void Session::rejectInput(const std::string& tag, const std::string& code,
 }
 
 void Session::noteClientId(const std::string& fields) {
-    log::info("user " + user_ + " from " + transport_.clientAddress + ": client ID" + fields);
+    log::info(logPrefix() + ": client ID" + fields);
 }
 
 void Session::startIdle(const std::string& tag) {

@@ -51,7 +51,16 @@ struct TransportInfo {
     bool tlsOffered = false;  // STARTTLS can be used
     bool tlsActive = false;
     bool plaintextAuthAllowed = true;  // LOGIN without TLS (loopback, IMAP_TLS_REQUIRED=0)
-    std::string clientAddress;
+    std::string clientAddress;         // the IP address: what failed logins are counted by
+    std::string peer;                  // "address:port", for the log
+    std::uint64_t sessionId = 0;
+};
+
+// A finished command, for metrics and the log.
+struct CommandRecord {
+    std::string_view name;    // "FETCH", "UID FETCH"
+    std::string_view result;  // "OK", "NO", "BAD"
+    std::chrono::microseconds duration;
 };
 
 class Session {
@@ -94,6 +103,10 @@ class Session {
     void shutdown(std::string_view reason);
     // Called (from any thread) when the selected folder changes.
     void setWakeup(std::function<void()> wakeup) { wakeup_->set(std::move(wakeup)); }
+    // Called after every command with its name, result and duration.
+    void setCommandObserver(std::function<void(const CommandRecord&)> observer) {
+        observer_ = std::move(observer);
+    }
     void tlsStarted();
 
     bool idling() const { return idling_; }
@@ -143,7 +156,10 @@ class Session {
         std::string okText;
         Next next;
         std::function<bool()> resume;
+        std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     };
+    void observe(const Running& running, std::string_view result);
+    std::string logPrefix() const;
     // Runs a handler (or its continuation); an exception becomes the tagged NO/BAD.
     bool runGuarded(const Running& running, const std::function<void()>& body);
     Next complete(Running& running);
@@ -162,6 +178,7 @@ class Session {
     std::optional<std::string> saslTag_;  // AUTHENTICATE waiting for the client's response
     std::optional<Running> suspended_;
     std::chrono::milliseconds responseDelay_{};
+    std::function<void(const CommandRecord&)> observer_;
     std::string idleTag_;
 
   public:

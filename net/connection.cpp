@@ -38,8 +38,13 @@ Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::stri
     // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
     transport.plaintextAuthAllowed =
         !server.config.tlsRequired || (loopback && server.config.plaintextLoopback);
-    transport.clientAddress = peer_;
+    transport.clientAddress = ip_;
+    transport.peer = peer_;
+    transport.sessionId = id_;
     engine_ = std::make_unique<core::Engine>(server.config.imap, server.authenticator, transport);
+    engine_->session().setCommandObserver([](const core::CommandRecord& r) {
+        Metrics::instance().command(std::string(r.name), std::string(r.result), r.duration);
+    });
     if (implicitTls) {
         ssl_ = server.tls->newConnection();
         SSL_set_fd(ssl_, fd_);

@@ -148,6 +148,27 @@ class Robustness(unittest.TestCase):
             self.assertNotIn("wrong", log)  # passwords never reach the log
             c.close()
 
+    def test_failures_are_counted_per_address_not_per_connection(self):
+        with MaildexServer() as srv:
+            times = []
+            for i in range(3):
+                c = LineClient(srv.port)
+                c.line()
+                start = time.time()
+                lines = c.command("f%d" % i, "LOGIN alice wrong", timeout=30)
+                times.append(time.time() - start)
+                self.assertIn("[AUTHENTICATIONFAILED]", lines[-1])
+                c.close()
+            self.assertGreater(times[2], 1.5, times)
+            # The right password still works (after its own wait), and resets the count.
+            ok = LineClient(srv.port)
+            ok.line()
+            self.assertTrue(ok.command("o1", "LOGIN alice secret", timeout=30)[-1].startswith("o1 OK"))
+            ok.command("o2", "SELECT INBOX")
+            ok.close()
+            self.assertEqual(srv.metric('maildex_logins_total{result="failed"}'), 3)
+            self.assertEqual(srv.metric('maildex_command_seconds_count{command="SELECT",result="OK"}'), 1)
+
     def test_sigterm_says_bye_finishes_and_exits_zero(self):
         srv = MaildexServer()
         try:
