@@ -216,6 +216,7 @@ class Reader {
         number(key, n, min, max);
         out = std::chrono::seconds(n);
     }
+    const std::set<std::string>& used() const { return used_; }
     std::vector<std::string> unknown() const {
         std::vector<std::string> out;
         for (const auto& [k, v] : values_)
@@ -230,9 +231,19 @@ class Reader {
 
 }  // namespace
 
+namespace {
+ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown);
+}  // namespace
+
 ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown) {
-    ServerConfig c;
     Reader r(source);
+    return buildConfigWith(r, unknown);
+}
+
+namespace {
+
+ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
+    ServerConfig c;
     r.text("ADDRESS", c.address);
     r.number("PORT", c.port, 0, 65535);
     r.text("SSLADDRESS", c.sslAddress);
@@ -285,6 +296,17 @@ ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& u
         throw ConfigError("PORT and SSLPORT: nothing to listen on");
     unknown = r.unknown();
     return c;
+}
+
+}  // namespace
+
+std::vector<std::string> knownConfigKeys() {
+    // Building from nothing asks for every key once.
+    ConfigSource empty;
+    std::vector<std::string> unknown;
+    Reader probe(empty);
+    buildConfigWith(probe, unknown);
+    return {probe.used().begin(), probe.used().end()};
 }
 
 }  // namespace maildex::net

@@ -84,6 +84,9 @@ class ConfigSource {
 // Unknown keys are returned in `unknown` (Courier keys with no meaning here are not).
 ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown);
 
+// Every key buildConfig() reads (for the documentation test).
+std::vector<std::string> knownConfigKeys();
+
 // Parses one shell-style value ("a b", 'x', "$OTHER y", plain) with `vars` for expansion.
 std::string parseShellValue(const std::string& text,
                             const std::map<std::string, std::string>& vars);

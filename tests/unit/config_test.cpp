@@ -66,6 +66,20 @@ TEST(Config, InvalidValuesNameTheKey) {
     EXPECT_EQ(error("MAILDEX_AUTOLOGOUT=1800"), "");
 }
 
+TEST(Config, EtcMaildexConfDocumentsEveryKeyAndParses) {
+    const std::string path = std::string(SOURCE_DIR) + "/etc/maildex.conf";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& key : knownConfigKeys())
+        EXPECT_NE(text.find("#" + key + "="), std::string::npos)
+            << key << " is not documented in " << path;
+    ConfigSource s;
+    s.readFile(path);
+    std::vector<std::string> unknown;
+    EXPECT_NO_THROW(buildConfig(s, unknown));
+}
+
 TEST(Config, FileErrorsNameFileAndLine) {
     test::TempMaildir dir;
     auto f = dir.root() / "bad.conf";
