@@ -24,8 +24,12 @@ class TempMaildir {
         makeDirs(path_);
     }
     ~TempMaildir() {
+        // Retried: SQLite may still be removing its -wal/-shm files as a handle closes.
         std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
+        for (int i = 0; i < 50 && std::filesystem::exists(root_, ec); ++i) {
+            std::filesystem::remove_all(root_, ec);
+            if (std::filesystem::exists(root_, ec)) ::usleep(20000);
+        }
     }
     TempMaildir(const TempMaildir&) = delete;
     TempMaildir& operator=(const TempMaildir&) = delete;

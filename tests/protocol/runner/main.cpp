@@ -290,9 +290,16 @@ int main(int argc, char** argv) {
         std::cerr << "ERROR " << e.what() << "\n";
         rc = 1;
     }
-    if (options.keep)
+    if (options.keep) {
         std::cerr << "kept " << root << "\n";
-    else
-        fs::remove_all(root);
+    } else {
+        // SQLite may still be removing its -wal/-shm files as the last handle goes (the
+        // watcher thread can hold a folder a moment longer): retry until it is gone.
+        std::error_code ec;
+        for (int i = 0; i < 50 && fs::exists(root, ec); ++i) {
+            fs::remove_all(root, ec);
+            if (fs::exists(root, ec)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
     return rc;
 }
