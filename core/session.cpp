@@ -5,6 +5,7 @@
 #include "core/command.h"
 #include "core/commands/handlers.h"
 #include "core/flags_format.h"
+#include "core/imap/sequence_set.h"
 #include "index/error.h"
 #include "index/log.h"
 #include "index/mailbox_view.h"
@@ -382,8 +383,17 @@ Session::Next Session::reportChanges(bool allowExpunge, bool withUid) {
         state_ = LoggedOut{};
         return Next::Close;
     }
-    for (auto seq : up.expungedSeqs)
-        writer_.untagged().number(seq).atom("EXPUNGE").end();
+    if (qresync_) {
+        // RFC 7162 3.2.10: with QRESYNC, expunges are reported by UID.
+        if (!up.expungedUids.empty())
+            writer_.untagged()
+                .atom("VANISHED")
+                .atom(SequenceSet::fromSorted(up.expungedUids).toString())
+                .end();
+    } else {
+        for (auto seq : up.expungedSeqs)
+            writer_.untagged().number(seq).atom("EXPUNGE").end();
+    }
     if (up.existsChanged) writer_.untagged().number(view.exists()).atom("EXISTS").end();
     if (up.recentChanged) writer_.untagged().number(view.recentCount()).atom("RECENT").end();
     if (!up.changedUids.empty()) {
@@ -392,9 +402,10 @@ Session::Next Session::reportChanges(bool allowExpunge, bool withUid) {
             auto seq = view.seqOf(m.uid);
             if (!seq || m.expunged) continue;
             writer_.untagged().number(*seq).atom("FETCH").open();
-            if (withUid) writer_.atom("UID").number(m.uid);
+            if (withUid || qresync_) writer_.atom("UID").number(m.uid);
             writer_.atom("FLAGS");
             writeFlagList(writer_, m, view.isRecent(m.uid), view.folder());
+            if (condstore_) writer_.atom("MODSEQ").open().number(m.modseq).close();
             writer_.close().end();
         }
     }

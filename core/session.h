@@ -129,6 +129,13 @@ class Session {
     void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly);
     void logIn(const Identity& identity);
     void startIdle(const std::string& tag);
+    // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
+    // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns
+    // EXPUNGE responses into VANISHED (3.2.10).
+    bool condstore() const { return condstore_; }
+    bool qresync() const { return qresync_; }
+    void enableCondstore() { condstore_ = true; }
+    void enableQresync() { qresync_ = condstore_ = true; }
     void enableUtf8() {
         utf8_ = true;
         writer_.setUtf8(true);
@@ -174,6 +181,8 @@ class Session {
     std::string out_;
     ResponseWriter writer_;
     bool utf8_ = false;
+    bool condstore_ = false;
+    bool qresync_ = false;
     bool idling_ = false;
     std::optional<std::string> saslTag_;  // AUTHENTICATE waiting for the client's response
     std::optional<Running> suspended_;

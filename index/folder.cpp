@@ -56,6 +56,17 @@ UidList Folder::uidsWithout(SystemFlags flag) const {
     return out;
 }
 
+UidList Folder::expungedSince(std::uint64_t modseq) {
+    auto lock = store_->lockDb();
+    UidList out;
+    auto& q = store_->db().prepare(
+        "SELECT uid FROM expunged WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
+    q.bind(1, id_).bind(2, static_cast<std::int64_t>(modseq));
+    while (q.step())
+        out.push_back(static_cast<std::uint32_t>(q.integer(0)));
+    return out;
+}
+
 bool Folder::isDeleted() const {
     std::lock_guard lock(mu_);
     return state_.deleted;

@@ -173,6 +173,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // UIDs of messages that lack `flag` (SEARCH UNSEEN and the like), without copying
     // every message's state.
     UidList uidsWithout(SystemFlags flag) const;
+    // UIDs expunged after `modseq` (CONDSTORE/QRESYNC VANISHED), ascending.
+    UidList expungedSince(std::uint64_t modseq);
 
   private:
     friend class MailboxView;

@@ -68,6 +68,14 @@ void enable(CommandContext& ctx) {
         if (cap == "UTF8=ACCEPT" && !ctx.session.utf8()) {
             ctx.session.enableUtf8();
             enabled.push_back(cap);
+        } else if (cap == "CONDSTORE" && !ctx.session.condstore()) {
+            ctx.session.enableCondstore();
+            enabled.push_back(cap);
+        } else if (cap == "QRESYNC" && !ctx.session.qresync()) {
+            // QRESYNC implies CONDSTORE (RFC 7162 3.2.3); the RFC's example lists only
+            // QRESYNC as enabled.
+            ctx.session.enableQresync();
+            enabled.push_back(cap);
         }
     }
     auto& w = ctx.out().untagged().atom("ENABLED");

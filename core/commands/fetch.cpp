@@ -107,7 +107,7 @@ struct FetchRun {
         auto seq = view.seqOf(m.uid);
         auto& w = session.writer();
         w.untagged().number(*seq).atom("FETCH").open();
-        bool flagsSent = false;
+        bool flagsSent = false, modseqSent = false;
         if (uid && !req.wants(Kind::Uid)) w.atom("UID").number(m.uid);
         for (const auto& item : req.items) {
             switch (item.kind) {
@@ -151,12 +151,20 @@ struct FetchRun {
                     w.atom("BODYSTRUCTURE");
                     mime::writeBodyStructure(w, content, parsed());
                     break;
+                case Kind::ModSeq:
+                    w.atom("MODSEQ").open().number(m.modseq).close();
+                    modseqSent = true;
+                    break;
             }
         }
         if (!flagsSent && std::binary_search(seenNow.begin(), seenNow.end(), m.uid)) {
             w.atom("FLAGS");
             writeFlagList(w, m, view.isRecent(m.uid), folder);
+            flagsSent = true;
         }
+        // With CONDSTORE on, every FETCH with flags carries the mod-sequence (RFC 7162 3.1.4).
+        if (flagsSent && !modseqSent && session.condstore())
+            w.atom("MODSEQ").open().number(m.modseq).close();
         w.close().end();
     }
 };
@@ -189,7 +197,32 @@ void fetch(CommandContext& ctx) {
     }
     run->wantsFile = std::any_of(run->req.items.begin(), run->req.items.end(), needsFile);
     run->wantsContent = std::any_of(run->req.items.begin(), run->req.items.end(), needsContentFor);
+    if (run->req.wants(Kind::ModSeq)) ctx.session.enableCondstore();
+    if (run->req.vanished) {
+        if (!ctx.uid || !ctx.session.qresync())
+            throw CommandError("VANISHED needs UID FETCH and ENABLE QRESYNC", "", true);
+        // RFC 7162 3.2.6: the UIDs of the set expunged after CHANGEDSINCE, first.
+        auto gone = view.folder().expungedSince(*run->req.changedSince);
+        std::vector<std::uint32_t> inSet;
+        std::uint32_t star = view.uids().empty() ? 0 : view.uids().back();
+        for (auto u : gone)
+            if (set.contains(u, star)) inSet.push_back(u);
+        if (!inSet.empty())
+            ctx.out()
+                .untagged()
+                .atom("VANISHED")
+                .open()
+                .atom("EARLIER")
+                .close()
+                .atom(SequenceSet::fromSorted(inSet).toString())
+                .end();
+    }
     run->metas = view.meta(uids);
+    if (run->req.changedSince) {
+        std::erase_if(run->metas, [&](const index::MessageMeta& m) {
+            return m.modseq <= *run->req.changedSince;
+        });
+    }
     if (!run->step()) ctx.resume = [run] { return run->step(); };
 }
 

@@ -101,6 +101,7 @@ void parseItem(ArgReader& args, FetchRequest& req) {
     if (name == "RFC822") return add(K::Rfc822);
     if (name == "RFC822.HEADER") return add(K::Rfc822Header);
     if (name == "RFC822.TEXT") return add(K::Rfc822Text);
+    if (name == "MODSEQ") return add(K::ModSeq);
     if (name == "BODY" || name == "BODY.PEEK") {
         const Token* t = args.peek();
         if (t && t->type == Token::Type::SectionBegin && !t->spaceBefore) {
@@ -183,6 +184,21 @@ FetchRequest parseFetchItems(ArgReader& args) {
         if (req.items.empty()) ArgReader::fail("Empty fetch item list");
     } else {
         parseItem(args, req);
+    }
+    if (args.accept(Token::Type::ListBegin)) {
+        while (!args.accept(Token::Type::ListEnd)) {
+            std::string modifier = args.upperAtom("a fetch modifier");
+            if (modifier == "CHANGEDSINCE") {
+                req.changedSince = args.number64("a mod-sequence");
+            } else if (modifier == "VANISHED") {
+                req.vanished = true;
+            } else {
+                ArgReader::fail("Unknown fetch modifier " + modifier);
+            }
+        }
+        if (req.vanished && !req.changedSince) ArgReader::fail("VANISHED needs CHANGEDSINCE");
+        // CHANGEDSINCE implies MODSEQ in the answers (RFC 7162 3.1.4.1).
+        if (req.changedSince && !req.wants(K::ModSeq)) add(K::ModSeq);
     }
     return req;
 }

@@ -34,6 +34,7 @@ struct FetchItem {
         Rfc822,
         Rfc822Header,
         Rfc822Text,
+        ModSeq,  // RFC 7162 3.1.4
     };
     Kind kind;
     Section section;
@@ -44,12 +45,16 @@ struct FetchItem {
 
 struct FetchRequest {
     std::vector<FetchItem> items;
+    // Modifiers (RFC 7162 3.1.4.1, 3.2.6): only messages changed after this modseq, and
+    // VANISHED (EARLIER) for the UIDs expunged after it.
+    std::optional<std::uint64_t> changedSince;
+    bool vanished = false;
     // Whether any item sets \Seen (BODY[...] without PEEK, RFC822, RFC822.TEXT).
     bool setsSeen() const;
     bool wants(FetchItem::Kind kind) const;
 };
 
-// Parses the fetch attributes after the sequence set.
+// Parses the fetch attributes after the sequence set, and the modifiers after them.
 FetchRequest parseFetchItems(ArgReader& args);
 
 }  // namespace maildex::core::commands

@@ -17,14 +17,21 @@ void search(CommandContext& ctx) {
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));
     std::vector<std::uint32_t> numbers;
     numbers.reserve(matches.size());
-    for (const auto& m : matches)
+    std::uint64_t highest = 0;
+    for (const auto& m : matches) {
         numbers.push_back(ctx.uid ? m.uid : m.seq);
+        highest = std::max(highest, m.modseq);
+    }
+    // RFC 7162 3.1.5: a search with MODSEQ answers with the highest modseq it found.
+    bool withModseq = search::usesModseq(program.root) && !numbers.empty();
+    if (search::usesModseq(program.root)) ctx.session.enableCondstore();
 
     auto& w = ctx.out();
     if (!program.ret.esearch) {
         w.untagged().atom("SEARCH");
         for (auto n : numbers)
             w.number(n);
+        if (withModseq) w.open().atom("MODSEQ").number(highest).close();
         w.end();
     } else {
         w.untagged().atom("ESEARCH").open().atom("TAG").string(ctx.tag()).close();
@@ -34,6 +41,7 @@ void search(CommandContext& ctx) {
         if (program.ret.all && !numbers.empty())
             w.atom("ALL").atom(SequenceSet::fromSorted(numbers).toString());
         if (program.ret.count) w.atom("COUNT").number(numbers.size());
+        if (withModseq) w.atom("MODSEQ").number(highest);
         w.end();
     }
     ctx.okText = "SEARCH completed";

@@ -23,6 +23,8 @@ std::vector<StatusItem> parseStatusItems(ArgReader& args) {
             items.push_back(StatusItem::Deleted);
         else if (item == "SIZE")
             items.push_back(StatusItem::Size);
+        else if (item == "HIGHESTMODSEQ")  // RFC 7162 3.1.7
+            items.push_back(StatusItem::HighestModseq);
         else
             ArgReader::fail("Unknown status item " + item);
     }
@@ -59,6 +61,9 @@ void writeStatus(CommandContext& ctx, const std::string& imapName, const std::st
                 break;
             case StatusItem::Size:
                 w.atom("SIZE").number(st.size);
+                break;
+            case StatusItem::HighestModseq:
+                w.atom("HIGHESTMODSEQ").number(st.highestModseq);
                 break;
         }
     }

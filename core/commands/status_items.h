@@ -9,7 +9,16 @@
 
 namespace maildex::core::commands {
 
-enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size };
+enum class StatusItem {
+    Messages,
+    Recent,
+    UidNext,
+    UidValidity,
+    Unseen,
+    Deleted,
+    Size,
+    HighestModseq
+};
 
 // "(MESSAGES UNSEEN ...)"; BAD for unknown items or an empty list.
 std::vector<StatusItem> parseStatusItems(ArgReader& args);

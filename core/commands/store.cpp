@@ -3,6 +3,8 @@
 // The FETCH responses are not written here: the handler asks the view to report the
 // matched messages, and the session's sync step writes them with every other change.
 
+#include <algorithm>
+
 #include "core/commands/handlers.h"
 #include "core/commands/message_set.h"
 #include "core/flags_format.h"
@@ -14,6 +16,14 @@ void store(CommandContext& ctx) {
     auto& sel = std::get<Selected>(ctx.session.state());
     auto& view = *sel.view;
     SequenceSet set = ctx.args.sequenceSet();
+    std::optional<std::uint64_t> unchangedSince;
+    if (ctx.args.accept(Token::Type::ListBegin)) {
+        // RFC 7162 3.1.3: (UNCHANGEDSINCE mod-sequence)
+        if (!ctx.args.acceptAtom("UNCHANGEDSINCE")) ArgReader::fail("Expected UNCHANGEDSINCE");
+        unchangedSince = ctx.args.number64("a mod-sequence");
+        ctx.args.expect(Token::Type::ListEnd, ")");
+        ctx.session.enableCondstore();
+    }
     std::string item = ctx.args.upperAtom("FLAGS, +FLAGS or -FLAGS");
     bool silent = false;
     if (item.size() > 7 && item.ends_with(".SILENT")) {
@@ -47,11 +57,27 @@ void store(CommandContext& ctx) {
     auto uids = resolveMessageSet(view, set, ctx.uid);
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
     if (uids.empty()) return;
+    change.unchangedSince = unchangedSince;
     auto result = view.folder().store(uids, change);
-    if (silent)
+    if (silent) {
         view.suppressOwnChange(result.modseq);
-    else
-        view.reportFlags(result.matched);
+    } else {
+        std::vector<std::uint32_t> report;
+        std::set_difference(result.matched.begin(), result.matched.end(), result.modified.begin(),
+                            result.modified.end(), std::back_inserter(report));
+        view.reportFlags(report);
+    }
+    if (!result.modified.empty()) {
+        // The messages changed since UNCHANGEDSINCE: [MODIFIED set] (RFC 7162 3.1.3).
+        std::vector<std::uint32_t> numbers;
+        for (auto uid : result.modified)
+            numbers.push_back(ctx.uid ? uid : *view.seqOf(uid));
+        std::sort(numbers.begin(), numbers.end());
+        ctx.okCode = [set = SequenceSet::fromSorted(numbers).toString()](ResponseWriter& w) {
+            w.code("MODIFIED").atom(set);
+        };
+        ctx.okText = "Conditional STORE failed for some messages";
+    }
 }
 
 }  // namespace maildex::core::commands

@@ -156,6 +156,8 @@ bool eval(const Key& k, Candidate& c, const Context& ctx) {
             return !c.recent();
         case K::New:
             return c.recent() && !flag(index::flag::Seen);
+        case K::ModSeq:
+            return m.modseq >= static_cast<std::uint64_t>(k.number);
         case K::Keyword:
             return hasKeyword(ctx.view, m, k.text);
         case K::Unkeyword:
@@ -218,6 +220,12 @@ bool eval(const Key& k, Candidate& c, const Context& ctx) {
 
 }  // namespace
 
+bool usesModseq(const Key& key) {
+    if (key.kind == K::ModSeq) return true;
+    return std::any_of(key.children.begin(), key.children.end(),
+                       [](const Key& c) { return usesModseq(c); });
+}
+
 void orderByCost(Key& key) {
     for (auto& c : key.children)
         orderByCost(c);
@@ -235,7 +243,7 @@ std::vector<Match> evaluate(const Program& program, index::MailboxView& view, st
     for (std::uint32_t i = 0; i < metas.size(); ++i) {
         if (metas[i].expunged) continue;  // gone: matches nothing (RFC 2180 4.1.3)
         Candidate c(view, metas[i], i + 1);
-        if (eval(root, c, ctx)) out.push_back({i + 1, metas[i].uid});
+        if (eval(root, c, ctx)) out.push_back({i + 1, metas[i].uid, metas[i].modseq});
     }
     return out;
 }

@@ -15,7 +15,11 @@ namespace maildex::core::search {
 struct Match {
     std::uint32_t seq;
     std::uint32_t uid;
+    std::uint64_t modseq;
 };
+
+// Whether the program has a MODSEQ key (the answer then carries the highest modseq).
+bool usesModseq(const Key& key);
 
 // Messages of `view` that match, in sequence order. `now` is for OLDER/YOUNGER.
 std::vector<Match> evaluate(const Program& program, index::MailboxView& view, std::int64_t now);

@@ -57,6 +57,7 @@ struct Key {
         To,  // text
         Body,
         Text,
+        ModSeq,  // number: messages with a mod-sequence at least this (RFC 7162 3.1.5)
     };
     Kind kind = Kind::All;
     std::vector<Key> children;

@@ -163,6 +163,19 @@ class Parser {
             k.text = text();
             return k;
         }
+        if (name == "MODSEQ") {
+            // [entry-name entry-type-req] mod-sequence-valzer; per-flag entries are not
+            // kept apart here, so every entry means the message's mod-sequence.
+            if (args_.peek() && args_.peek()->isString()) {
+                args_.string("an entry name");
+                std::string type = args_.upperAtom("priv, shared or all");
+                if (type != "PRIV" && type != "SHARED" && type != "ALL")
+                    ArgReader::fail("Expected priv, shared or all");
+            }
+            k.kind = K::ModSeq;
+            k.number = static_cast<std::int64_t>(args_.number64("a mod-sequence"));
+            return k;
+        }
         if (name == "UID") {
             k.kind = K::UidSet;
             k.set = args_.sequenceSet();
