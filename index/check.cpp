@@ -176,7 +176,7 @@ std::vector<Difference> compareFolder(Sqlite& db, std::int64_t id, const std::st
     // Index against courierimapkeywords/.
     auto mirror = readCourierKeywords(dir, &warnings);
     for (const auto& w : warnings)
-        add(K::KeywordsDamaged, (dir / "courierimapkeywords").string() + ": " + w);
+        add(K::KeywordsDamaged, (dir / "courierimapkeywords").string() + "/" + w);
     std::vector<std::string> bases;
     for (const auto& r : rows)
         bases.push_back(r.base);

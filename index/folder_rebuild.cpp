@@ -4,6 +4,11 @@
 
 #include "index/folder_rebuild.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -26,6 +31,22 @@ struct IndexRow {
     SystemFlags flags = 0;
     std::string keywords;  // KeywordTable::encode form
 };
+
+// Other processes with the folder open learn of index changes from inotify events on
+// new/, cur/ or courierimapkeywords/ (watcher.cpp), since every ordinary writer changes
+// one of those. A rebuild may change only rows (a keyword the index had lost and the
+// mirror still has), so it makes an event: a scratch file in courierimapkeywords/ named
+// as Courier's own scratch files are (".tmp.<time>..."), which every reader skips,
+// created and removed at once.
+void nudgeWatchers(const std::filesystem::path& folderDir) {
+    auto dir = folderDir / "courierimapkeywords";
+    ::mkdir(dir.c_str(), 0700);
+    auto path = dir / (".tmp." + std::to_string(::time(nullptr)) + uniqueTmpName("rebuilt"));
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return;  // only a hint; the next poll finds the change anyway
+    ::close(fd);
+    ::unlink(path.c_str());
+}
 
 }  // namespace
 
@@ -53,7 +74,7 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
         std::vector<std::string> keywordWarnings;
         auto keywordMirror = readCourierKeywords(d, &keywordWarnings);
         for (auto& s : keywordWarnings)
-            result.warnings.push_back((d / "courierimapkeywords").string() + ": " + s);
+            result.warnings.push_back((d / "courierimapkeywords").string() + "/" + s);
         // An empty or missing courierimapkeywords/ says nothing when the index has
         // keywords (Maildex always writes :list for them): it was lost, not emptied.
         bool keywordMirrorPresent = !keywordMirror.byBase.empty() ||
@@ -268,6 +289,7 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
             result.keywordsRewritten = true;
         }
         txn.commit();
+        if (modseq != 0) nudgeWatchers(d);
         catchUpLocked(db, events);
     }
     publish(events);

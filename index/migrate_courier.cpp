@@ -93,7 +93,9 @@ MigrationReport migrateCourier(const MigrationOptions& options) {
         in.uidDb = readCourierUidDb(dir, &w);
         prefixed(report.warnings, dir / "courierimapuiddb", w);
         in.keywords = readCourierKeywords(dir, &w).byBase;
-        prefixed(report.warnings, dir / "courierimapkeywords", w);
+        for (auto& s : w)
+            report.warnings.push_back((dir / "courierimapkeywords").string() + "/" + s);
+        w.clear();
         in.files = listMessageFiles(dir);
         auto plan = planFolder(in);
         report.folders.push_back(describePlan(folders[i], plan));

@@ -142,6 +142,7 @@ _FETCH_FLAGS = re.compile(rb"FLAGS \(([^)]*)\)")
 
 def fetch_flags(m):
     """{uid: (sorted system flags without \\Recent, sorted keywords)} of the selected mailbox."""
+    m.untagged_responses.pop("FETCH", None)  # unsolicited ones of earlier commands
     typ, data = m.uid("FETCH", "1:*", "(UID FLAGS)")
     assert typ == "OK", (typ, data)
     out = {}
