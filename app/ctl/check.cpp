@@ -90,6 +90,7 @@ int runCheck(std::vector<std::string> argv) {
         const auto& t = targets[i];
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(t.maildir);  // files made belong to the user
             index::CheckOptions o{
                 t.maildir, indexDir,
                 [&](std::size_t d, std::size_t n, std::size_t m) { progress.folder(d, n, m); }};

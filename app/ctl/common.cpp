@@ -1,5 +1,12 @@
 #include "app/ctl/common.h"
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -20,7 +27,8 @@ const char* const kTargetHelp =
     "Maildirs: PATH... names them directly; --user NAME (repeatable) and --all take them\n"
     "from the user database: --userdb FILE, else $MAILDEX_USERDB (Dovecot passwd-file\n"
     "format, as the server reads it). --index-dir DIR (else $MAILDEX_INDEX_DIR) when the\n"
-    "server keeps its indexes outside the Maildirs.\n";
+    "server keeps its indexes outside the Maildirs. Run as root, maildexctl works on\n"
+    "each Maildir as the Maildir's owner, so the files it makes belong to that user.\n";
 
 bool Args::help() {
     for (const auto& a : args_) {
@@ -131,6 +139,24 @@ std::vector<Target> resolveTargets(const TargetOptions& o, const std::vector<std
 
 std::vector<Target> resolveTargets(Args& args, const std::vector<std::string>& paths) {
     return resolveTargets(takeTargetOptions(args), paths);
+}
+
+AsMaildirOwner::AsMaildirOwner(const std::filesystem::path& maildir) {
+    struct stat st;
+    if (::geteuid() != 0 || ::stat(maildir.c_str(), &st) != 0 || st.st_uid == 0) return;
+    if (::setgroups(0, nullptr) != 0 || ::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0) {
+        int err = errno;
+        [[maybe_unused]] int a = ::seteuid(0), b = ::setegid(0);
+        throw std::runtime_error("cannot work as the owner (uid " + std::to_string(st.st_uid) +
+                                 ") of " + maildir.string() + ": " + std::strerror(err));
+    }
+    switched_ = true;
+}
+
+AsMaildirOwner::~AsMaildirOwner() {
+    if (!switched_) return;
+    // Back to root for the next Maildir; failing here would leave the wrong identity.
+    if (::seteuid(0) != 0 || ::setegid(0) != 0 || ::setgroups(0, nullptr) != 0) std::abort();
 }
 
 std::filesystem::path takeIndexDir(Args& args) {

@@ -64,6 +64,22 @@ TargetOptions takeTargetOptions(Args& args);
 std::vector<Target> resolveTargets(const TargetOptions& options,
                                    const std::vector<std::string>& paths);
 
+// While alive, the process works with the identity of the Maildir's owner when it runs as
+// root (effective uid and gid, supplementary groups dropped), so the files it makes (the
+// index, courierimapuiddb, ...) belong to the user the server and Courier run as, and
+// permissions are those that user has. Does nothing for a non-root process or a Maildir
+// root owns. Throws std::runtime_error when the switch fails.
+class AsMaildirOwner {
+  public:
+    explicit AsMaildirOwner(const std::filesystem::path& maildir);
+    ~AsMaildirOwner();
+    AsMaildirOwner(const AsMaildirOwner&) = delete;
+    AsMaildirOwner& operator=(const AsMaildirOwner&) = delete;
+
+  private:
+    bool switched_ = false;
+};
+
 // --index-dir DIR, else $MAILDEX_INDEX_DIR, else empty (the index lives in the Maildir).
 std::filesystem::path takeIndexDir(Args& args);
 

@@ -49,6 +49,7 @@ int runExport(std::vector<std::string> argv) {
         const auto& t = targets[i];
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(t.maildir);  // files made belong to the user
             auto r = index::exportCourier(
                 {t.maildir, indexDir,
                  [&](std::size_t d, std::size_t n, std::size_t m) { progress.folder(d, n, m); }});

@@ -96,6 +96,7 @@ int runExpunge(std::vector<std::string> argv) {
         const auto& t = targets[i];
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(t.maildir);  // files made belong to the user
             auto store = index::Mailstore::open({t.maildir, indexDir});
             for (size_t k = 0; k < mailboxes.size(); ++k) {
                 const auto& name = mailboxes[k];

@@ -75,8 +75,13 @@ void printFolders(const index::MigrationReport& r, Progress& progress) {
     for (const auto& f : r.folders) {
         std::ostringstream line;
         std::string name = names.toImap(f.folder, true);
-        line << "  " << std::left << std::setw(24) << name << " " << std::right << std::setw(7)
-             << withCommas(f.messages) << " messages  UIDVALIDITY "
+        // Padded by characters, not bytes, so UTF-8 names line up.
+        size_t width = 0;
+        for (unsigned char c : name)
+            width += (c & 0xc0) != 0x80;
+        name.append(width < 24 ? 24 - width : 0, ' ');
+        line << "  " << name << " " << std::setw(7) << withCommas(f.messages)
+             << " messages  UIDVALIDITY "
              << (f.uidValidity ? std::to_string(f.uidValidity) : std::string("(new)"))
              << "  UIDNEXT " << f.uidNext << "  " << withCommas(f.keptUids) << " UIDs kept, "
              << withCommas(f.numbered) << (r.dryRun ? " to number" : " numbered") << ", "
@@ -121,6 +126,7 @@ int runMigrate(std::vector<std::string> argv) {
         const auto& t = targets[i];
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(t.maildir);  // files made belong to the user
             index::DovecotMigrationOptions o;
             o.maildir = t.maildir;
             o.indexDir = indexDir;
@@ -177,9 +183,9 @@ int runMigrate(std::vector<std::string> argv) {
                        (from == "courier" ? "Courier-IMAP" : "Dovecot") + " (" +
                        withCommas(folders) + " folders, " + withCommas(messages) +
                        " messages) in " + duration(progress.seconds()) + ": " + withCommas(kept) +
-                       " messages " + (dryRun ? "would keep" : "kept") + " their UIDs, " +
-                       withCommas(numbered) + (dryRun ? " would be" : " were") +
-                       " numbered in Courier's order because the old server never had.";
+                       " messages " + (dryRun ? "would keep" : "kept") + " their UIDs; " +
+                       withCommas(numbered) + " that the old server had never numbered " +
+                       (dryRun ? "would get" : "got") + " UIDs in Courier's order.";
     if (!dryRun && done) text += " Each migrated index was checked against the old files.";
     text += warnings ? " " + withCommas(warnings) +
                            " warnings about damaged or doubtful files are listed above; the "

@@ -54,6 +54,7 @@ int runQuota(std::vector<std::string> argv) {
         const auto& t = targets[i];
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(t.maildir);  // files made belong to the user
             if (!std::filesystem::is_directory(t.maildir / "cur"))
                 throw std::runtime_error(t.maildir.string() + " is not a Maildir (no cur/)");
             std::vector<std::string> w;

@@ -119,6 +119,7 @@ int runReindex(std::vector<std::string> argv) {
     for (size_t i = 0; i < targets.size(); ++i) {
         progress.maildir(i);
         try {
+            AsMaildirOwner owner(targets[i].maildir);  // files made belong to the user
             reindexOne(targets[i], indexDir, force, progress, totals);
             ++totals.maildirs;
         } catch (const std::exception& e) {

@@ -183,6 +183,24 @@ class CheckCommand(unittest.TestCase):
         run_ctl("check", maildir, check=0)
 
 
+class Ownership(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to own files as another user")
+    def test_as_root_files_made_belong_to_the_maildir_owner(self):
+        root, maildir, _ = unpack_fixture("courier-small")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        os.chmod(root, 0o755)
+        for d, dirs, files in os.walk(maildir):
+            for n in [d] + [os.path.join(d, f) for f in files]:
+                os.lchown(n, 65534, 65534)
+        run_ctl("migrate", "courier", maildir, check=0)
+        run_ctl("reindex", "--force", maildir, check=0)
+        run_ctl("export", "courier", maildir, check=0)
+        for d, dirs, files in os.walk(maildir):
+            for n in [d] + [os.path.join(d, f) for f in files]:
+                self.assertEqual(os.lstat(n).st_uid, 65534, n)
+        self.assertEqual(os.geteuid(), 0)
+
+
 class ProgressBar(unittest.TestCase):
     def run_on_terminal(self, *args):
         master, slave = pty.openpty()
