@@ -1,68 +1,75 @@
-// maildexctl: the administrator's tool.
-//
-//   maildexctl reindex PATH...   bring each Maildir's index in line with its files
+// maildexctl: the administrator's tool. This file only dispatches; each command family
+// lives in app/ctl/ and its storage logic in index/.
 
+#include <functional>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "index/error.h"
-#include "index/folder.h"
-#include "index/mailstore.h"
+#include "app/ctl/commands.h"
+#include "app/ctl/common.h"
+#include "index/log.h"
 
 namespace {
 
-void usage(std::ostream& out) {
-    out << "Usage: maildexctl COMMAND [ARGS]\n"
-           "\n"
-           "Commands:\n"
-           "  reindex PATH...   scan every folder of each Maildir and update its index\n"
-           "\n"
-           "Run 'maildexctl COMMAND --help' for a command's options.\n";
+struct Command {
+    std::function<int(std::vector<std::string>)> run;
+    const char* summary;
+};
+
+const std::map<std::string, Command>& commands() {
+    using namespace maildex::ctl;
+    static const std::map<std::string, Command> table = {
+        {"reindex", {runReindex, "bring the index in line with the files (--force: rebuild)"}},
+        {"check", {runCheck, "compare index, files and Courier-format files (--repair)"}},
+        {"migrate", {runMigrate, "take over a Maildir from Courier-IMAP or Dovecot"}},
+        {"export", {runExport, "write Courier's files from the index (the way back)"}},
+        {"user", {runUser, "add, change, remove and list users of the user database"}},
+        {"expunge", {runExpunge, "remove old messages from a folder (Courier's EMPTYTRASH)"}},
+        {"quota", {runQuota, "recalculate maildirsize"}},
+    };
+    return table;
 }
 
-int reindex(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "--help") {
-        std::cout << "Usage: maildexctl reindex PATH...\n\n"
-                     "Scans every folder of each Maildir and brings its index in line with the\n"
-                     "files, keeping every UID the index or courierimapuiddb already holds.\n";
-        return args.empty() ? 2 : 0;
+void usage(std::ostream& out) {
+    out << "Usage: maildexctl COMMAND [ARGS]\n\nCommands:\n";
+    for (const auto& [name, c] : commands()) {
+        std::string n = name;
+        n.resize(10, ' ');
+        out << "  " << n << c.summary << "\n";
     }
-    int failures = 0;
-    std::size_t folders = 0, messages = 0;
-    for (const auto& path : args) {
-        try {
-            auto store = maildex::index::Mailstore::open({path, {}});
-            for (const auto& entry : store->list()) {
-                if (!entry.selectable) continue;
-                auto folder = store->folder(entry.name);
-                folder->sync(maildex::index::Folder::SyncMode::Full);
-                ++folders;
-                messages += folder->messageCount();
-            }
-        } catch (const maildex::index::Error& e) {
-            std::cerr << "maildexctl: " << path << ": " << e.what() << "\n";
-            ++failures;
-        }
-    }
-    std::cout << "Reindexed " << folders << " folders with " << messages << " messages in "
-              << args.size() - static_cast<std::size_t>(failures) << " of " << args.size()
-              << " Maildirs.\n";
-    return failures ? 1 : 0;
+    out << "\nRun 'maildexctl COMMAND --help' for a command's options.\n"
+           "('who' and 'kick' need the server's admin endpoint, which does not exist yet.)\n\n"
+        << maildex::ctl::kExitCodeHelp;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Warnings of the index layer go to stderr, where the commands' own errors go.
+    maildex::log::setMinimumLevel(maildex::log::Level::Warn);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         usage(args.empty() ? std::cerr : std::cout);
-        return args.empty() ? 2 : 0;
+        return args.empty() ? maildex::ctl::kExitUsage : maildex::ctl::kExitOk;
     }
-    std::string command = args[0];
+    std::string name = args[0];
     args.erase(args.begin());
-    if (command == "reindex") return reindex(args);
-    std::cerr << "maildexctl: unknown command '" << command << "'\n";
-    usage(std::cerr);
-    return 2;
+    auto it = commands().find(name);
+    if (it == commands().end()) {
+        std::cerr << "maildexctl: unknown command '" << name << "'\n\n";
+        usage(std::cerr);
+        return maildex::ctl::kExitUsage;
+    }
+    try {
+        return it->second.run(std::move(args));
+    } catch (const maildex::ctl::UsageError& e) {
+        std::cerr << "maildexctl " << name << ": " << e.what() << "\n"
+                  << "Run 'maildexctl " << name << " --help' for usage.\n";
+        return maildex::ctl::kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "maildexctl " << name << ": " << e.what() << "\n";
+        return maildex::ctl::kExitFailed;
+    }
 }

@@ -31,7 +31,19 @@ std::optional<std::string> MailboxNames::toFolder(std::string_view imapName, boo
     }
     if (rest.empty()) return std::nullopt;
     std::string name;
-    if (utf8) {
+    if (mutf7Folders_) {
+        // The directory is the modified-UTF-7 spelling, in its one canonical form.
+        std::string utf8Name;
+        if (utf8) {
+            utf8Name = std::string(rest);
+        } else {
+            auto decoded = decodeMutf7(rest);
+            if (!decoded) return std::nullopt;
+            utf8Name = std::move(*decoded);
+        }
+        name = encodeMutf7(utf8Name);
+        if (decodeMutf7(name) != utf8Name) return std::nullopt;  // not valid UTF-8
+    } else if (utf8) {
         name = std::string(rest);
     } else {
         auto decoded = decodeMutf7(rest);
@@ -51,7 +63,16 @@ std::optional<std::string> MailboxNames::toFolder(std::string_view imapName, boo
 
 std::string MailboxNames::toImap(std::string_view folder, bool utf8) const {
     if (folder.empty()) return "INBOX";
-    std::string name = utf8 ? std::string(folder) : encodeMutf7(folder);
+    std::string name;
+    if (mutf7Folders_) {
+        auto decoded = decodeMutf7(folder);
+        if (!decoded)
+            name = utf8 ? std::string(folder) : encodeMutf7(folder);
+        else
+            name = utf8 ? std::move(*decoded) : std::string(folder);
+    } else {
+        name = utf8 ? std::string(folder) : encodeMutf7(folder);
+    }
     if (delimiter_ != '.')
         for (char& c : name)
             if (c == '.') c = delimiter_;

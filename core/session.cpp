@@ -84,9 +84,12 @@ void Session::logIn(const Identity& identity) {
     user_ = identity.user;
     // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."
     // prefix): the migration records prefix and delimiter with the Maildir.
+    // Dovecot (and Courier 4) named folder directories in modified UTF-7; the migration
+    // records that too, and the directories are served under their old names as they are.
     std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
     names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
-                          delimiter.size() == 1 ? delimiter[0] : '.');
+                          delimiter.size() == 1 ? delimiter[0] : '.',
+                          store_->setting(kFolderNamesMutf7Setting) == "1");
     state_ = Authenticated{};
 }
 

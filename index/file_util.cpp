@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,6 +34,14 @@ std::int64_t mtimeNs(const std::filesystem::path& path) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return 0;
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::int64_t trustworthyMtime(std::int64_t mtime) {
+    constexpr std::int64_t kMtimeTrustNs = 2'000'000'000;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    std::int64_t now = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    return mtime != 0 && now - mtime >= kMtimeTrustNs ? mtime : 0;
 }
 
 std::optional<std::string> readFileIfExists(const std::filesystem::path& path) {

@@ -20,6 +20,10 @@ std::vector<std::string> listDirectory(const std::filesystem::path& dir, bool mi
 // The mtime in nanoseconds, or 0 when the path does not exist.
 std::int64_t mtimeNs(const std::filesystem::path& path);
 
+// A directory mtime a full scan may record: one old enough (2 s) that no later change
+// can share its tick; 0 (which forces the next scan) otherwise. See folder_scan.cpp.
+std::int64_t trustworthyMtime(std::int64_t mtimeNs);
+
 std::optional<std::string> readFileIfExists(const std::filesystem::path& path);
 
 // Writes `data` to <folderDir>/tmp/<unique> (fsync) and renames it to <folderDir>/<name>.

@@ -36,6 +36,8 @@ namespace maildex::index {
 class Mailstore;
 class MailboxView;
 class Sqlite;
+struct RebuildOptions;  // index/folder_rebuild.h
+struct RebuildResult;
 
 using UidList = std::vector<std::uint32_t>;  // ascending
 
@@ -154,6 +156,13 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // Reads what other processes committed to the index.
     void catchUp();
 
+    // Makes the index of this folder again from the files and the Courier-format files
+    // (index/folder_rebuild.h). Safe while sessions have the folder open.
+    RebuildResult rebuild(const RebuildOptions& options);
+    // Rewrites courierimapuiddb and courierimapkeywords/:list from the index, whole (for
+    // `maildexctl export courier` and `check --repair`).
+    void writeMirrors();
+
     StoreResult store(const UidList& uids, const FlagChange& change);
     // Removes the messages that have \Deleted (only those in `restrictTo`, when given:
     // UID EXPUNGE). The flag is checked under the index lock, so a message another
@@ -164,6 +173,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     // The file of a message (locating it if another program renamed it).
     MessageFile file(std::uint32_t uid);
+    // Just its path, without computing sizes; nullopt when the message is gone.
+    std::optional<std::string> path(std::uint32_t uid);
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
     // CRLF line ends is not known yet).
     FolderStatus status(bool withSize = false);

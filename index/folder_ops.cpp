@@ -502,6 +502,14 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
     return result;
 }
 
+std::optional<std::string> Folder::path(std::uint32_t uid) {
+    auto lock = store_->lockDb();
+    Transaction read(store_->db(), Transaction::Mode::Read);
+    auto path = currentPathLocked(store_->db(), uid);
+    read.commit();
+    return path;
+}
+
 MessageFile Folder::file(std::uint32_t uid) {
     MessageFile mf;
     std::optional<std::int64_t> date, size, vsize;

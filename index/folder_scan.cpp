@@ -6,7 +6,7 @@
 // - mtime granularity. A quick check compares the mtimes of new/ and cur/ with those
 //   seen at the last full scan and skips the scan when they are equal. A directory can
 //   change twice within one mtime tick, the second change after our listing, and the
-//   mtime would not move. So an mtime that is less than kMtimeTrustNs old when we list is
+//   mtime would not move. So an mtime that is less than 2 s old when we list is
 //   not recorded (0 is stored, forcing the next check to scan).
 // - readdir and renames. A file renamed while we list a directory (a flag change by
 //   another program) can be missed under both names. A message is therefore expunged only
@@ -43,19 +43,6 @@
 namespace maildex::index {
 
 namespace {
-
-constexpr std::int64_t kMtimeTrustNs = 2'000'000'000;
-
-std::int64_t nowNs() {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// An mtime we may record: old enough that no later change can share its tick.
-std::int64_t trustworthy(std::int64_t mtime) {
-    return mtime != 0 && nowNs() - mtime >= kMtimeTrustNs ? mtime : 0;
-}
 
 FileSeen seenFrom(bool inNew, const std::string& name) {
     auto colon = name.find(':');
@@ -189,8 +176,8 @@ void Folder::fullScanLocked(Sqlite& db) {
     if (pendingKeywordFiles_ > 0) rewriteKeywordMirrorLocked(db);
     db.prepare("UPDATE folder SET new_mtime=?2, cur_mtime=?3 WHERE id=?1")
         .bind(1, id_)
-        .bind(2, trustworthy(newMtime))
-        .bind(3, trustworthy(curMtime))
+        .bind(2, trustworthyMtime(newMtime))
+        .bind(3, trustworthyMtime(curMtime))
         .run();
 }
 

@@ -11,6 +11,7 @@
 #include "index/courier_uiddb.h"
 #include "index/error.h"
 #include "index/file_util.h"
+#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/schema.h"
 #include "index/sqlite.h"
@@ -60,12 +61,24 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
 Mailstore::Mailstore(const MailstoreOptions& options)
     : layout_(options.maildir), indexPath_(indexPathFor(options.maildir, options.indexDir)) {
     if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
-    db_ = openIndex(indexPath_);
+    bool created = false;
+    db_ = openIndex(indexPath_, &created);
     // INBOX's tmp/ and new/ may be missing in a Maildir made by hand; create them.
     layout_.create("");
-    // A new or rebuilt index takes the subscriptions from courierimapsubscribed.
+    // A new or rebuilt index takes the subscriptions from courierimapsubscribed and the
+    // settings from maildexsettings.
     Transaction txn(*db_);
     importSubscriptionsLocked();
+    if (created) {
+        std::vector<std::string> warnings;
+        for (const auto& [key, value] : readMaildirSettings(layout_.root(), &warnings))
+            db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+                .bind(1, key)
+                .bind(2, value)
+                .run();
+        for (const auto& w : warnings)
+            log::warn((layout_.root() / kMaildirSettingsFile).string() + ": " + w);
+    }
     txn.commit();
 }
 
@@ -117,6 +130,14 @@ std::int64_t Mailstore::folderIdLocked(const std::string& name) {
 }
 
 std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
+    return folderImpl(name, true);
+}
+
+std::shared_ptr<Folder> Mailstore::folderUnsynced(std::string_view name) {
+    return folderImpl(name, false);
+}
+
+std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) {
     MaildirLayout::validateName(name);
     std::shared_ptr<Folder> folder;
     {
@@ -144,8 +165,37 @@ std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
             folders_[std::string(name)] = folder;
         }
     }
-    folder->sync(Folder::SyncMode::Quick);
+    if (sync) folder->sync(Folder::SyncMode::Quick);
     return folder;
+}
+
+std::vector<std::string> Mailstore::indexedFolders() {
+    auto lock = lockDb();
+    std::vector<std::string> out;
+    auto& q = db_->prepare("SELECT name FROM folder ORDER BY name");
+    while (q.step())
+        out.emplace_back(q.text(0));
+    return out;
+}
+
+bool Mailstore::forgetFolder(std::string_view name) {
+    {
+        auto lock = lockDb();
+        Transaction txn(*db_);
+        if (layout_.exists(name)) return false;
+        auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+        q.bind(1, std::string(name));
+        if (!q.step()) return true;
+        auto id = q.integer(0);
+        q.reset();
+        for (const char* sql :
+             {"DELETE FROM message WHERE folder_id=?1", "DELETE FROM expunged WHERE folder_id=?1",
+              "DELETE FROM keyword WHERE folder_id=?1", "DELETE FROM folder WHERE id=?1"})
+            db_->prepare(sql).bind(1, id).run();
+        txn.commit();
+    }
+    resetOpenFolders(name, false);
+    return true;
 }
 
 void Mailstore::create(std::string_view name) {
@@ -270,15 +320,41 @@ void Mailstore::setSubscribed(std::string_view name, bool subscribed) {
         db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, name).run();
     else
         db_->prepare("DELETE FROM subscription WHERE name=?1").bind(1, name).run();
+    writeCourierSubscriptionsLocked();
+    txn.commit();
+}
+
+void Mailstore::writeCourierSubscriptionsLocked() {
     // courierimapsubscribed holds the names as Courier spells them on disk: "INBOX" and
-    // "INBOX." + the folder's UTF-8 name.
+    // "INBOX." + the folder's directory name.
     std::vector<std::string> courierNames;
     auto& q = db_->prepare("SELECT name FROM subscription ORDER BY name");
     while (q.step())
         courierNames.push_back(q.text(0).empty() ? "INBOX" : "INBOX." + std::string(q.text(0)));
     writeCourierSubscriptions(layout_.root(), courierNames);
+}
+
+void Mailstore::exportCourierSubscriptions() {
+    auto lock = lockDb();
+    Transaction txn(*db_);
+    writeCourierSubscriptionsLocked();
     txn.commit();
 }
+
+namespace {
+// Folder names of courierimapsubscribed's lines: "INBOX" and "INBOX.<folder>".
+std::vector<std::string> courierSubscribedFolders(const std::filesystem::path& root) {
+    std::vector<std::string> out;
+    for (const auto& courierName : readCourierSubscriptions(root)) {
+        if (courierName == "INBOX")
+            out.emplace_back();
+        else if (courierName.rfind("INBOX.", 0) == 0 && courierName.size() > 6)
+            out.push_back(courierName.substr(6));
+        // shared folders and the like are not ours to keep
+    }
+    return out;
+}
+}  // namespace
 
 void Mailstore::importSubscriptionsLocked() {
     auto& n = db_->prepare("SELECT COUNT(*) FROM subscription");
@@ -286,16 +362,27 @@ void Mailstore::importSubscriptionsLocked() {
     bool empty = n.integer(0) == 0;
     n.reset();
     if (!empty) return;
-    for (const auto& courierName : readCourierSubscriptions(layout_.root())) {
-        std::string folder;
-        if (courierName == "INBOX")
-            folder.clear();
-        else if (courierName.rfind("INBOX.", 0) == 0)
-            folder = courierName.substr(6);
-        else
-            continue;  // shared folders and the like are not ours to keep
+    for (const auto& folder : courierSubscribedFolders(layout_.root()))
         db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
-    }
+}
+
+void Mailstore::replaceSubscriptionsLocked(const std::vector<std::string>& folders) {
+    db_->exec("DELETE FROM subscription");
+    for (const auto& folder : folders)
+        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
+}
+
+std::size_t Mailstore::importCourierSubscriptions() {
+    auto folders = courierSubscribedFolders(layout_.root());
+    auto lock = lockDb();
+    Transaction txn(*db_);
+    replaceSubscriptionsLocked(folders);
+    auto& n = db_->prepare("SELECT COUNT(*) FROM subscription");
+    n.step();
+    auto count = static_cast<std::size_t>(n.integer(0));
+    n.reset();
+    txn.commit();
+    return count;
 }
 
 std::string Mailstore::setting(std::string_view key, std::string_view fallback) {
@@ -308,12 +395,56 @@ std::string Mailstore::setting(std::string_view key, std::string_view fallback) 
     return v;
 }
 
+namespace {
+// Index bookkeeping that lives in the setting table but is no setting of the Maildir.
+constexpr std::string_view kLastUidValidityKey = "last_uidvalidity";
+}  // namespace
+
 void Mailstore::setSetting(std::string_view key, std::string_view value) {
     auto lock = lockDb();
+    Transaction txn(*db_);
     db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
         .bind(1, key)
         .bind(2, value)
         .run();
+    // Under the index's write lock, so two processes' rewrites cannot interleave.
+    writeMaildirSettings(layout_.root(), settingsLocked());
+    txn.commit();
+}
+
+MaildirSettings Mailstore::settingsLocked() {
+    MaildirSettings out;
+    auto& q = db_->prepare("SELECT key, value FROM setting");
+    while (q.step()) {
+        if (q.text(0) == kLastUidValidityKey) continue;
+        out.emplace(std::string(q.text(0)), std::string(q.text(1)));
+    }
+    return out;
+}
+
+MaildirSettings Mailstore::settings() {
+    auto lock = lockDb();
+    return settingsLocked();
+}
+
+std::size_t Mailstore::importSettingsFile(std::vector<std::string>* warnings) {
+    auto lock = lockDb();
+    Transaction txn(*db_);
+    if (!std::filesystem::exists(layout_.root() / kMaildirSettingsFile)) {
+        auto current = settingsLocked();
+        writeMaildirSettings(layout_.root(), current);
+        txn.commit();
+        return current.size();
+    }
+    auto file = readMaildirSettings(layout_.root(), warnings);
+    db_->prepare("DELETE FROM setting WHERE key<>?1").bind(1, kLastUidValidityKey).run();
+    for (const auto& [key, value] : file)
+        db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+            .bind(1, key)
+            .bind(2, value)
+            .run();
+    txn.commit();
+    return file.size();
 }
 
 }  // namespace maildex::index

@@ -14,6 +14,7 @@
 
 #include "index/folder.h"
 #include "index/layout.h"
+#include "index/maildir_settings.h"
 
 namespace maildex::index {
 
@@ -42,6 +43,15 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // The shared state of a folder (opened and synced on first use). Throws
     // Error(NotFound) when the folder does not exist.
     std::shared_ptr<Folder> folder(std::string_view name);
+    // The same without the first sync, for callers that scan the folder their own way
+    // (Folder::rebuild).
+    std::shared_ptr<Folder> folderUnsynced(std::string_view name);
+
+    // Names of the folders the index has rows for (whether or not their directory exists).
+    std::vector<std::string> indexedFolders();
+    // Drops the rows of a folder whose directory is gone (sessions see a Reset). Returns
+    // false when the directory exists after all, and leaves the rows.
+    bool forgetFolder(std::string_view name);
 
     void create(std::string_view name);
     // Removes the folder's directory and index rows; sessions that have it open see a
@@ -53,10 +63,22 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
 
     std::vector<std::string> subscriptions();
     void setSubscribed(std::string_view name, bool subscribed);
+    // Replaces the subscriptions with courierimapsubscribed's ("INBOX" and "INBOX.<folder>"
+    // lines; other names are not ours). Returns how many there are now.
+    std::size_t importCourierSubscriptions();
+    // Rewrites courierimapsubscribed from the index (for `maildexctl export courier`).
+    void exportCourierSubscriptions();
 
-    // A persistent setting of this Maildir (e.g. the namespace a migration recorded).
+    // A persistent setting of this Maildir (e.g. the namespace a migration recorded). Kept
+    // in the index and mirrored in the Maildir's maildexsettings file (a new index takes
+    // them from there).
     std::string setting(std::string_view key, std::string_view fallback = {});
     void setSetting(std::string_view key, std::string_view value);
+    // Every setting, as maildexsettings holds them.
+    MaildirSettings settings();
+    // A rebuild from the Maildir's files: the settings become maildexsettings' (when the
+    // file is missing, it is written from the index instead). Returns how many there are.
+    std::size_t importSettingsFile(std::vector<std::string>* warnings = nullptr);
 
   private:
     friend class Folder;
@@ -70,6 +92,10 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::uint32_t newUidValidityLocked();
     void resetOpenFolders(std::string_view name, bool withChildren);
     void importSubscriptionsLocked();
+    void replaceSubscriptionsLocked(const std::vector<std::string>& folders);
+    void writeCourierSubscriptionsLocked();
+    MaildirSettings settingsLocked();
+    std::shared_ptr<Folder> folderImpl(std::string_view name, bool sync);
 
     MaildirLayout layout_;
     std::filesystem::path indexPath_;

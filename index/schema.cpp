@@ -97,7 +97,7 @@ std::filesystem::path indexPathFor(const std::filesystem::path& maildir,
     return indexDir / (std::string(hash) + "-" + tail + ".sqlite");
 }
 
-std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path) {
+std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path, bool* created) {
     auto db = std::make_unique<Sqlite>(path.string());
     db->exec("PRAGMA journal_mode=WAL");
     // NORMAL in WAL mode: a commit survives a process crash; a power loss may lose the
@@ -110,6 +110,7 @@ std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path) {
     auto& v = db->prepare("PRAGMA user_version");
     int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
     v.reset();
+    if (created) *created = version == 0;
     if (version == 0) {
         db->exec(kSchemaV1);
     } else if (version > kSchemaVersion) {

@@ -18,7 +18,8 @@ inline constexpr int kSchemaVersion = 1;
 std::filesystem::path indexPathFor(const std::filesystem::path& maildir,
                                    const std::filesystem::path& indexDir);
 
-// Opens (creating or migrating) the index at `path`, in WAL mode.
-std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path);
+// Opens (creating or migrating) the index at `path`, in WAL mode. `created` (when given)
+// tells whether the database was new, so the caller can fill it from the Maildir's files.
+std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path, bool* created = nullptr);
 
 }  // namespace maildex::index

@@ -71,10 +71,10 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-Sqlite::Sqlite(const std::string& path) : path_(path) {
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+Sqlite::Sqlite(const std::string& path, bool readOnly) : path_(path) {
+    int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = "Cannot open index " + path;
         sqlite3_close(db_);

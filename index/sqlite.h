@@ -51,7 +51,8 @@ class Statement {
 
 class Sqlite {
   public:
-    explicit Sqlite(const std::string& path);
+    // `readOnly` opens an existing database without ever writing to it (maildexctl check).
+    explicit Sqlite(const std::string& path, bool readOnly = false);
     ~Sqlite();
     Sqlite(const Sqlite&) = delete;
     Sqlite& operator=(const Sqlite&) = delete;

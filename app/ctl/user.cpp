@@ -1,0 +1,178 @@
+// maildexctl user add|passwd|del|list
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "app/ctl/commands.h"
+#include "app/ctl/common.h"
+#include "net/user_database.h"
+
+namespace maildex::ctl {
+
+namespace {
+
+const char* const kHelp =
+    "Usage: maildexctl user add NAME (--home DIR | --maildir DIR) [OPTIONS]\n"
+    "       maildexctl user passwd NAME [--scheme S] [--password-stdin]\n"
+    "       maildexctl user del NAME\n"
+    "       maildexctl user list\n"
+    "\n"
+    "Edits the user database (Dovecot's passwd-file format, the file the server reads):\n"
+    "--userdb FILE, else $MAILDEX_USERDB. Every edit locks the file, writes a new one and\n"
+    "renames it into place, so the server always reads a whole file.\n"
+    "\n"
+    "The password is asked for twice on the terminal without echo, or read as one line\n"
+    "from standard input with --password-stdin; never from the command line, where\n"
+    "other users could see it.\n"
+    "\n"
+    "  --home DIR          the user's home; the Maildir is DIR/Maildir\n"
+    "  --maildir DIR       the Maildir itself (written as maildir=DIR)\n"
+    "  --uid N, --gid N    numeric owner, for the file's uid and gid fields\n"
+    "  --scheme S          yescrypt (default), sha512-crypt or bcrypt\n"
+    "  --password-stdin    read the password from standard input\n"
+    "\n"
+    "Exit codes: 0 done; 2 bad arguments; 3 the edit failed (no such user, user exists,\n"
+    "unreadable file, passwords did not match...).\n";
+
+// Reads a password without echo from the terminal (asking twice), or one line from
+// stdin. The buffer is wiped by the caller.
+std::string readPassword(bool fromStdin, const std::string& user) {
+    std::string password;
+    if (fromStdin) {
+        if (!std::getline(std::cin, password))
+            throw std::runtime_error("no password on standard input");
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+    } else {
+        int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+        if (tty < 0)
+            throw std::runtime_error(
+                "no terminal to ask for the password on; use --password-stdin");
+        struct termios saved;
+        bool haveTermios = ::tcgetattr(tty, &saved) == 0;
+        auto ask = [&](const std::string& prompt) {
+            [[maybe_unused]] auto w = ::write(tty, prompt.data(), prompt.size());
+            if (haveTermios) {
+                struct termios quiet = saved;
+                quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+                quiet.c_lflag |= ECHONL;
+                ::tcsetattr(tty, TCSAFLUSH, &quiet);
+            }
+            std::string line;
+            char c;
+            while (::read(tty, &c, 1) == 1 && c != '\n')
+                line += c;
+            if (haveTermios) ::tcsetattr(tty, TCSAFLUSH, &saved);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            return line;
+        };
+        password = ask("Password for " + user + ": ");
+        std::string again = ask("Again: ");
+        bool same = password == again;
+        std::fill(again.begin(), again.end(), '\0');
+        ::close(tty);
+        if (!same) {
+            std::fill(password.begin(), password.end(), '\0');
+            throw std::runtime_error("the two passwords differ; nothing was changed");
+        }
+    }
+    if (password.empty()) throw std::runtime_error("an empty password is not allowed");
+    return password;
+}
+
+std::string hashFor(const std::string& password, const std::optional<std::string>& scheme) {
+    auto s = net::parseHashScheme(scheme.value_or("yescrypt"));
+    if (!s)
+        throw UsageError("--scheme takes yescrypt, sha512-crypt or bcrypt, not '" + *scheme + "'");
+    return net::hashPassword(password, *s);
+}
+
+std::filesystem::path userdbFile(Args& args) {
+    if (auto v = args.value("--userdb")) return *v;
+    if (const char* env = std::getenv("MAILDEX_USERDB")) return env;
+    throw UsageError("name the user database: --userdb FILE or MAILDEX_USERDB");
+}
+
+}  // namespace
+
+int runUser(std::vector<std::string> argv) {
+    Args args(std::move(argv));
+    if (args.help()) {
+        std::cout << kHelp;
+        return kExitOk;
+    }
+    auto file = userdbFile(args);
+    auto home = args.value("--home");
+    auto maildir = args.value("--maildir");
+    auto uid = args.value("--uid");
+    auto gid = args.value("--gid");
+    auto scheme = args.value("--scheme");
+    bool fromStdin = args.flag("--password-stdin");
+    auto rest = args.finish();
+    if (rest.empty()) throw UsageError("say what to do: add, passwd, del or list");
+    std::string action = rest[0];
+    rest.erase(rest.begin());
+
+    if (action == "list") {
+        if (!rest.empty()) throw UsageError("list takes no names");
+        std::vector<std::string> warnings;
+        auto users = net::listUsers(file, {}, &warnings);
+        for (const auto& w : warnings)
+            std::cerr << "warning: " << file.string() << ": " << w << "\n";
+        for (const auto& u : users)
+            std::cout << u.name << "  " << (u.scheme.empty() ? "(no password)" : u.scheme) << "  "
+                      << u.maildir.string() << "\n";
+        printParagraph(std::cout, withCommas(users.size()) + " users in " + file.string() +
+                                      (warnings.empty() ? "."
+                                                        : "; " + withCommas(warnings.size()) +
+                                                              " lines skipped (above)."));
+        return warnings.empty() ? kExitOk : kExitWarnings;
+    }
+    if (rest.size() != 1) throw UsageError(action + " takes one user name");
+    const std::string& name = rest[0];
+    if (action != "add" && (home || maildir || uid || gid))
+        throw UsageError("--home, --maildir, --uid and --gid are for add");
+    if (action == "del" && (scheme || fromStdin)) throw UsageError("del takes no password options");
+    try {
+        if (action == "add") {
+            if (auto why = net::checkUserName(name)) throw UsageError(*why);
+            if (!home && !maildir) throw UsageError("add needs --home DIR or --maildir DIR");
+            auto password = readPassword(fromStdin, name);
+            net::NewUser u;
+            u.name = name;
+            u.passwordHash = hashFor(password, scheme);
+            std::fill(password.begin(), password.end(), '\0');
+            u.uid = uid.value_or("");
+            u.gid = gid.value_or("");
+            u.home = home.value_or("");
+            if (maildir) u.extra = "maildir=" + *maildir;
+            net::addUser(file, u);
+            printParagraph(std::cout, "Added user " + name + " to " + file.string() + ".");
+        } else if (action == "passwd") {
+            auto password = readPassword(fromStdin, name);
+            auto hash = hashFor(password, scheme);
+            std::fill(password.begin(), password.end(), '\0');
+            net::setPassword(file, name, hash);
+            printParagraph(std::cout,
+                           "Changed the password of " + name + " in " + file.string() + ".");
+        } else if (action == "del") {
+            net::removeUser(file, name);
+            printParagraph(std::cout, "Removed user " + name + " from " + file.string() +
+                                          " (the Maildir stays).");
+        } else {
+            throw UsageError("unknown user command '" + action + "'");
+        }
+    } catch (const UsageError&) {
+        throw;
+    } catch (const std::exception& e) {
+        std::cerr << "maildexctl user " << action << ": " << e.what() << "\n";
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
+}  // namespace maildex::ctl
