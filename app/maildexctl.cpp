@@ -28,6 +28,8 @@ const std::map<std::string, Command>& commands() {
         {"user", {runUser, "add, change, remove and list users of the user database"}},
         {"expunge", {runExpunge, "remove old messages from a folder (Courier's EMPTYTRASH)"}},
         {"quota", {runQuota, "recalculate maildirsize"}},
+        {"who", {runWho, "list the running server's sessions"}},
+        {"kick", {runKick, "end the sessions of a user or client address"}},
     };
     return table;
 }

@@ -3,8 +3,11 @@
 // from maildex.conf; stdin/stdout mode and tests use the defaults.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/imap/receiver.h"
 
@@ -17,6 +20,9 @@ struct ImapConfig {
     // Untagged "* OK Still here" while in IDLE, so NAT boxes keep the connection.
     std::chrono::seconds idleKeepalive{120};
     std::string greeting = "Maildex ready.";
+    // IMAP_EMPTYTRASH: at login, remove from these folders the messages that arrived
+    // (file ctime) more than so many seconds ago, as Courier does.
+    std::vector<std::pair<std::string, std::int64_t>> emptyTrash;
 };
 
 }  // namespace maildex::core

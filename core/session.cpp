@@ -1,12 +1,14 @@
 #include "core/session.h"
 
 #include <cctype>
+#include <ctime>
 
 #include "core/command.h"
 #include "core/commands/handlers.h"
 #include "core/flags_format.h"
 #include "core/imap/sequence_set.h"
 #include "index/error.h"
+#include "index/expire.h"
 #include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
@@ -87,6 +89,7 @@ void Session::logIn(const Identity& identity) {
     // Dovecot (and Courier 4) named folder directories in modified UTF-7; the migration
     // records that too, and the directories are served under their old names as they are.
     std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
+    emptyTrash();
     names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
                           delimiter.size() == 1 ? delimiter[0] : '.',
                           store_->setting(kFolderNamesMutf7Setting) == "1");
@@ -95,6 +98,22 @@ void Session::logIn(const Identity& identity) {
 
 void Session::preauthenticate(const Identity& identity) {
     logIn(identity);
+}
+
+void Session::emptyTrash() {
+    for (const auto& [folderName, seconds] : config_.emptyTrash) {
+        try {
+            if (!store_->exists(folderName)) continue;
+            auto folder = store_->folder(folderName);
+            auto r = index::expungeOlderThan(*folder, seconds,
+                                             static_cast<std::int64_t>(std::time(nullptr)));
+            if (r.expunged > 0)
+                log::info(logPrefix() + ": emptied " + std::to_string(r.expunged) +
+                          " old message(s) from " + folderName);
+        } catch (const std::exception& e) {
+            log::warn(logPrefix() + ": IMAP_EMPTYTRASH on " + folderName + " failed: " + e.what());
+        }
+    }
 }
 
 std::string Session::capabilities() const {

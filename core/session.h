@@ -128,6 +128,8 @@ class Session {
     // Enters the selected state.
     void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly);
     void logIn(const Identity& identity);
+    // IMAP_EMPTYTRASH (ImapConfig::emptyTrash), run at login.
+    void emptyTrash();
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns

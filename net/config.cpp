@@ -4,6 +4,7 @@
 #include <charconv>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 namespace maildex::net {
 
@@ -75,8 +76,6 @@ const std::set<std::string>& courierOnlyKeys() {
         "TLS_EXTERNAL",
         "TLS_ALPN",
         "AUTH_MKHOMEDIR_SKEL",
-        "IMAP_EMPTYTRASH",
-        "IMAP_IDLE_TIMEOUT",
     };
     return keys;
 }
@@ -231,6 +230,38 @@ class Reader {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::string& value,
+                                                                  const std::string& trash) {
+    // Courier's forms: "7" (the trash folder), "Trash:7,Junk:30"; folder names as on disk.
+    // Ages are days, as in Courier, or carry a unit: 30s, 15m, 12h, 7d.
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    std::stringstream in(value);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        item = trim(item);
+        if (item.empty()) continue;
+        auto colon = item.rfind(':');
+        std::string folder = colon == std::string::npos ? trash : item.substr(0, colon);
+        std::string age = colon == std::string::npos ? item : item.substr(colon + 1);
+        std::int64_t unit = 86400;
+        if (!age.empty() && std::string("smhd").find(age.back()) != std::string::npos) {
+            unit = age.back() == 's'   ? 1
+                   : age.back() == 'm' ? 60
+                   : age.back() == 'h' ? 3600
+                                       : 86400;
+            age.pop_back();
+        }
+        std::int64_t n = 0;
+        auto [p, ec] = std::from_chars(age.data(), age.data() + age.size(), n);
+        if (ec != std::errc() || p != age.data() + age.size() || n <= 0 || folder.empty())
+            throw ConfigError(
+                "IMAP_EMPTYTRASH: expected FOLDER:DAYS[,FOLDER:DAYS...] or DAYS, got '" + value +
+                "'");
+        out.emplace_back(folder, n * unit);
+    }
+    return out;
+}
+
 namespace {
 ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown);
 }  // namespace
@@ -274,6 +305,8 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.text("MAILDEX_LOG_LEVEL", c.logLevel);
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
     r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
+    if (r.has("IMAP_EMPTYTRASH"))
+        c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);
     r.number("MAILDEX_MAX_LINE", c.imap.limits.maxLineLength, 1024, 16 * 1024 * 1024);
     c.imap.idleKeepalive = c.idleKeepalive;

@@ -87,6 +87,10 @@ ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& u
 // Every key buildConfig() reads (for the documentation test).
 std::vector<std::string> knownConfigKeys();
 
+// IMAP_EMPTYTRASH's value ("Trash:7,Junk:30" or "7" for the trash folder).
+std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::string& value,
+                                                                  const std::string& trash);
+
 // Parses one shell-style value ("a b", 'x', "$OTHER y", plain) with `vars` for expansion.
 std::string parseShellValue(const std::string& text,
                             const std::map<std::string, std::string>& vars);

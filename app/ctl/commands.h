@@ -14,5 +14,7 @@ int runExport(std::vector<std::string> args);   // export.cpp
 int runUser(std::vector<std::string> args);     // user.cpp
 int runExpunge(std::vector<std::string> args);  // expunge.cpp
 int runQuota(std::vector<std::string> args);    // quota.cpp
+int runWho(std::vector<std::string> args);      // sessions.cpp
+int runKick(std::vector<std::string> args);     // sessions.cpp
 
 }  // namespace maildex::ctl

@@ -80,6 +80,17 @@ TEST(Config, EtcMaildexConfDocumentsEveryKeyAndParses) {
     EXPECT_NO_THROW(buildConfig(s, unknown));
 }
 
+TEST(Config, EmptyTrashInCourierForms) {
+    using V = std::vector<std::pair<std::string, std::int64_t>>;
+    EXPECT_EQ(parseEmptyTrash("Trash:7", "Trash"), (V{{"Trash", 7 * 86400}}));
+    EXPECT_EQ(parseEmptyTrash("Trash:7, Junk:12h", "Trash"),
+              (V{{"Trash", 7 * 86400}, {"Junk", 12 * 3600}}));
+    EXPECT_EQ(parseEmptyTrash("14", "Deleted Items"), (V{{"Deleted Items", 14 * 86400}}));
+    EXPECT_EQ(parseEmptyTrash("Trash:30s", "Trash"), (V{{"Trash", 30}}));
+    EXPECT_THROW(parseEmptyTrash("Trash:soon", "Trash"), ConfigError);
+    EXPECT_THROW(parseEmptyTrash("Trash:0", "Trash"), ConfigError);
+}
+
 TEST(Config, FileErrorsNameFileAndLine) {
     test::TempMaildir dir;
     auto f = dir.root() / "bad.conf";
