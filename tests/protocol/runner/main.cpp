@@ -290,9 +290,14 @@ int main(int argc, char** argv) {
         std::cerr << "ERROR " << e.what() << "\n";
         rc = 1;
     }
-    if (options.keep)
+    if (options.keep) {
         std::cerr << "kept " << root << "\n";
-    else
-        fs::remove_all(root);
+    } else {
+        // SQLite may still be removing its -shm/-wal files while the tree is walked (the
+        // in-process engine's last connection closes as it goes): try again then.
+        std::error_code ec;
+        for (int attempt = 0; attempt < 5 && (fs::remove_all(root, ec), ec); ++attempt)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     return rc;
 }
