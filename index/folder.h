@@ -64,6 +64,15 @@ struct MessageFile {
     std::uint64_t vsize = 0;        // bytes with CRLF line ends (RFC822.SIZE)
 };
 
+// A value core/ computed from a message's content and asked the index to keep (SORT and
+// THREAD keys): an optional integer and some bytes, per field (a number the caller
+// chooses) and message. The index does not interpret it.
+struct CachedValue {
+    std::uint32_t uid = 0;
+    std::optional<std::int64_t> number;
+    std::string bytes;
+};
+
 enum class StoreMode { Replace, Add, Remove };
 
 struct FlagChange {
@@ -164,6 +173,22 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     // The file of a message (locating it if another program renamed it).
     MessageFile file(std::uint32_t uid);
+    // file() for many messages at once (SORT by ARRIVAL or SIZE): what the index has
+    // cached comes from one query, the rest is computed and cached in one transaction.
+    // nullopt for a message that is gone. Paths are where the files were last seen.
+    std::vector<std::optional<MessageFile>> files(const UidList& uids);
+    // Where these messages' files were last seen, from one query and without touching the
+    // file system, for reading many files in a row; nullopt for a message not in the
+    // folder. A file another program renamed since then is found by file(uid).
+    std::vector<std::optional<std::filesystem::path>> lastKnownPaths(const UidList& uids);
+
+    // The values kept for `field` (see CachedValue), ascending by UID. They stay until
+    // their message leaves the folder.
+    std::vector<CachedValue> cachedValues(std::uint32_t field);
+    // Keeps these values, replacing what was kept for the same messages; a value of a
+    // message that has left the folder meanwhile is dropped.
+    void storeCachedValues(std::uint32_t field, const std::vector<CachedValue>& values);
+
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
     // CRLF line ends is not known yet).
     FolderStatus status(bool withSize = false);

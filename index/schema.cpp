@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "index/error.h"
@@ -65,8 +66,32 @@ CREATE TABLE subscription(name TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE setting(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
-// Migrations from version N to N+1 go here, kMigrations[N-1]. None yet.
-constexpr const char* kMigrations[] = {nullptr};
+// Migrations from version N to N+1, kMigrations[N-1]. A new index is made as version 1
+// and migrated forward like an old one, so there is one definition of each table.
+//
+// Version 2: values that core/ computes from a message's content and wants kept (SORT and
+// THREAD keys), opaque to the index. Keyed by field first, so that one field of a whole
+// folder (the sent dates of 100,000 messages) is one range read that touches nothing
+// else. A message's values go when its row goes, whatever deletes it (expunge, a scan, the
+// folder's deletion): the trigger finds them through the list of fields in use.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE cached_value(
+  folder_id     INTEGER NOT NULL,
+  field         INTEGER NOT NULL,   -- chosen by the caller
+  uid           INTEGER NOT NULL,
+  number        INTEGER,
+  bytes         BLOB NOT NULL,
+  PRIMARY KEY(folder_id, field, uid)
+) WITHOUT ROWID;
+CREATE TABLE cached_field(field INTEGER PRIMARY KEY);
+CREATE TRIGGER cached_value_gone AFTER DELETE ON message BEGIN
+  DELETE FROM cached_value WHERE folder_id=old.folder_id
+    AND field IN (SELECT field FROM cached_field) AND uid=old.uid;
+END;
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {
     std::uint64_t h = 1469598103934665603ull;
@@ -110,16 +135,16 @@ std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path) {
     auto& v = db->prepare("PRAGMA user_version");
     int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
     v.reset();
-    if (version == 0) {
-        db->exec(kSchemaV1);
-    } else if (version > kSchemaVersion) {
+    if (version > kSchemaVersion)
         throw Error(ErrorKind::Corrupt, "Index " + path.string() + " has schema version " +
                                             std::to_string(version) +
                                             ", newer than this Maildex understands");
-    } else {
-        for (int from = version; from < kSchemaVersion; ++from)
-            db->exec(kMigrations[from - 1]);
+    if (version == 0) {
+        db->exec(kSchemaV1);
+        version = 1;
     }
+    for (int from = version; from < kSchemaVersion; ++from)
+        db->exec(kMigrations[from - 1]);
     db->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
     txn.commit();
     return db;
