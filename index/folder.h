@@ -182,12 +182,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // folder. A file another program renamed since then is found by file(uid).
     std::vector<std::optional<std::filesystem::path>> lastKnownPaths(const UidList& uids);
 
-    // The values kept for `field` (see CachedValue), ascending by UID. They stay until
-    // their message leaves the folder.
+    // The values kept for `field` (see CachedValue) of the folder's messages, ascending
+    // by UID.
     std::vector<CachedValue> cachedValues(std::uint32_t field);
-    // Keeps these values, replacing what was kept for the same messages; a value of a
-    // message that has left the folder meanwhile is dropped.
-    void storeCachedValues(std::uint32_t field, const std::vector<CachedValue>& values);
+    // Keeps these values (in any order), replacing what was kept for the same messages;
+    // values of messages that have left the folder are dropped.
+    void storeCachedValues(std::uint32_t field, std::vector<CachedValue> values);
 
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
     // CRLF line ends is not known yet).

@@ -2,9 +2,18 @@
 // index to keep (see CachedValue in folder.h and version 2 in schema.cpp).
 //
 // SORT and THREAD look at every message of a folder; one query per message would cost
-// more than the sort itself (100,000 messages), so everything here reads a folder's rows
-// in one statement and writes in batches. Batches are separate transactions, so a long
-// first computation never holds the index lock for long.
+// more than the sort itself (100,000 messages), so file facts are read for a folder in one
+// statement and written in batches (separate transactions, so a long first computation
+// never holds the index lock for long), and the values of one field for a whole folder
+// are one row:
+//
+//   data  = *entry                       ascending by UID
+//   entry = varint(uid - previous uid)   (previous uid starts at 0)
+//           varint(tag)                  bit 0: a number follows
+//           [varint(zigzag(number))]
+//           varint(length) bytes
+//
+// A row that does not decode is ignored (its values are computed again and replace it).
 
 #include <sys/stat.h>
 
@@ -156,47 +165,139 @@ std::vector<std::optional<MessageFile>> Folder::files(const UidList& uids) {
     return out;
 }
 
-std::vector<CachedValue> Folder::cachedValues(std::uint32_t field) {
+namespace {
+
+void putVarint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out += static_cast<char>((v & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    out += static_cast<char>(v);
+}
+
+bool getVarint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64 && pos < in.size(); shift += 7) {
+        auto byte = static_cast<unsigned char>(in[pos++]);
+        v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+        if (!(byte & 0x80)) return true;
+    }
+    return false;
+}
+
+std::string encodeValues(const std::vector<CachedValue>& values) {
+    std::string out;
+    std::uint32_t previous = 0;
+    for (const auto& v : values) {
+        putVarint(out, v.uid - previous);
+        previous = v.uid;
+        putVarint(out, v.number ? 1 : 0);
+        if (v.number) {
+            auto n = static_cast<std::uint64_t>(*v.number);
+            putVarint(out, (n << 1) ^ (*v.number < 0 ? ~std::uint64_t{0} : 0));
+        }
+        putVarint(out, v.bytes.size());
+        out += v.bytes;
+    }
+    return out;
+}
+
+// Empty when `data` is damaged.
+std::vector<CachedValue> decodeValues(std::string_view data) {
     std::vector<CachedValue> out;
-    out.reserve(messageCount());
-    auto lock = store_->lockDb();
-    auto& q = store_->db().prepare(
-        "SELECT uid, number, bytes FROM cached_value WHERE folder_id=?1 AND field=?2 ORDER BY uid");
-    q.bind(1, id_).bind(2, field);
-    while (q.step()) {
+    std::size_t pos = 0;
+    std::uint64_t uid = 0;
+    while (pos < data.size()) {
+        std::uint64_t delta, tag, length;
         CachedValue v;
-        v.uid = static_cast<std::uint32_t>(q.integer(0));
-        v.number = optionalInteger(q, 1);
-        v.bytes = q.blob(2);
+        if (!getVarint(data, pos, delta) || !getVarint(data, pos, tag)) return {};
+        uid += delta;
+        if (uid > UINT32_MAX || (delta == 0 && !out.empty())) return {};
+        v.uid = static_cast<std::uint32_t>(uid);
+        if (tag & 1) {
+            std::uint64_t z;
+            if (!getVarint(data, pos, z)) return {};
+            v.number = static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+        }
+        if (!getVarint(data, pos, length) || length > data.size() - pos) return {};
+        v.bytes.assign(data.substr(pos, length));
+        pos += length;
         out.push_back(std::move(v));
     }
     return out;
 }
 
-void Folder::storeCachedValues(std::uint32_t field, const std::vector<CachedValue>& values) {
-    for (size_t start = 0; start < values.size(); start += kWriteBatch) {
+}  // namespace
+
+std::vector<CachedValue> Folder::cachedValues(std::uint32_t field) {
+    std::string data;
+    {
+        auto lock = store_->lockDb();
+        auto& q =
+            store_->db().prepare("SELECT data FROM cached_values WHERE folder_id=?1 AND field=?2");
+        q.bind(1, id_).bind(2, field);
+        if (q.step()) {
+            data = q.blob(0);
+            q.reset();
+        }
+    }
+    auto values = decodeValues(data);
+    // Expunged messages' values stay in the row until it is next written.
+    std::lock_guard l(mu_);
+    const UidList& present = *state_.uids;
+    std::erase_if(values, [&](const CachedValue& v) {
+        return !std::binary_search(present.begin(), present.end(), v.uid);
+    });
+    return values;
+}
+
+void Folder::storeCachedValues(std::uint32_t field, std::vector<CachedValue> values) {
+    std::sort(values.begin(), values.end(),
+              [](const CachedValue& a, const CachedValue& b) { return a.uid < b.uid; });
+    std::vector<ChangeEvent> events;
+    {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
-        db.prepare("INSERT OR IGNORE INTO cached_field(field) VALUES(?1)").bind(1, field).run();
-        // Only for messages still in the folder: the trigger that removes a message's values
-        // has run already for one that left while its values were computed.
-        auto& ins = db.prepare(
-            "INSERT OR REPLACE INTO cached_value(folder_id, field, uid, number, bytes) "
-            "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS "
-            "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?3)");
-        size_t end = std::min(values.size(), start + kWriteBatch);
-        for (size_t i = start; i < end; ++i) {
-            const auto& v = values[i];
-            ins.bind(1, id_)
-                .bind(2, field)
-                .bind(3, v.uid)
-                .bind(4, v.number)
-                .bindBlob(5, v.bytes)
-                .run();
+        // Current with every process, so that the values of messages gone meanwhile are
+        // left out, and what another process stored since we read is kept.
+        catchUpLocked(db, events);
+        auto& q = db.prepare("SELECT data FROM cached_values WHERE folder_id=?1 AND field=?2");
+        q.bind(1, id_).bind(2, field);
+        std::vector<CachedValue> old;
+        if (q.step()) {
+            old = decodeValues(q.blob(0));
+            q.reset();
         }
+        std::vector<CachedValue> merged;
+        merged.reserve(old.size() + values.size());
+        {
+            std::lock_guard l(mu_);
+            const UidList& present = *state_.uids;
+            auto keep = [&](CachedValue&& v) {
+                if (std::binary_search(present.begin(), present.end(), v.uid) &&
+                    (merged.empty() || merged.back().uid != v.uid))
+                    merged.push_back(std::move(v));
+            };
+            std::size_t i = 0, j = 0;
+            while (i < values.size() || j < old.size()) {
+                if (j == old.size() || (i < values.size() && values[i].uid <= old[j].uid)) {
+                    if (j < old.size() && old[j].uid == values[i].uid) ++j;  // replaced
+                    keep(std::move(values[i++]));
+                } else {
+                    keep(std::move(old[j++]));
+                }
+            }
+        }
+        db.prepare(
+              "INSERT OR REPLACE INTO cached_values(folder_id, field, data) VALUES(?1, ?2, ?3)")
+            .bind(1, id_)
+            .bind(2, field)
+            .bindBlob(3, encodeValues(merged))
+            .run();
         txn.commit();
     }
+    publish(events);
 }
 
 }  // namespace maildex::index

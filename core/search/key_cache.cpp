@@ -71,7 +71,7 @@ std::vector<std::vector<KeyValue>> loadKeys(index::Folder& folder, const index::
     }
     for (size_t k = 0; k < keys.size(); ++k)
         if (!computed[k].empty())
-            folder.storeCachedValues(static_cast<std::uint32_t>(keys[k]), computed[k]);
+            folder.storeCachedValues(static_cast<std::uint32_t>(keys[k]), std::move(computed[k]));
     return values;
 }
 

@@ -74,6 +74,38 @@ TEST_F(FolderCacheTest, ValuesGoWithTheirMessage) {
     EXPECT_TRUE(inbox->cachedValues(1).empty());
 }
 
+TEST_F(FolderCacheTest, StoringMergesWithWhatIsKept) {
+    for (int i = 0; i < 5; ++i)
+        md.deliver("", "Subject: x\n\n", false, "S");
+    auto inbox = open()->folder("");
+    inbox->storeCachedValues(4, {{5, -1, "e"}, {1, 1, "a"}, {3, std::nullopt, "c"}});
+    inbox->storeCachedValues(4, {{2, 2, "b"}, {3, 3, "C"}, {4, INT64_MIN, std::string(300, 'd')}});
+    auto v = inbox->cachedValues(4);
+    ASSERT_EQ(uidsOf(v), (V{1, 2, 3, 4, 5}));
+    EXPECT_EQ(v[2].bytes, "C");
+    EXPECT_EQ(v[2].number, std::optional<std::int64_t>(3));
+    EXPECT_EQ(v[3].number, std::optional<std::int64_t>(INT64_MIN));
+    EXPECT_EQ(v[3].bytes, std::string(300, 'd'));
+    EXPECT_EQ(v[4].number, std::optional<std::int64_t>(-1));
+}
+
+TEST_F(FolderCacheTest, ADamagedRowIsIgnored) {
+    md.deliver("", "Subject: x\n\n", false, "S");
+    auto inbox = open()->folder("");
+    inbox->storeCachedValues(6, {{1, 1, "a"}});
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(
+            sqlite3_exec(db, "UPDATE cached_values SET data=x'01018F'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close(db);
+    }
+    EXPECT_TRUE(inbox->cachedValues(6).empty());
+    inbox->storeCachedValues(6, {{1, 2, "again"}});
+    EXPECT_EQ(inbox->cachedValues(6).at(0).bytes, "again");
+}
+
 TEST_F(FolderCacheTest, ARecreatedFolderStartsWithoutValues) {
     md.makeFolder("Archive");
     md.deliver("Archive", "Subject: a\n\n", false, "S");
@@ -95,8 +127,8 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db,
-                               "DROP TRIGGER cached_value_gone; DROP TABLE cached_value; "
-                               "DROP TABLE cached_field; PRAGMA user_version=1",
+                               "DROP TRIGGER cached_values_gone; DROP TABLE cached_values; "
+                               "PRAGMA user_version=1",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(db);
