@@ -96,7 +96,7 @@ void Session::preauthenticate(const Identity& identity) {
 std::string Session::capabilities() const {
     std::string caps =
         "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-        "ESEARCH WITHIN "
+        "ESEARCH WITHIN SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES "
         "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
         "UTF8=ACCEPT "
         "APPENDLIMIT=" +

@@ -20,8 +20,9 @@ void sort(CommandContext& ctx) {
     auto criteria = search::parseSortCriteria(ctx.args);
     search::Program program;
     program.charset = ctx.args.astring("a charset");
-    search::requireCharset(program.charset);
+    // A syntax error is BAD before an unknown charset is NO.
     program.root = search::parseKeys(ctx.args, program.charset);
+    search::requireCharset(program.charset);
 
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));
