@@ -173,10 +173,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     // The file of a message (locating it if another program renamed it).
     MessageFile file(std::uint32_t uid);
-    // file() for many messages at once (SORT by ARRIVAL or SIZE): what the index has
-    // cached comes from one query, the rest is computed and cached in one transaction.
-    // nullopt for a message that is gone. Paths are where the files were last seen.
-    std::vector<std::optional<MessageFile>> files(const UidList& uids);
+    // INTERNALDATE (Unix seconds) and RFC822.SIZE of many messages at once (SORT by
+    // ARRIVAL or SIZE): what the index has cached comes from one query; the rest is
+    // computed (a stat for the date, a read of the file for the size) and cached in
+    // batches. nullopt for a message that is gone.
+    std::vector<std::optional<std::int64_t>> internalDates(const UidList& uids);
+    std::vector<std::optional<std::uint64_t>> virtualSizes(const UidList& uids);
     // Where these messages' files were last seen, from one query and without touching the
     // file system, for reading many files in a row; nullopt for a message not in the
     // folder. A file another program renamed since then is found by file(uid).
@@ -256,6 +258,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,
                                                  std::string* base = nullptr);
     std::optional<std::string> locateByBase(const std::string& base);
+    enum class FileFact { InternalDate, VirtualSize };
+    std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
 
     void publish(const std::vector<ChangeEvent>& events);
     // Claims the unclaimed \Recent messages for this process's first read-write view

@@ -31,27 +31,14 @@ namespace {
 
 constexpr size_t kWriteBatch = 5000;
 
-std::optional<std::int64_t> optionalInteger(const Statement& q, int column) {
-    if (q.isNull(column)) return std::nullopt;
-    return q.integer(column);
-}
-
 // Calls fn(i, row) for the row of each of `uids` (ascending) that the index has: one range
-// read when they are a good part of the folder, else one lookup each. Columns: uid, the
-// file's path, internaldate, size, vsize.
+// read when they are a good part of the folder, else one lookup each.
 template <class Fn>
-void forEachRow(Sqlite& db, std::int64_t folderId, const std::filesystem::path& folderDir,
-                const UidList& uids, std::uint32_t folderSize, Fn&& fn) {
-    auto newDir = folderDir / "new", curDir = folderDir / "cur";
-    auto path = [&](const Statement& q) {
-        std::string name(q.text(1));
-        if (!q.isNull(3)) name.append(":").append(q.text(3));
-        return (q.integer(2) ? newDir : curDir) / name;
-    };
-    const std::string columns =
-        "SELECT uid, base, in_new, info, internaldate, size, vsize FROM message ";
+void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, const UidList& uids,
+                std::uint32_t folderSize, Fn&& fn) {
+    const std::string select = "SELECT uid, " + columns + " FROM message WHERE folder_id=?1";
     if (uids.size() * 8 >= folderSize) {
-        auto& q = db.prepare((columns + "WHERE folder_id=?1 ORDER BY uid").c_str());
+        auto& q = db.prepare((select + " ORDER BY uid").c_str());
         q.bind(1, folderId);
         size_t i = 0;
         while (q.step()) {
@@ -62,106 +49,134 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::filesystem::path& 
                 q.reset();
                 break;
             }
-            if (uids[i] == uid) fn(i, q, path(q));
+            if (uids[i] == uid) fn(i, q);
         }
         return;
     }
-    auto& q = db.prepare((columns + "WHERE folder_id=?1 AND uid=?2").c_str());
+    auto& q = db.prepare((select + " AND uid=?2").c_str());
     for (size_t i = 0; i < uids.size(); ++i) {
         q.bind(1, folderId).bind(2, uids[i]);
         if (q.step()) {
-            fn(i, q, path(q));
+            fn(i, q);
             q.reset();
         }
     }
+}
+
+// Bare LFs count twice in RFC822.SIZE (CRLF line ends).
+std::uint64_t crlfSize(const std::string& data) {
+    std::uint64_t bare = 0;
+    for (size_t k = 0; k < data.size(); ++k)
+        if (data[k] == '\n' && (k == 0 || data[k - 1] != '\r')) ++bare;
+    return data.size() + bare;
 }
 
 }  // namespace
 
 std::vector<std::optional<std::filesystem::path>> Folder::lastKnownPaths(const UidList& uids) {
     std::vector<std::optional<std::filesystem::path>> out(uids.size());
+    auto d = dir();
+    auto newDir = d / "new", curDir = d / "cur";
     auto lock = store_->lockDb();
-    forEachRow(store_->db(), id_, dir(), uids, messageCount(),
-               [&](size_t i, const Statement&, std::filesystem::path p) { out[i] = std::move(p); });
+    forEachRow(store_->db(), id_, "base, in_new, info", uids, messageCount(),
+               [&](size_t i, const Statement& q) {
+                   std::string name(q.text(1));
+                   if (!q.isNull(3)) name.append(":").append(q.text(3));
+                   out[i] = (q.integer(2) ? newDir : curDir) / name;
+               });
     return out;
 }
 
-std::vector<std::optional<MessageFile>> Folder::files(const UidList& uids) {
-    std::vector<std::optional<MessageFile>> out(uids.size());
-    // Messages the index lacks a value for, with what it has.
-    struct Missing {
-        size_t i;
-        std::optional<std::int64_t> internalDate, vsize;
-    };
-    std::vector<Missing> missing;
+std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& uids,
+                                                                 FileFact fact) {
+    std::vector<std::optional<std::int64_t>> out(uids.size());
+    UidList missing;
+    std::vector<size_t> missingIndex;
     {
         auto lock = store_->lockDb();
-        forEachRow(store_->db(), id_, dir(), uids, messageCount(),
-                   [&](size_t i, const Statement& q, std::filesystem::path p) {
-                       MessageFile mf;
-                       mf.path = std::move(p);
-                       auto date = optionalInteger(q, 4), size = optionalInteger(q, 5),
-                            vsize = optionalInteger(q, 6);
-                       if (date && size && vsize) {
-                           mf.internalDate = *date;
-                           mf.size = static_cast<std::uint64_t>(*size);
-                           mf.vsize = static_cast<std::uint64_t>(*vsize);
+        forEachRow(store_->db(), id_, fact == FileFact::InternalDate ? "internaldate" : "vsize",
+                   uids, messageCount(), [&](size_t i, const Statement& q) {
+                       if (q.isNull(1)) {
+                           missing.push_back(uids[i]);
+                           missingIndex.push_back(i);
                        } else {
-                           missing.push_back({i, date, vsize});
+                           out[i] = q.integer(1);
                        }
-                       out[i] = std::move(mf);
                    });
     }
-    // What file() computes, outside the lock; cached in batches.
-    std::vector<size_t> computed;
+    if (missing.empty()) return out;
+
+    // What file() computes, outside the lock, cached in batches: a stat for the date; the
+    // file's content for the size.
+    auto paths = lastKnownPaths(missing);
+    struct Computed {
+        std::uint32_t uid;
+        std::int64_t mtime, size, vsize;
+    };
+    std::vector<Computed> computed;
     auto cache = [&] {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
-        auto& upd = db.prepare(
-            "UPDATE message SET internaldate=?3, size=?4, vsize=?5 WHERE folder_id=?1 AND uid=?2");
-        for (auto i : computed) {
-            const MessageFile& f = *out[i];
-            upd.bind(1, id_)
-                .bind(2, uids[i])
-                .bind(3, f.internalDate)
-                .bind(4, static_cast<std::int64_t>(f.size))
-                .bind(5, static_cast<std::int64_t>(f.vsize))
-                .run();
+        auto& date = db.prepare(
+            "UPDATE message SET internaldate=?3 WHERE folder_id=?1 AND uid=?2 AND internaldate "
+            "IS NULL");
+        auto& sizes = db.prepare(
+            "UPDATE message SET internaldate=COALESCE(internaldate, ?3), size=?4, vsize=?5 WHERE "
+            "folder_id=?1 AND uid=?2");
+        for (const auto& c : computed) {
+            if (fact == FileFact::InternalDate)
+                date.bind(1, id_).bind(2, c.uid).bind(3, c.mtime).run();
+            else
+                sizes.bind(1, id_)
+                    .bind(2, c.uid)
+                    .bind(3, c.mtime)
+                    .bind(4, c.size)
+                    .bind(5, c.vsize)
+                    .run();
         }
         txn.commit();
         computed.clear();
     };
-    for (const auto& m : missing) {
-        MessageFile& mf = *out[m.i];
+    for (size_t m = 0; m < missing.size(); ++m) {
         struct stat st;
         std::optional<std::string> data;
-        if (::stat(mf.path.c_str(), &st) != 0 ||
-            (!m.vsize && !(data = readFileIfExists(mf.path)))) {
+        bool found = paths[m] && ::stat(paths[m]->c_str(), &st) == 0 &&
+                     (fact == FileFact::InternalDate || (data = readFileIfExists(*paths[m])));
+        if (!found) {
             // Renamed by another program, or gone: file() looks for it (and caches).
             try {
-                mf = file(uids[m.i]);
+                auto f = file(missing[m]);
+                out[missingIndex[m]] = fact == FileFact::InternalDate
+                                           ? f.internalDate
+                                           : static_cast<std::int64_t>(f.vsize);
             } catch (const Error& e) {
                 if (e.kind() != ErrorKind::NotFound) throw;
-                out[m.i].reset();
             }
             continue;
         }
-        mf.internalDate = m.internalDate.value_or(st.st_mtim.tv_sec);
-        mf.size = static_cast<std::uint64_t>(st.st_size);
-        if (m.vsize) {
-            mf.vsize = static_cast<std::uint64_t>(*m.vsize);
-        } else {
-            std::uint64_t bare = 0;
-            for (size_t k = 0; k < data->size(); ++k)
-                if ((*data)[k] == '\n' && (k == 0 || (*data)[k - 1] != '\r')) ++bare;
-            mf.size = data->size();
-            mf.vsize = data->size() + bare;
+        Computed c{missing[m], st.st_mtim.tv_sec, 0, 0};
+        if (data) {
+            c.size = static_cast<std::int64_t>(data->size());
+            c.vsize = static_cast<std::int64_t>(crlfSize(*data));
         }
-        computed.push_back(m.i);
+        out[missingIndex[m]] = fact == FileFact::InternalDate ? c.mtime : c.vsize;
+        computed.push_back(c);
         if (computed.size() == kWriteBatch) cache();
     }
     if (!computed.empty()) cache();
+    return out;
+}
+
+std::vector<std::optional<std::int64_t>> Folder::internalDates(const UidList& uids) {
+    return cachedFileFacts(uids, FileFact::InternalDate);
+}
+
+std::vector<std::optional<std::uint64_t>> Folder::virtualSizes(const UidList& uids) {
+    auto facts = cachedFileFacts(uids, FileFact::VirtualSize);
+    std::vector<std::optional<std::uint64_t>> out(facts.size());
+    for (size_t i = 0; i < facts.size(); ++i)
+        if (facts[i]) out[i] = static_cast<std::uint64_t>(*facts[i]);
     return out;
 }
 

@@ -89,9 +89,9 @@ std::vector<std::int64_t> sentDates(index::Folder& folder, const index::UidList&
         }
     }
     if (undated.empty()) return dates;
-    auto files = folder.files(undated);
+    auto internal = folder.internalDates(undated);
     for (size_t u = 0; u < undated.size(); ++u)
-        if (files[u]) dates[undatedIndex[u]] = files[u]->internalDate;
+        if (internal[u]) dates[undatedIndex[u]] = *internal[u];
     return dates;
 }
 

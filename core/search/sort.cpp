@@ -71,22 +71,57 @@ std::vector<SortCriterion> parseSortCriteria(ArgReader& args) {
     return criteria;
 }
 
-std::vector<std::int64_t> ranks(const std::vector<std::string>& strings) {
-    std::vector<std::size_t> order(strings.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return strings[a] < strings[b]; });
+std::vector<std::int64_t> ranks(const std::vector<std::string_view>& strings) {
+    // Most comparisons are settled by the first sixteen octets as two numbers.
+    struct Entry {
+        std::uint64_t high, low;
+        std::string_view text;
+        std::uint32_t index;
+    };
+    auto octets = [](std::string_view s, std::size_t from) {
+        std::uint64_t n = 0;
+        for (std::size_t b = from; b < from + 8; ++b)
+            n = (n << 8) | (b < s.size() ? static_cast<unsigned char>(s[b]) : 0);
+        return n;
+    };
+    std::vector<Entry> entries(strings.size());
+    for (std::size_t i = 0; i < strings.size(); ++i)
+        entries[i] = {octets(strings[i], 0), octets(strings[i], 8), strings[i],
+                      static_cast<std::uint32_t>(i)};
+    auto less = [](const Entry& a, const Entry& b) {
+        if (a.high != b.high) return a.high < b.high;
+        if (a.low != b.low) return a.low < b.low;
+        // The first sixteen octets are equal, unless a string is shorter and was padded.
+        if (a.text.size() >= 16 && b.text.size() >= 16)
+            return a.text.substr(16) < b.text.substr(16);
+        return a.text < b.text;
+    };
+    std::sort(entries.begin(), entries.end(), less);
     std::vector<std::int64_t> out(strings.size());
     std::int64_t rank = 0;
-    for (std::size_t n = 0; n < order.size(); ++n) {
-        if (n > 0 && strings[order[n]] != strings[order[n - 1]]) ++rank;
-        out[order[n]] = rank;
+    for (std::size_t n = 0; n < entries.size(); ++n) {
+        if (n > 0 && less(entries[n - 1], entries[n])) ++rank;
+        out[entries[n].index] = rank;
     }
     return out;
 }
 
 std::vector<std::size_t> sortOrder(std::size_t count, const std::vector<SortColumn>& columns) {
     std::vector<std::size_t> order(count);
+    if (columns.size() == 1) {
+        // The usual case, on contiguous pairs.
+        const SortColumn& c = columns.front();
+        std::vector<std::pair<std::int64_t, std::size_t>> keyed(count);
+        for (std::size_t i = 0; i < count; ++i)
+            keyed[i] = {c.values[i], i};
+        std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            if (a.first != b.first) return c.reverse ? a.first > b.first : a.first < b.first;
+            return a.second < b.second;
+        });
+        for (std::size_t i = 0; i < count; ++i)
+            order[i] = keyed[i].second;
+        return order;
+    }
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         for (const auto& c : columns) {
@@ -116,11 +151,6 @@ std::vector<Match> sortMatches(index::MailboxView& view, const std::vector<Match
         return values[static_cast<std::size_t>(std::find(keys.begin(), keys.end(), k) -
                                                keys.begin())];
     };
-    std::vector<std::optional<index::MessageFile>> files;
-    auto fileFacts = [&]() -> const std::vector<std::optional<index::MessageFile>>& {
-        if (files.empty() && !uids.empty()) files = folder.files(uids);
-        return files;
-    };
 
     std::vector<SortColumn> columns;
     for (const auto& c : criteria) {
@@ -128,25 +158,27 @@ std::vector<Match> sortMatches(index::MailboxView& view, const std::vector<Match
         col.reverse = c.reverse;
         col.values.resize(matches.size());
         switch (c.key) {
-            case Criterion::Arrival:
+            // A message gone meanwhile sorts as 0 (its place does not matter).
+            case Criterion::Arrival: {
+                auto dates = folder.internalDates(uids);
+                for (std::size_t i = 0; i < dates.size(); ++i)
+                    col.values[i] = dates[i].value_or(0);
+                break;
+            }
             case Criterion::Size: {
-                // A message gone meanwhile sorts as 0 (its place does not matter).
-                const auto& f = fileFacts();
-                for (std::size_t i = 0; i < f.size(); ++i)
-                    if (f[i])
-                        col.values[i] = c.key == Criterion::Arrival
-                                            ? f[i]->internalDate
-                                            : static_cast<std::int64_t>(f[i]->vsize);
+                auto sizes = folder.virtualSizes(uids);
+                for (std::size_t i = 0; i < sizes.size(); ++i)
+                    col.values[i] = static_cast<std::int64_t>(sizes[i].value_or(0));
                 break;
             }
             case Criterion::Date:
                 col.values = sentDates(folder, uids, valuesOf(SortKey::SentDate));
                 break;
             default: {
-                std::vector<std::string> strings;
+                std::vector<std::string_view> strings;
                 strings.reserve(matches.size());
                 for (const auto& v : valuesOf(*headerKey(c.key)))
-                    strings.push_back(v.bytes);
+                    strings.emplace_back(v.bytes);
                 col.values = ranks(strings);
                 break;
             }

@@ -3,6 +3,7 @@
 // the ordering.
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/imap/arguments.h"
@@ -34,7 +35,7 @@ std::vector<std::size_t> sortOrder(std::size_t count, const std::vector<SortColu
 
 // The rank of each string among all of them (equal strings, equal ranks), compared as
 // octets: the strings are i;unicode-casemap keys (collation.h).
-std::vector<std::int64_t> ranks(const std::vector<std::string>& strings);
+std::vector<std::int64_t> ranks(const std::vector<std::string_view>& strings);
 
 // `matches` (in sequence order) in the order of `criteria`.
 std::vector<Match> sortMatches(index::MailboxView& view, const std::vector<Match>& matches,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string_view>
 #include <unordered_map>
 
 namespace maildex::core::search {
@@ -57,7 +58,7 @@ class ReferencesThreader {
     }
 
     // The container of a referenced message-id: its message's, or a dummy, made once.
-    int containerFor(const std::string& id) {
+    int containerFor(std::string_view id) {
         auto [it, inserted] = byId_.try_emplace(id, 0);
         if (inserted) it->second = newContainer();
         return it->second;
@@ -207,7 +208,8 @@ class ReferencesThreader {
     std::vector<int> mergeBySubject(const std::vector<int>& roots) {
         // (B) One container per subject: a dummy if there is one, else a message that is
         // not a reply or forward if there is one, else the first.
-        std::unordered_map<std::string, int> table;
+        std::unordered_map<std::string_view, int> table;
+        table.reserve(roots.size());
         for (int r : roots) {
             const std::string& subject = threadSubject(r);
             if (subject.empty()) continue;
@@ -223,7 +225,7 @@ class ReferencesThreader {
         for (int r : roots) {
             const std::string& subject = threadSubject(r);
             if (subject.empty() || gone[static_cast<std::size_t>(r)]) continue;
-            int& t = table[subject];
+            int& t = table.find(subject)->second;
             if (t == r) continue;
             if (isDummy(r) && isDummy(t)) {
                 for (int child : containers_[r].children)
@@ -279,7 +281,8 @@ class ReferencesThreader {
 
     const std::vector<ThreadMessage>& messages_;
     std::vector<Container> containers_;
-    std::unordered_map<std::string, int> byId_;
+    // Keys are views of messages_' strings, which outlive the threader.
+    std::unordered_map<std::string_view, int> byId_;
 };
 
 }  // namespace

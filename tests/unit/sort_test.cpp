@@ -37,6 +37,11 @@ TEST(Sort, LaterCriteriaBreakTies) {
 
 TEST(Sort, RanksCompareOctets) {
     EXPECT_EQ(ranks({"B", "A", "", "B", "A\u0301"}), (std::vector<std::int64_t>{3, 1, 0, 3, 2}));
+    // Past the first eight octets, and with NUL octets that look like the end.
+    using namespace std::string_view_literals;
+    EXPECT_EQ(ranks({"SAME PREFIX B"sv, "SAME PREFIX A"sv, "SAME PRE"sv, "SAME PRE\0"sv,
+                     "SAME PREFIX A"sv}),
+              (std::vector<std::int64_t>{3, 2, 0, 1, 2}));
 }
 
 // The criteria list, read as the arguments of a command.
