@@ -24,7 +24,10 @@ struct DateKey {
 // that is only referred to (a dummy).
 class ReferencesThreader {
   public:
-    explicit ReferencesThreader(const std::vector<ThreadMessage>& messages) : messages_(messages) {}
+    explicit ReferencesThreader(const std::vector<ThreadMessage>& messages) : messages_(messages) {
+        containers_.reserve(messages.size() * 2);
+        byId_.reserve(messages.size() * 2);
+    }
 
     ThreadTree run() {
         for (std::size_t i = 0; i < messages_.size(); ++i)
