@@ -48,6 +48,10 @@ constexpr std::array kCommands{
     CommandSpec{"UID FETCH", s::Selected, false, fetch},
     CommandSpec{"SEARCH", s::Selected, true, search},
     CommandSpec{"UID SEARCH", s::Selected, false, search},
+    CommandSpec{"SORT", s::Selected, true, sort},
+    CommandSpec{"UID SORT", s::Selected, false, sort},
+    CommandSpec{"THREAD", s::Selected, true, thread},
+    CommandSpec{"UID THREAD", s::Selected, false, thread},
     CommandSpec{"STORE", s::Selected, true, store},
     CommandSpec{"UID STORE", s::Selected, false, store},
 };

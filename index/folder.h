@@ -66,6 +66,15 @@ struct MessageFile {
     std::uint64_t vsize = 0;        // bytes with CRLF line ends (RFC822.SIZE)
 };
 
+// A value core/ computed from a message's content and asked the index to keep (SORT and
+// THREAD keys): an optional integer and some bytes, per field (a number the caller
+// chooses) and message. The index does not interpret it.
+struct CachedValue {
+    std::uint32_t uid = 0;
+    std::optional<std::int64_t> number;
+    std::string bytes;
+};
+
 enum class StoreMode { Replace, Add, Remove };
 
 struct FlagChange {
@@ -175,6 +184,24 @@ class Folder : public std::enable_shared_from_this<Folder> {
     MessageFile file(std::uint32_t uid);
     // Just its path, without computing sizes; nullopt when the message is gone.
     std::optional<std::string> path(std::uint32_t uid);
+    // INTERNALDATE (Unix seconds) and RFC822.SIZE of many messages at once (SORT by
+    // ARRIVAL or SIZE): what the index has cached comes from one query; the rest is
+    // computed (a stat for the date, a read of the file for the size) and cached in
+    // batches. nullopt for a message that is gone.
+    std::vector<std::optional<std::int64_t>> internalDates(const UidList& uids);
+    std::vector<std::optional<std::uint64_t>> virtualSizes(const UidList& uids);
+    // Where these messages' files were last seen, from one query and without touching the
+    // file system, for reading many files in a row; nullopt for a message not in the
+    // folder. A file another program renamed since then is found by file(uid).
+    std::vector<std::optional<std::filesystem::path>> lastKnownPaths(const UidList& uids);
+
+    // The values kept for `field` (see CachedValue) of the folder's messages, ascending
+    // by UID.
+    std::vector<CachedValue> cachedValues(std::uint32_t field);
+    // Keeps these values (in any order), replacing what was kept for the same messages;
+    // values of messages that have left the folder are dropped.
+    void storeCachedValues(std::uint32_t field, std::vector<CachedValue> values);
+
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
     // CRLF line ends is not known yet).
     FolderStatus status(bool withSize = false);
@@ -244,6 +271,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,
                                                  std::string* base = nullptr);
     std::optional<std::string> locateByBase(const std::string& base);
+    enum class FileFact { InternalDate, VirtualSize };
+    std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
 
     void publish(const std::vector<ChangeEvent>& events);
     // Claims the unclaimed \Recent messages for this process's first read-write view

@@ -34,10 +34,15 @@ std::vector<MessageMeta> MailboxView::meta(const UidList& uids) const {
     out.reserve(uids.size());
     std::lock_guard lock(folder_->mu_);
     const UidList& all = *folder_->state_.uids;
+    size_t next = 0;  // where the previous UID was found, plus one: asked in order, a hit
     for (auto uid : uids) {
         MessageMeta m;
         m.uid = uid;
-        auto i = static_cast<size_t>(std::lower_bound(all.begin(), all.end(), uid) - all.begin());
+        size_t i =
+            next < all.size() && all[next] == uid
+                ? next
+                : static_cast<size_t>(std::lower_bound(all.begin(), all.end(), uid) - all.begin());
+        next = i + 1;
         if (i < all.size() && all[i] == uid) {
             const auto& st = folder_->state_.messages[i];
             m.flags = st.flags;

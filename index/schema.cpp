@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "index/error.h"
@@ -65,8 +66,28 @@ CREATE TABLE subscription(name TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE setting(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
-// Migrations from version N to N+1 go here, kMigrations[N-1]. None yet.
-constexpr const char* kMigrations[] = {nullptr};
+// Migrations from version N to N+1, kMigrations[N-1]. A new index is made as version 1
+// and migrated forward like an old one, so there is one definition of each table.
+//
+// Version 2: values that core/ computes from a message's content and wants kept (SORT and
+// THREAD keys), opaque to the index. One row holds one field of a whole folder (the sent
+// dates of 100,000 messages are one read of about a megabyte, not 100,000 row reads;
+// folder_cache.cpp has the encoding). Values of expunged messages are dropped when the row
+// is next written; the row goes with its folder.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE cached_values(
+  folder_id     INTEGER NOT NULL,
+  field         INTEGER NOT NULL,   -- chosen by the caller
+  data          BLOB NOT NULL,
+  UNIQUE(folder_id, field)
+);
+CREATE TRIGGER cached_values_gone AFTER DELETE ON folder BEGIN
+  DELETE FROM cached_values WHERE folder_id=old.id;
+END;
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {
     std::uint64_t h = 1469598103934665603ull;
@@ -111,16 +132,16 @@ std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path, bool* creat
     int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
     v.reset();
     if (created) *created = version == 0;
-    if (version == 0) {
-        db->exec(kSchemaV1);
-    } else if (version > kSchemaVersion) {
+    if (version > kSchemaVersion)
         throw Error(ErrorKind::Corrupt, "Index " + path.string() + " has schema version " +
                                             std::to_string(version) +
                                             ", newer than this Maildex understands");
-    } else {
-        for (int from = version; from < kSchemaVersion; ++from)
-            db->exec(kMigrations[from - 1]);
+    if (version == 0) {
+        db->exec(kSchemaV1);
+        version = 1;
     }
+    for (int from = version; from < kSchemaVersion; ++from)
+        db->exec(kMigrations[from - 1]);
     db->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
     txn.commit();
     return db;

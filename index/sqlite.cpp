@@ -66,6 +66,12 @@ std::string_view Statement::text(int column) const {
              : std::string_view{};
 }
 
+std::string_view Statement::blob(int column) const {
+    auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string_view{};
+}
+
 void Statement::reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);

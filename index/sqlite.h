@@ -40,6 +40,7 @@ class Statement {
 
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     std::string_view text(int column) const;
+    std::string_view blob(int column) const;
     bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
     void reset();

@@ -55,6 +55,12 @@ void fetch(CommandContext& ctx);
 // search.cpp (RFC 3501 6.4.4, RFC 4731 ESEARCH, RFC 5032 WITHIN)
 void search(CommandContext& ctx);
 
+// sort.cpp (RFC 5256 SORT, RFC 5957 SORT=DISPLAY)
+void sort(CommandContext& ctx);
+
+// thread.cpp (RFC 5256 THREAD=ORDEREDSUBJECT, THREAD=REFERENCES)
+void thread(CommandContext& ctx);
+
 // store.cpp (RFC 3501 6.4.6)
 void store(CommandContext& ctx);
 

@@ -20,29 +20,74 @@ std::string toCrlf(std::string_view text) {
     return out;
 }
 
-std::string loadMessageCrlf(const std::filesystem::path& path) {
+namespace {
+
+int openMessage(const std::filesystem::path& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) throw index::Error(index::ErrorKind::NotFound, "Message was expunged");
         index::throwIo("Cannot read", path.string(), errno);
     }
-    struct stat st;
-    std::string raw;
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) raw.reserve(static_cast<size_t>(st.st_size));
-    char buf[65536];
+    return fd;
+}
+
+// Appends one read's worth to `raw`; false at the end of the file.
+bool readMore(int fd, const std::filesystem::path& path, std::string& raw, size_t chunk) {
+    size_t old = raw.size();
+    raw.resize(old + chunk);
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        ssize_t n = ::read(fd, raw.data() + old, chunk);
         if (n < 0) {
             if (errno == EINTR) continue;
             int err = errno;
             ::close(fd);
             index::throwIo("Cannot read", path.string(), err);
         }
-        if (n == 0) break;
-        raw.append(buf, static_cast<size_t>(n));
+        raw.resize(old + static_cast<size_t>(n));
+        return n > 0;
+    }
+}
+
+// The end of the empty line that ends the header in `raw` (LF or CRLF line ends),
+// searching from about `from`.
+std::size_t findHeaderEnd(std::string_view raw, std::size_t from) {
+    if (raw.starts_with("\n")) return 1;
+    if (raw.starts_with("\r\n")) return 2;
+    for (std::size_t i = from < 2 ? 0 : from - 2; i < raw.size(); ++i) {
+        if (raw[i] != '\n') continue;
+        if (i + 1 < raw.size() && raw[i + 1] == '\n') return i + 2;
+        if (i + 2 < raw.size() && raw[i + 1] == '\r' && raw[i + 2] == '\n') return i + 3;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string loadMessageCrlf(const std::filesystem::path& path) {
+    int fd = openMessage(path);
+    struct stat st;
+    std::string raw;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) raw.reserve(static_cast<size_t>(st.st_size));
+    while (readMore(fd, path, raw, 65536)) {
     }
     ::close(fd);
     return toCrlf(raw);
+}
+
+std::string loadHeaderCrlf(const std::filesystem::path& path) {
+    int fd = openMessage(path);
+    std::string raw;
+    std::size_t end = std::string_view::npos;
+    std::size_t searched = 0;
+    while (readMore(fd, path, raw, raw.empty() ? 8192 : raw.size())) {
+        end = findHeaderEnd(raw, searched);
+        if (end != std::string_view::npos) break;
+        searched = raw.size();
+    }
+    ::close(fd);
+    std::string header = toCrlf(std::string_view(raw).substr(0, end));
+    header.resize(headerLength(header));
+    return header;
 }
 
 std::size_t headerLength(std::string_view msg) {

@@ -10,6 +10,10 @@ namespace maildex::core {
 
 // Reads the file; throws index::Error(NotFound) when it is gone.
 std::string loadMessageCrlf(const std::filesystem::path& path);
+// Only the header, up to and including the empty line that ends it (the whole file when
+// there is none), with CRLF line ends: what SORT and THREAD keys are made from, without
+// reading bodies.
+std::string loadHeaderCrlf(const std::filesystem::path& path);
 // `text` with every bare LF made CRLF.
 std::string toCrlf(std::string_view text);
 // The length of the header including the empty line that ends it (all of `msg` when

@@ -19,21 +19,28 @@ bool hasEmptyLine(std::string_view header) {
            header.ends_with("\n\n");
 }
 
-// HEADER.FIELDS is a header of its own: complete lines and the empty line that ends a
-// header, even when the message's header had none. HEADER.FIELDS.NOT is the message's
-// header minus some fields: the lines as they are, and the empty line only if there was one.
-// (Dovecot behaves so when the header is not yet in its cache.)
+// HEADER.FIELDS is a header of its own: complete lines, then the empty line that ends a
+// header. HEADER.FIELDS.NOT is the message's header minus some fields: the lines as they
+// are, and the empty line only if there was one. As Dovecot 2.3 answers once the header is
+// in its cache (the state a client sees after asking for ENVELOPE):
+// - a header whose last line has no line end (the message ends there) gets no empty line
+//   after that line, which is what RFC 3501 section 6.4.5 asks ("the blank line is
+//   included in all header fetches, except in the case of a message which has no body and
+//   no blank line");
+// - otherwise HEADER.FIELDS ends with the empty line, even when the header had none.
 std::string filterFields(std::string_view header, const std::vector<std::string>& names,
                          bool keep) {
     std::string out;
+    bool cutOff = false;  // the last field taken had no line end
     for (const auto& f : splitHeaderFields(header)) {
         bool listed = std::any_of(names.begin(), names.end(),
                                   [&](const std::string& n) { return sameFieldName(f.name, n); });
         if (listed != keep) continue;
         out += f.raw;
-        if (keep && !f.raw.ends_with('\n')) out += "\r\n";
+        cutOff = !f.raw.ends_with('\n');
+        if (keep && cutOff) out += "\r\n";
     }
-    if (keep || hasEmptyLine(header)) out += "\r\n";
+    if (keep ? !cutOff : hasEmptyLine(header)) out += "\r\n";
     return out;
 }
 

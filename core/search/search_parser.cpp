@@ -20,12 +20,21 @@ std::string upper(std::string s) {
 
 // The client's search strings in UTF-8. glibc's iconv knows every charset a client
 // might name; UTF-8 and US-ASCII (the two RFC 3501 requires) need no conversion.
-std::string toUtf8(const std::string& text, const std::string& charset) {
+bool isUtf8Compatible(const std::string& charset) {
     std::string cs = upper(charset);
-    if (cs == "UTF-8" || cs == "US-ASCII" || cs == "UTF8") return text;
+    return cs == "UTF-8" || cs == "US-ASCII" || cs == "UTF8";
+}
+
+iconv_t openConverter(const std::string& charset) {
     iconv_t cd = ::iconv_open("UTF-8", charset.c_str());
     if (cd == reinterpret_cast<iconv_t>(-1))
         throw CommandError("Unknown charset " + charset, "BADCHARSET (UTF-8 US-ASCII)");
+    return cd;
+}
+
+std::string toUtf8(const std::string& text, const std::string& charset) {
+    if (isUtf8Compatible(charset)) return text;
+    iconv_t cd = openConverter(charset);
     std::string out(text.size() * 4 + 16, '\0');
     char* in = const_cast<char*>(text.data());
     size_t inLeft = text.size();
@@ -224,6 +233,10 @@ Program parseSearch(ArgReader& args, bool allowReturn) {
     if (args.acceptAtom("CHARSET")) p.charset = args.astring("a charset");
     p.root = parseKeys(args, p.charset);
     return p;
+}
+
+void requireCharset(const std::string& charset) {
+    if (!isUtf8Compatible(charset)) ::iconv_close(openConverter(charset));
 }
 
 Key parseKeys(ArgReader& args, const std::string& charset) {

@@ -107,13 +107,17 @@ TEST(MimeSection, HeaderFieldsKeepOrderFoldingAndEndWithEmptyLine) {
 }
 
 TEST(MimeSection, HeaderFieldsOfAHeaderWithoutEmptyLine) {
-    // Dovecot: HEADER.FIELDS always ends with the empty line; HEADER.FIELDS.NOT keeps the
-    // header as it was.
+    // As Dovecot once the header is in its cache: a last line cut off by the end of the
+    // message gets its line end and no empty line after it ("... except in the case of a
+    // message which has no body and no blank line", RFC 3501 section 6.4.5); otherwise
+    // HEADER.FIELDS ends with the empty line. HEADER.FIELDS.NOT keeps the header as it was.
     std::string msg = crlf("From: a@b\nSubject: s");
-    EXPECT_EQ(section(msg, {}, Text::HeaderFields, {"Subject"}), "Subject: s\r\n\r\n");
+    EXPECT_EQ(section(msg, {}, Text::HeaderFields, {"Subject"}), "Subject: s\r\n");
+    EXPECT_EQ(section(msg, {}, Text::HeaderFields, {"From"}), "From: a@b\r\n\r\n");
     EXPECT_EQ(section(msg, {}, Text::HeaderFields, {"X"}), "\r\n");
     EXPECT_EQ(section(msg, {}, Text::HeaderFieldsNot, {"From"}), "Subject: s");
     EXPECT_EQ(section(msg, {}, Text::HeaderFieldsNot, {"From", "Subject"}), "");
+    EXPECT_EQ(section(crlf("From: a@b\n"), {}, Text::HeaderFields, {"From"}), "From: a@b\r\n\r\n");
 }
 
 TEST(MimeSection, NulBecomes0x80) {
