@@ -131,9 +131,10 @@ struct TreeMemory {
     int processes = 0;
 };
 
-TreeMemory treeMemory(int root) {
-    TreeMemory m;
-    if (root <= 0) return m;
+// The server and all its descendants.
+std::vector<int> processTree(int root) {
+    std::vector<int> out;
+    if (root <= 0) return out;
     std::map<int, std::vector<int>> children;
     if (DIR* d = ::opendir("/proc")) {
         while (dirent* e = ::readdir(d)) {
@@ -156,6 +157,16 @@ TreeMemory treeMemory(int root) {
     while (!todo.empty()) {
         int pid = todo.back();
         todo.pop_back();
+        out.push_back(pid);
+        for (int c : children[pid])
+            todo.push_back(c);
+    }
+    return out;
+}
+
+TreeMemory treeMemory(int root) {
+    TreeMemory m;
+    for (int pid : processTree(root)) {
         std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
         std::string line;
         bool any = false;
@@ -168,10 +179,54 @@ TreeMemory treeMemory(int root) {
             }
         }
         if (any) ++m.processes;
-        for (int c : children[pid])
-            todo.push_back(c);
     }
     return m;
+}
+
+// CPU time and context switches of the server's process tree (every thread).
+struct TreeCpu {
+    double cpuMs = 0;
+    long switches = 0;
+};
+
+TreeCpu treeCpu(int root) {
+    TreeCpu t;
+    static const double tick = 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    for (int pid : processTree(root)) {
+        std::string base = "/proc/" + std::to_string(pid);
+        std::ifstream stat(base + "/stat");
+        std::string text;
+        std::getline(stat, text);
+        auto close = text.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(text.substr(close + 2));
+        std::string f;
+        for (int i = 3; i <= 13; ++i)  // fields 3..13; utime and stime are 14 and 15
+            rest >> f;
+        long utime = 0, stime = 0;
+        rest >> utime >> stime;
+        t.cpuMs += static_cast<double>(utime + stime) * tick;
+        if (DIR* d = ::opendir((base + "/task").c_str())) {
+            while (dirent* e = ::readdir(d)) {
+                if (e->d_name[0] == '.') continue;
+                std::ifstream st(base + "/task/" + e->d_name + "/status");
+                std::string line;
+                while (std::getline(st, line))
+                    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+                        line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+                        t.switches += std::atol(line.c_str() + line.find(':') + 1);
+            }
+            ::closedir(d);
+        }
+    }
+    return t;
+}
+
+double ownCpuMs() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
 }
 
 long memAvailableMb() {
@@ -887,6 +942,8 @@ int runLatency(const Options& o) {
 
     // Delivery → "* N EXISTS" at every idler. The message is written to tmp/ first (as an
     // MTA does, fsynced), the clock starts just before the rename into new/.
+    TreeCpu cpu0 = treeCpu(o.serverPid);
+    double own0 = ownCpuMs();
     std::vector<double> deliver;
     int deliverMissing = 0;
     std::uint32_t exists = load.minExists();
@@ -947,6 +1004,15 @@ int runLatency(const Options& o) {
     };
     line("latency_deliver_exists", deliver, deliverMissing);
     line("latency_store_fetch", store, storeMissing);
+    // What the rounds cost (including the pauses between them): for telling a server that
+    // is slow from a machine that is busy.
+    TreeCpu cpu1 = treeCpu(o.serverPid);
+    int changes = o.rounds + storeRounds;
+    std::printf(
+        "latency_cost changes=%d idlers=%d server_cpu_ms_per_change=%.2f "
+        "server_switches_per_change=%.0f client_cpu_ms_per_change=%.2f\n",
+        changes, o.idlers, (cpu1.cpuMs - cpu0.cpuMs) / changes,
+        double(cpu1.switches - cpu0.switches) / changes, (ownCpuMs() - own0) / changes);
     if (load.failed()) std::printf("latency failed=1 reason=%s\n", oneWord(load.failure()).c_str());
     std::fflush(stdout);
     return 0;
