@@ -60,7 +60,8 @@ UidList Folder::expungedSince(std::uint64_t modseq) {
     auto lock = store_->lockDb();
     UidList out;
     auto& q = store_->db().prepare(
-        "SELECT uid FROM expunged WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
+        "SELECT uid FROM expunged INDEXED BY expunged_by_modseq WHERE folder_id=?1 AND "
+        "modseq>?2 ORDER BY uid");
     q.bind(1, id_).bind(2, static_cast<std::int64_t>(modseq));
     while (q.step())
         out.push_back(static_cast<std::uint32_t>(q.integer(0)));
@@ -307,13 +308,27 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     }
 
     loadKeywordsLocked(db, static_cast<std::uint32_t>(state_.keywords.names().size()));
+    // A few changed rows are found through the modseq index; when many changed (a folder's
+    // first scan, STORE 1:*), reading the whole folder in order is cheaper than a lookup
+    // per row. Counting on the index alone decides.
+    auto& count = db.prepare(
+        "SELECT count(*) FROM message INDEXED BY message_by_modseq WHERE folder_id=?1 AND "
+        "modseq>?2");
+    count.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
+    count.step();
+    bool many = static_cast<std::size_t>(count.integer(0)) > state_.uids->size() / 8 + 64;
+    count.reset();
     auto& q = db.prepare(
-        "SELECT uid, flags, keywords, modseq FROM message WHERE folder_id=?1 AND modseq>?2 "
-        "ORDER BY uid");
+        many ? "SELECT uid, flags, keywords, modseq FROM message NOT INDEXED "
+               "WHERE folder_id=?1 AND modseq>?2 ORDER BY uid"
+             : "SELECT uid, flags, keywords, modseq FROM message INDEXED BY message_by_modseq "
+               "WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
     q.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
     auto rows = readRows(q);
     UidList expunged;
-    auto& x = db.prepare("SELECT uid FROM expunged WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
+    auto& x = db.prepare(
+        "SELECT uid FROM expunged INDEXED BY expunged_by_modseq WHERE folder_id=?1 AND "
+        "modseq>?2 ORDER BY uid");
     x.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
     while (x.step())
         expunged.push_back(static_cast<std::uint32_t>(x.integer(0)));

@@ -375,8 +375,8 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         };
         std::vector<Missing> missing;
         auto& q = db.prepare(
-            "SELECT uid, in_new, info, flags FROM message WHERE folder_id=?1 AND base_key=?3 AND "
-            "base=?2");
+            "SELECT uid, in_new, info, flags FROM message INDEXED BY message_by_base "
+            "WHERE folder_id=?1 AND base_key=?3 AND base=?2");
         for (auto& [base, names] : byBase) {
             q.bind(1, id_).bind(2, base).bind(3, baseNameKey(base));
             std::optional<std::uint32_t> uid;
@@ -483,7 +483,9 @@ void Folder::moveNewToCurLocked(Sqlite& db) {
         bool hasInfo;
     };
     std::vector<Pending> pending;
-    auto& q = db.prepare("SELECT uid, base, info FROM message WHERE folder_id=?1 AND in_new=1");
+    auto& q = db.prepare(
+        "SELECT uid, base, info FROM message INDEXED BY message_in_new "
+        "WHERE folder_id=?1 AND in_new=1");
     q.bind(1, id_);
     while (q.step())
         pending.push_back({static_cast<std::uint32_t>(q.integer(0)), std::string(q.text(1)),

@@ -86,7 +86,16 @@ CREATE TRIGGER cached_values_gone AFTER DELETE ON folder BEGIN
 END;
 )sql";
 
-constexpr const char* kMigrations[] = {kSchemaV2};
+// Version 3: the messages still in new/, found without reading the folder's every row
+// (each delivery asks). Lookups by base name, by modseq and of messages in new/ name their
+// index (INDEXED BY): without ANALYZE statistics SQLite takes `folder_id=?` on the primary
+// key to match about ten rows and scans the whole folder instead, 15 ms per delivery at
+// 100,000 messages.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE INDEX message_in_new ON message(folder_id, uid) WHERE in_new=1;
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3};
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {

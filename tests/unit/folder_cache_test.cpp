@@ -127,8 +127,8 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db,
-                               "DROP TRIGGER cached_values_gone; DROP TABLE cached_values; "
-                               "PRAGMA user_version=1",
+                               "DROP INDEX message_in_new; DROP TRIGGER cached_values_gone; "
+                               "DROP TABLE cached_values; PRAGMA user_version=1",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(db);
