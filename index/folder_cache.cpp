@@ -32,14 +32,17 @@ namespace {
 constexpr size_t kWriteBatch = 5000;
 
 // Calls fn(i, row) for the row of each of `uids` (ascending) that the index has: one range
-// read when they are a good part of the folder, else one lookup each.
+// read when they are a good part of the UIDs between the first and the last (1:1000, or
+// most of the folder), else one lookup each; all in one read transaction.
 template <class Fn>
 void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, const UidList& uids,
-                std::uint32_t folderSize, Fn&& fn) {
+                Fn&& fn) {
+    if (uids.empty()) return;
+    Transaction read(db, Transaction::Mode::Read);
     const std::string select = "SELECT uid, " + columns + " FROM message WHERE folder_id=?1";
-    if (uids.size() * 8 >= folderSize) {
-        auto& q = db.prepare((select + " ORDER BY uid").c_str());
-        q.bind(1, folderId);
+    if (uids.size() * 8 >= std::uint64_t{uids.back()} - uids.front() + 1) {
+        auto& q = db.prepare((select + " AND uid BETWEEN ?2 AND ?3 ORDER BY uid").c_str());
+        q.bind(1, folderId).bind(2, uids.front()).bind(3, uids.back());
         size_t i = 0;
         while (q.step()) {
             auto uid = static_cast<std::uint32_t>(q.integer(0));
@@ -51,6 +54,7 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, c
             }
             if (uids[i] == uid) fn(i, q);
         }
+        read.commit();
         return;
     }
     auto& q = db.prepare((select + " AND uid=?2").c_str());
@@ -61,6 +65,7 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, c
             q.reset();
         }
     }
+    read.commit();
 }
 
 // Bare LFs count twice in RFC822.SIZE (CRLF line ends).
@@ -78,12 +83,11 @@ std::vector<std::optional<std::filesystem::path>> Folder::lastKnownPaths(const U
     auto d = dir();
     auto newDir = d / "new", curDir = d / "cur";
     auto lock = store_->lockDb();
-    forEachRow(store_->db(), id_, "base, in_new, info", uids, messageCount(),
-               [&](size_t i, const Statement& q) {
-                   std::string name(q.text(1));
-                   if (!q.isNull(3)) name.append(":").append(q.text(3));
-                   out[i] = (q.integer(2) ? newDir : curDir) / name;
-               });
+    forEachRow(store_->db(), id_, "base, in_new, info", uids, [&](size_t i, const Statement& q) {
+        std::string name(q.text(1));
+        if (!q.isNull(3)) name.append(":").append(q.text(3));
+        out[i] = (q.integer(2) ? newDir : curDir) / name;
+    });
     return out;
 }
 
@@ -95,7 +99,7 @@ std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& 
     {
         auto lock = store_->lockDb();
         forEachRow(store_->db(), id_, fact == FileFact::InternalDate ? "internaldate" : "vsize",
-                   uids, messageCount(), [&](size_t i, const Statement& q) {
+                   uids, [&](size_t i, const Statement& q) {
                        if (q.isNull(1)) {
                            missing.push_back(uids[i]);
                            missingIndex.push_back(i);

@@ -61,6 +61,11 @@ bool MailboxView::isRecent(std::uint32_t uid) const {
     return std::binary_search(recent_.begin(), recent_.end(), uid);
 }
 
+UidList MailboxView::recentUids() const {
+    std::lock_guard lock(folder_->mu_);
+    return recent_;
+}
+
 std::uint32_t MailboxView::recentCount() const {
     std::lock_guard lock(folder_->mu_);
     std::uint32_t n = 0;

@@ -43,6 +43,8 @@ class MailboxView {
     // The in-memory state of these messages (UIDs of this view), in the order given.
     std::vector<MessageMeta> meta(const UidList& uids) const;
     bool isRecent(std::uint32_t uid) const;
+    // The \Recent UIDs of this view, ascending, for asking about many messages in a row.
+    UidList recentUids() const;
     std::uint32_t recentCount() const;
     std::uint64_t highestModseq() const { return modseq_; }
     // True once the folder was deleted or its UIDVALIDITY changed under this view.

@@ -33,8 +33,12 @@ bool needsContentFor(const FetchItem& i) {
            i.kind == Kind::BodyStructure;
 }
 
+bool needsFileFacts(const FetchItem& i) {
+    return i.kind == Kind::InternalDate || i.kind == Kind::Rfc822Size;
+}
+
 bool needsFile(const FetchItem& i) {
-    return i.kind == Kind::InternalDate || i.kind == Kind::Rfc822Size || needsContentFor(i);
+    return needsFileFacts(i) || needsContentFor(i);
 }
 
 void writeSection(ResponseWriter& w, const FetchItem& item, const std::string& data) {
@@ -64,19 +68,35 @@ struct FetchRun {
     std::vector<std::uint32_t> seenNow;
     bool wantsFile = false, wantsContent = false, expungeIssued = false;
     size_t next = 0;
+    bool headerOnly = false;  // ENVELOPE is the only item read from the file
+    // Where the index last saw each message's file, from one query, when nothing but the
+    // content is wanted; empty otherwise.
+    std::vector<std::optional<std::filesystem::path>> paths{};
+    index::UidList recent{};  // \Recent at the start: it does not change within a session
+    std::uint32_t lastSeq = 0;
+
+    // Messages come in UID order, mostly one sequence number after the last.
+    std::uint32_t seqOf(std::uint32_t uid) {
+        const auto& uids = view.uids();
+        if (lastSeq < uids.size() && uids[lastSeq] == uid) return ++lastSeq;
+        auto seq = view.seqOf(uid);
+        lastSeq = seq.value_or(0);
+        return lastSeq;
+    }
 
     // True when every message was answered.
     bool step() {
         while (next < metas.size()) {
             if (session.outputFull()) return false;
-            answer(metas[next++]);
+            ++next;
+            answer(metas[next - 1], next - 1 < paths.size() ? &paths[next - 1] : nullptr);
         }
         if (expungeIssued)
             throw CommandError("Some messages were expunged meanwhile", "EXPUNGEISSUED");
         return true;
     }
 
-    void answer(const index::MessageMeta& m) {
+    void answer(const index::MessageMeta& m, const std::optional<std::filesystem::path>* known) {
         auto& folder = view.folder();
         if (m.expunged) {
             expungeIssued = true;
@@ -94,19 +114,33 @@ struct FetchRun {
             spec.text = text;
             return mime::sectionBytes(content, parsed(), spec);
         };
+        auto load = [&](const std::filesystem::path& path) {
+            if (wantsContent) content = headerOnly ? loadHeaderCrlf(path) : loadMessageCrlf(path);
+        };
         if (wantsFile) {
             try {
-                file = folder.file(m.uid);
-                if (wantsContent) content = loadMessageCrlf(file.path);
+                bool loaded = false;
+                if (known && *known) {
+                    try {
+                        load(**known);
+                        loaded = true;
+                    } catch (const index::Error& e) {
+                        // Renamed by another program since the index saw it: found below.
+                        if (e.kind() != index::ErrorKind::NotFound) throw;
+                    }
+                }
+                if (!loaded) {
+                    file = folder.file(m.uid);
+                    load(file.path);
+                }
             } catch (const index::Error& e) {
                 if (e.kind() != index::ErrorKind::NotFound) throw;
                 expungeIssued = true;
                 return;
             }
         }
-        auto seq = view.seqOf(m.uid);
         auto& w = session.writer();
-        w.untagged().number(*seq).atom("FETCH").open();
+        w.untagged().number(seqOf(m.uid)).atom("FETCH").open();
         bool flagsSent = false, modseqSent = false;
         if (uid && !req.wants(Kind::Uid)) w.atom("UID").number(m.uid);
         for (const auto& item : req.items) {
@@ -116,7 +150,10 @@ struct FetchRun {
                     break;
                 case Kind::Flags:
                     w.atom("FLAGS");
-                    writeFlagList(w, m, view.isRecent(m.uid), folder);
+                    writeFlagList(
+                        w, m,
+                        !recent.empty() && std::binary_search(recent.begin(), recent.end(), m.uid),
+                        folder);
                     flagsSent = true;
                     break;
                 case Kind::InternalDate:
@@ -141,7 +178,9 @@ struct FetchRun {
                     break;
                 case Kind::Envelope:
                     w.atom("ENVELOPE");
-                    mime::writeEnvelope(w, mime::parseEnvelope(parsed().header(content)));
+                    mime::writeEnvelope(w,
+                                        mime::parseEnvelope(headerOnly ? std::string_view(content)
+                                                                       : parsed().header(content)));
                     break;
                 case Kind::Body:
                     w.atom("BODY");
@@ -197,6 +236,9 @@ void fetch(CommandContext& ctx) {
     }
     run->wantsFile = std::any_of(run->req.items.begin(), run->req.items.end(), needsFile);
     run->wantsContent = std::any_of(run->req.items.begin(), run->req.items.end(), needsContentFor);
+    run->headerOnly = std::all_of(run->req.items.begin(), run->req.items.end(), [](const auto& i) {
+        return !needsContentFor(i) || i.kind == Kind::Envelope;
+    });
     if (run->req.wants(Kind::ModSeq)) ctx.session.enableCondstore();
     if (run->req.vanished) {
         if (!ctx.uid || !ctx.session.qresync())
@@ -218,10 +260,19 @@ void fetch(CommandContext& ctx) {
                 .end();
     }
     run->metas = view.meta(uids);
+    run->recent = view.recentUids();
     if (run->req.changedSince) {
         std::erase_if(run->metas, [&](const index::MessageMeta& m) {
             return m.modseq <= *run->req.changedSince;
         });
+    }
+    if (run->wantsContent &&
+        std::none_of(run->req.items.begin(), run->req.items.end(), needsFileFacts)) {
+        index::UidList wanted;
+        wanted.reserve(run->metas.size());
+        for (const auto& m : run->metas)
+            wanted.push_back(m.uid);
+        run->paths = view.folder().lastKnownPaths(wanted);
     }
     if (!run->step()) ctx.resume = [run] { return run->step(); };
 }

@@ -1,5 +1,7 @@
 #include "core/imap/response_writer.h"
 
+#include <charconv>
+
 namespace maildex::core {
 
 namespace {
@@ -63,7 +65,9 @@ ResponseWriter& ResponseWriter::atom(std::string_view word) {
 
 ResponseWriter& ResponseWriter::number(std::uint64_t n) {
     separate();
-    out_ += std::to_string(n);
+    char digits[20];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out_.append(digits, end);
     return *this;
 }
 

@@ -2,6 +2,7 @@
 
 #include <iconv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 #include <vector>
@@ -102,8 +103,27 @@ std::optional<std::string> convertToUtf8(std::string_view bytes, std::string_vie
     return out;
 }
 
+namespace {
+
+// Charsets in which every byte below 0x80 is that ASCII character: text of such bytes
+// only is already UTF-8 (most mail, whatever it declares), and iconv need not see it.
+bool isAsciiSuperset(std::string_view charset) {
+    std::string name = lowercase(charset);
+    return name == "utf-8" || name == "utf8" || name.starts_with("iso-8859-") ||
+           name.starts_with("windows-125") || name.starts_with("cp125") ||
+           name.starts_with("koi8-");
+}
+
+bool isAscii(std::string_view bytes) {
+    return std::all_of(bytes.begin(), bytes.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace
+
 std::string toUtf8(std::string_view bytes, std::string_view charset) {
     if (isPassThrough(charset)) return std::string(bytes);
+    if (isAscii(bytes) && isAsciiSuperset(charset)) return std::string(bytes);
     auto converted = convertToUtf8(bytes, charset);
     return converted ? std::move(*converted) : std::string(bytes);
 }

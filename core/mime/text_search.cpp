@@ -75,6 +75,12 @@ std::string foldCase(std::string_view utf8) {
     std::string out;
     out.reserve(utf8.size());
     for (std::size_t pos = 0; pos < utf8.size();) {
+        auto c = static_cast<unsigned char>(utf8[pos]);
+        if (c < 0x80) {  // most of any text: no decoding needed
+            out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            ++pos;
+            continue;
+        }
         char32_t cp;
         std::size_t len = decodeUtf8(utf8, pos, cp);
         if (len == 0) {

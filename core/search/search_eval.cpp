@@ -26,8 +26,11 @@ int cost(const Key& k) {
 // One message while it is being evaluated: what has been loaded so far.
 class Candidate {
   public:
-    Candidate(index::MailboxView& view, const index::MessageMeta& meta, std::uint32_t seq)
-        : view_(view), meta_(meta), seq_(seq) {}
+    // `knownPath`: where the index last saw the file, when the caller fetched that for many
+    // messages at once; the file is looked for only if it is no longer there.
+    Candidate(index::MailboxView& view, const index::MessageMeta& meta, std::uint32_t seq,
+              const std::filesystem::path* knownPath = nullptr)
+        : view_(view), meta_(meta), seq_(seq), knownPath_(knownPath) {}
 
     const index::MessageMeta& meta() const { return meta_; }
     std::uint32_t seq() const { return seq_; }
@@ -46,8 +49,18 @@ class Candidate {
         return file_ ? &*file_ : nullptr;
     }
     const std::string* content() {
-        if (!contentLoaded_ && file()) {
-            contentLoaded_ = true;
+        if (contentLoaded_) return content_ ? &*content_ : nullptr;
+        if (knownPath_) {
+            try {
+                content_ = loadMessageCrlf(*knownPath_);
+                contentLoaded_ = true;
+                return &*content_;
+            } catch (const index::Error&) {
+                // renamed by another program since, or expunged: file() finds out which
+            }
+        }
+        contentLoaded_ = true;
+        if (file()) {
             try {
                 content_ = loadMessageCrlf(file_->path);
             } catch (const index::Error&) {
@@ -71,6 +84,7 @@ class Candidate {
     index::MailboxView& view_;
     const index::MessageMeta& meta_;
     std::uint32_t seq_;
+    const std::filesystem::path* knownPath_;
     bool fileLoaded_ = false, contentLoaded_ = false, headerLoaded_ = false;
     std::optional<index::MessageFile> file_;
     std::optional<std::string> content_;
@@ -240,9 +254,13 @@ std::vector<Match> evaluate(const Program& program, index::MailboxView& view, st
     Context ctx{view, now, view.exists(), view.uids().empty() ? 0 : view.uids().back()};
     std::vector<Match> out;
     auto metas = view.meta(view.uids());
+    // Reading many messages' content: their paths from one query rather than one each.
+    std::vector<std::optional<std::filesystem::path>> paths;
+    if (cost(root) >= 2) paths = view.folder().lastKnownPaths(view.uids());
     for (std::uint32_t i = 0; i < metas.size(); ++i) {
         if (metas[i].expunged) continue;  // gone: matches nothing (RFC 2180 4.1.3)
-        Candidate c(view, metas[i], i + 1);
+        const std::filesystem::path* known = i < paths.size() && paths[i] ? &*paths[i] : nullptr;
+        Candidate c(view, metas[i], i + 1, known);
         if (eval(root, c, ctx)) out.push_back({i + 1, metas[i].uid, metas[i].modseq});
     }
     return out;

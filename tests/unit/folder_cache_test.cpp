@@ -188,5 +188,25 @@ TEST_F(FolderCacheTest, RenamedFilesAreFound) {
     EXPECT_EQ(inbox->internalDates({1})[0], std::optional<std::int64_t>(1600000000));
 }
 
+// Paths come from one range read when the UIDs are dense between the first and the last,
+// and from one lookup each when they are sparse; both give the same answers.
+TEST_F(FolderCacheTest, PathsOfDenseAndSparseUidSets) {
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i)
+        names.push_back(md.deliver("", "Subject: m\n\n", false, "S", 1600000000 + i));
+    auto store = open();
+    auto inbox = store->folder("");
+    auto dense = inbox->lastKnownPaths({10, 11, 12, 14});
+    auto sparse = inbox->lastKnownPaths({2, 39, 41});
+    ASSERT_EQ(dense.size(), 4u);
+    EXPECT_EQ(dense[0], md.path() / "cur" / names[9]);
+    EXPECT_EQ(dense[3], md.path() / "cur" / names[13]);
+    ASSERT_EQ(sparse.size(), 3u);
+    EXPECT_EQ(sparse[0], md.path() / "cur" / names[1]);
+    EXPECT_EQ(sparse[1], md.path() / "cur" / names[38]);
+    EXPECT_FALSE(sparse[2]);
+    EXPECT_TRUE(inbox->lastKnownPaths({}).empty());
+}
+
 }  // namespace
 }  // namespace maildex::index
