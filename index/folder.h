@@ -202,6 +202,15 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // values of messages that have left the folder are dropped.
     void storeCachedValues(std::uint32_t field, std::vector<CachedValue> values);
 
+    // Per-message values core/ computed from a message's content (a serialized ENVELOPE,
+    // say), by field (a number the caller chooses): those kept for these UIDs (ascending),
+    // nullopt where none is. From one range read when the UIDs are dense.
+    std::vector<std::optional<std::string>> messageValues(std::uint32_t field, const UidList& uids);
+    // Keeps these values, replacing what was kept; values of messages that have left the
+    // folder are dropped. Not a change clients see: no modseq, no event.
+    void storeMessageValues(std::uint32_t field,
+                            const std::vector<std::pair<std::uint32_t, std::string>>& values);
+
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
     // CRLF line ends is not known yet).
     FolderStatus status(bool withSize = false);

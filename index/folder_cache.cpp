@@ -68,6 +68,43 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, c
     read.commit();
 }
 
+// Calls fn(i, data) for the message_value row of `field` of each of `uids` (ascending),
+// reading a dense range at once as forEachRow does.
+template <class Fn>
+void forEachValue(Sqlite& db, std::int64_t folderId, std::uint32_t field, const UidList& uids,
+                  Fn&& fn) {
+    if (uids.empty()) return;
+    Transaction read(db, Transaction::Mode::Read);
+    if (uids.size() * 8 >= std::uint64_t{uids.back()} - uids.front() + 1) {
+        auto& q = db.prepare(
+            "SELECT uid, data FROM message_value WHERE folder_id=?1 AND uid BETWEEN ?2 AND ?3 "
+            "AND field=?4 ORDER BY uid");
+        q.bind(1, folderId).bind(2, uids.front()).bind(3, uids.back()).bind(4, field);
+        size_t i = 0;
+        while (q.step()) {
+            auto uid = static_cast<std::uint32_t>(q.integer(0));
+            while (i < uids.size() && uids[i] < uid)
+                ++i;
+            if (i == uids.size()) {
+                q.reset();
+                break;
+            }
+            if (uids[i] == uid) fn(i, q.blob(1));
+        }
+    } else {
+        auto& q =
+            db.prepare("SELECT data FROM message_value WHERE folder_id=?1 AND uid=?2 AND field=?3");
+        for (size_t i = 0; i < uids.size(); ++i) {
+            q.bind(1, folderId).bind(2, uids[i]).bind(3, field);
+            if (q.step()) {
+                fn(i, q.blob(0));
+                q.reset();
+            }
+        }
+    }
+    read.commit();
+}
+
 // Bare LFs count twice in RFC822.SIZE (CRLF line ends).
 std::uint64_t crlfSize(const std::string& data) {
     std::uint64_t bare = 0;
@@ -268,6 +305,32 @@ std::vector<CachedValue> Folder::cachedValues(std::uint32_t field) {
         return !std::binary_search(present.begin(), present.end(), v.uid);
     });
     return values;
+}
+
+std::vector<std::optional<std::string>> Folder::messageValues(std::uint32_t field,
+                                                              const UidList& uids) {
+    std::vector<std::optional<std::string>> out(uids.size());
+    auto lock = store_->lockDb();
+    forEachValue(store_->db(), id_, field, uids,
+                 [&](size_t i, std::string_view data) { out[i] = std::string(data); });
+    return out;
+}
+
+void Folder::storeMessageValues(std::uint32_t field,
+                                const std::vector<std::pair<std::uint32_t, std::string>>& values) {
+    if (values.empty()) return;
+    auto lock = store_->lockDb();
+    auto& db = store_->db();
+    Transaction txn(db);
+    // Only for messages the index has (now, in every process): a message expunged
+    // meanwhile leaves no row behind.
+    auto& q = db.prepare(
+        "INSERT OR REPLACE INTO message_value(folder_id, uid, field, data) "
+        "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS "
+        "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2)");
+    for (const auto& [uid, data] : values)
+        q.bind(1, id_).bind(2, uid).bind(3, field).bindBlob(4, data).run();
+    txn.commit();
 }
 
 void Folder::storeCachedValues(std::uint32_t field, std::vector<CachedValue> values) {

@@ -95,7 +95,23 @@ constexpr const char* kSchemaV3 = R"sql(
 CREATE INDEX message_in_new ON message(folder_id, uid) WHERE in_new=1;
 )sql";
 
-constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3};
+// Version 4: per-message values core/ computes from a message's content and answers many
+// times (the ENVELOPE and BODYSTRUCTURE a client fetches for every message it lists), one
+// row per message and field, opaque to the index. A message's values go with it.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE message_value(
+  folder_id     INTEGER NOT NULL,
+  uid           INTEGER NOT NULL,
+  field         INTEGER NOT NULL,   -- chosen by the caller
+  data          BLOB NOT NULL,
+  PRIMARY KEY(folder_id, uid, field)
+) WITHOUT ROWID;
+CREATE TRIGGER message_value_gone AFTER DELETE ON message BEGIN
+  DELETE FROM message_value WHERE folder_id=old.folder_id AND uid=old.uid;
+END;
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3, kSchemaV4};
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {

@@ -1,12 +1,14 @@
 // FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8).
 //
 // Flags come from memory; dates and sizes from the index (computed once per message);
-// content from the file, read once per message however many sections are asked for.
+// content from the file, read once per message however many sections are asked for;
+// ENVELOPE, BODY and BODYSTRUCTURE from the index once they were answered (FetchCache).
 // A message that vanished while the session still numbers it gets no FETCH response and
 // the command ends NO [EXPUNGEISSUED] (RFC 5530), after the others were sent.
 
 #include <algorithm>
 
+#include "core/commands/fetch_cache.h"
 #include "core/commands/fetch_items.h"
 #include "core/commands/handlers.h"
 #include "core/commands/message_set.h"
@@ -37,10 +39,6 @@ bool needsFileFacts(const FetchItem& i) {
     return i.kind == Kind::InternalDate || i.kind == Kind::Rfc822Size;
 }
 
-bool needsFile(const FetchItem& i) {
-    return needsFileFacts(i) || needsContentFor(i);
-}
-
 void writeSection(ResponseWriter& w, const FetchItem& item, const std::string& data) {
     std::string name = "BODY[" + item.section.toString() + "]";
     if (item.partialOrigin) {
@@ -66,13 +64,14 @@ struct FetchRun {
     bool uid;
     std::vector<index::MessageMeta> metas;
     std::vector<std::uint32_t> seenNow;
-    bool wantsFile = false, wantsContent = false, expungeIssued = false;
+    bool wantsContent = false, expungeIssued = false;
     size_t next = 0;
     bool headerOnly = false;  // ENVELOPE is the only item read from the file
     // Where the index last saw each message's file, from one query, when nothing but the
     // content is wanted; empty otherwise.
     std::vector<std::optional<std::filesystem::path>> paths{};
     index::UidList recent{};  // \Recent at the start: it does not change within a session
+    std::optional<FetchCache> cache{};
     std::uint32_t lastSeq = 0;
 
     // Messages come in UID order, mostly one sequence number after the last.
@@ -87,16 +86,26 @@ struct FetchRun {
     // True when every message was answered.
     bool step() {
         while (next < metas.size()) {
-            if (session.outputFull()) return false;
+            if (session.outputFull()) {
+                if (cache) cache->flush();
+                return false;
+            }
             ++next;
-            answer(metas[next - 1], next - 1 < paths.size() ? &paths[next - 1] : nullptr);
+            answer(next - 1);
         }
+        if (cache) cache->flush();
         if (expungeIssued)
             throw CommandError("Some messages were expunged meanwhile", "EXPUNGEISSUED");
         return true;
     }
 
-    void answer(const index::MessageMeta& m, const std::optional<std::filesystem::path>* known) {
+    bool needsContent(const FetchItem& item, std::size_t i) const {
+        return cache ? cache->needsContent(item, i) : needsContentFor(item);
+    }
+
+    void answer(std::size_t i) {
+        const index::MessageMeta& m = metas[i];
+        const std::optional<std::filesystem::path>* known = i < paths.size() ? &paths[i] : nullptr;
         auto& folder = view.folder();
         if (m.expunged) {
             expungeIssued = true;
@@ -114,10 +123,22 @@ struct FetchRun {
             spec.text = text;
             return mime::sectionBytes(content, parsed(), spec);
         };
+        bool contentNeeded = wantsContent && std::any_of(req.items.begin(), req.items.end(),
+                                                         [&](const FetchItem& item) {
+                                                             return needsContent(item, i);
+                                                         });
         auto load = [&](const std::filesystem::path& path) {
-            if (wantsContent) content = headerOnly ? loadHeaderCrlf(path) : loadMessageCrlf(path);
+            if (contentNeeded) content = headerOnly ? loadHeaderCrlf(path) : loadMessageCrlf(path);
         };
-        if (wantsFile) {
+        bool fileNeeded =
+            contentNeeded || std::any_of(req.items.begin(), req.items.end(), needsFileFacts);
+        // Written from the content, and kept for next time.
+        auto computed = [&](Kind kind, auto write) {
+            auto mark = session.writer().mark();
+            write();
+            if (cache) cache->remember(kind, m.uid, session.writer().since(mark));
+        };
+        if (fileNeeded) {
             try {
                 bool loaded = false;
                 if (known && *known) {
@@ -178,17 +199,31 @@ struct FetchRun {
                     break;
                 case Kind::Envelope:
                     w.atom("ENVELOPE");
-                    mime::writeEnvelope(w,
-                                        mime::parseEnvelope(headerOnly ? std::string_view(content)
-                                                                       : parsed().header(content)));
+                    if (const auto* kept = cache ? cache->find(item.kind, i) : nullptr) {
+                        w.serialized(*kept);
+                        break;
+                    }
+                    computed(item.kind, [&] {
+                        mime::writeEnvelope(
+                            w, mime::parseEnvelope(headerOnly ? std::string_view(content)
+                                                              : parsed().header(content)));
+                    });
                     break;
                 case Kind::Body:
                     w.atom("BODY");
-                    mime::writeBody(w, content, parsed());
+                    if (const auto* kept = cache ? cache->find(item.kind, i) : nullptr) {
+                        w.serialized(*kept);
+                        break;
+                    }
+                    computed(item.kind, [&] { mime::writeBody(w, content, parsed()); });
                     break;
                 case Kind::BodyStructure:
                     w.atom("BODYSTRUCTURE");
-                    mime::writeBodyStructure(w, content, parsed());
+                    if (const auto* kept = cache ? cache->find(item.kind, i) : nullptr) {
+                        w.serialized(*kept);
+                        break;
+                    }
+                    computed(item.kind, [&] { mime::writeBodyStructure(w, content, parsed()); });
                     break;
                 case Kind::ModSeq:
                     w.atom("MODSEQ").open().number(m.modseq).close();
@@ -234,7 +269,6 @@ void fetch(CommandContext& ctx) {
             run->seenNow = std::move(result.changed);
         }
     }
-    run->wantsFile = std::any_of(run->req.items.begin(), run->req.items.end(), needsFile);
     run->wantsContent = std::any_of(run->req.items.begin(), run->req.items.end(), needsContentFor);
     run->headerOnly = std::all_of(run->req.items.begin(), run->req.items.end(), [](const auto& i) {
         return !needsContentFor(i) || i.kind == Kind::Envelope;
@@ -266,13 +300,33 @@ void fetch(CommandContext& ctx) {
             return m.modseq <= *run->req.changedSince;
         });
     }
-    if (run->wantsContent &&
-        std::none_of(run->req.items.begin(), run->req.items.end(), needsFileFacts)) {
-        index::UidList wanted;
-        wanted.reserve(run->metas.size());
+    if (run->wantsContent) {
+        index::UidList all;
+        all.reserve(run->metas.size());
         for (const auto& m : run->metas)
-            wanted.push_back(m.uid);
-        run->paths = view.folder().lastKnownPaths(wanted);
+            all.push_back(m.uid);
+        if (std::any_of(run->req.items.begin(), run->req.items.end(), [](const FetchItem& i) {
+                return i.kind == Kind::Envelope || i.kind == Kind::Body ||
+                       i.kind == Kind::BodyStructure;
+            }))
+            run->cache.emplace(view.folder(), run->req.items, all, ctx.session.writer().utf8());
+        // The paths of the messages whose content is read, from one query.
+        if (std::none_of(run->req.items.begin(), run->req.items.end(), needsFileFacts)) {
+            index::UidList wanted;
+            std::vector<std::size_t> at;
+            for (std::size_t i = 0; i < run->metas.size(); ++i) {
+                if (std::any_of(
+                        run->req.items.begin(), run->req.items.end(),
+                        [&](const FetchItem& item) { return run->needsContent(item, i); })) {
+                    wanted.push_back(all[i]);
+                    at.push_back(i);
+                }
+            }
+            auto found = view.folder().lastKnownPaths(wanted);
+            run->paths.resize(run->metas.size());
+            for (std::size_t j = 0; j < at.size(); ++j)
+                run->paths[at[j]] = std::move(found[j]);
+        }
     }
     if (!run->step()) ctx.resume = [run] { return run->step(); };
 }

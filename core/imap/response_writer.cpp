@@ -1,5 +1,6 @@
 #include "core/imap/response_writer.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace maildex::core {
@@ -69,6 +70,18 @@ ResponseWriter& ResponseWriter::number(std::uint64_t n) {
     auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
     out_.append(digits, end);
     return *this;
+}
+
+ResponseWriter& ResponseWriter::serialized(std::string_view value) {
+    separate();
+    out_ += value;
+    return *this;
+}
+
+std::string_view ResponseWriter::since(std::size_t mark) const {
+    std::string_view written = std::string_view(out_).substr(std::min(mark, out_.size()));
+    if (written.starts_with(' ')) written.remove_prefix(1);
+    return written;
 }
 
 ResponseWriter& ResponseWriter::literal(std::string_view bytes) {

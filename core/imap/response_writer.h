@@ -23,6 +23,7 @@ class ResponseWriter {
 
     // UTF8=ACCEPT (RFC 6855): 8-bit UTF-8 may then go in quoted strings.
     void setUtf8(bool on) { utf8_ = on; }
+    bool utf8() const { return utf8_; }
 
     ResponseWriter& untagged();
     ResponseWriter& tagged(std::string_view tag);
@@ -62,6 +63,13 @@ class ResponseWriter {
         needSpace_ = false;
         return *this;
     }
+
+    // A value this writer wrote before, kept as its bytes (a cached ENVELOPE), written
+    // again as one item; and how to get those bytes: since(mark()) is what was written
+    // after the mark, without the space that separated it.
+    ResponseWriter& serialized(std::string_view value);
+    std::size_t mark() const { return out_.size(); }
+    std::string_view since(std::size_t mark) const;
 
     // Human-readable text to the end of the line. CR, LF and NUL become spaces.
     ResponseWriter& text(std::string_view s);

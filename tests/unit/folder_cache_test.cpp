@@ -127,6 +127,7 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db,
+                               "DROP TRIGGER message_value_gone; DROP TABLE message_value; "
                                "DROP INDEX message_in_new; DROP TRIGGER cached_values_gone; "
                                "DROP TABLE cached_values; PRAGMA user_version=1",
                                nullptr, nullptr, nullptr),
@@ -135,6 +136,8 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
     }
     auto inbox = open()->folder("");
     EXPECT_EQ(inbox->uids(), (V{1}));
+    inbox->storeMessageValues(5, {{1, "kept"}});
+    EXPECT_EQ(inbox->messageValues(5, {1})[0], "kept");
     inbox->storeCachedValues(3, {{1, 7, "migrated"}});
     EXPECT_EQ(inbox->cachedValues(3).at(0).bytes, "migrated");
     sqlite3* db = nullptr;
@@ -206,6 +209,45 @@ TEST_F(FolderCacheTest, PathsOfDenseAndSparseUidSets) {
     EXPECT_EQ(sparse[1], md.path() / "cur" / names[38]);
     EXPECT_FALSE(sparse[2]);
     EXPECT_TRUE(inbox->lastKnownPaths({}).empty());
+}
+
+TEST_F(FolderCacheTest, MessageValuesArePerMessageAndField) {
+    for (int i = 0; i < 30; ++i)
+        md.deliver("", "Subject: m\n\n", false, "S");
+    {
+        auto inbox = open()->folder("");
+        inbox->storeMessageValues(1, {{2, "two"}, {3, std::string("t\0ree", 5)}, {99, "none"}});
+        inbox->storeMessageValues(2, {{2, "other field"}});
+        inbox->storeMessageValues(1, {{2, "replaced"}});
+    }
+    auto inbox = open()->folder("");
+    using O = std::vector<std::optional<std::string>>;
+    // Dense (one range read) and sparse (one lookup each) sets.
+    EXPECT_EQ(inbox->messageValues(1, {1, 2, 3}),
+              (O{std::nullopt, "replaced", std::string("t\0ree", 5)}));
+    EXPECT_EQ(inbox->messageValues(1, {3, 30, 99}),
+              (O{std::string("t\0ree", 5), std::nullopt, std::nullopt}));
+    EXPECT_EQ(inbox->messageValues(2, {2}), (O{"other field"}));
+    EXPECT_TRUE(inbox->messageValues(1, {}).empty());
+}
+
+TEST_F(FolderCacheTest, MessageValuesGoWithTheirMessage) {
+    md.deliver("", "Subject: a\n\n", false, "ST");
+    md.deliver("", "Subject: b\n\n", false, "S");
+    auto store = open();
+    auto inbox = store->folder("");
+    inbox->storeMessageValues(1, {{1, "a"}, {2, "b"}});
+    EXPECT_EQ(inbox->expungeDeleted(), (V{1}));
+    using O = std::vector<std::optional<std::string>>;
+    EXPECT_EQ(inbox->messageValues(1, {1, 2}), (O{std::nullopt, "b"}));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM message_value", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), 1);  // the row of the expunged message is gone
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 
 }  // namespace
