@@ -31,18 +31,23 @@ namespace {
 
 constexpr size_t kWriteBatch = 5000;
 
-// Calls fn(i, row) for the row of each of `uids` (ascending) that the index has: one range
-// read when they are a good part of the UIDs between the first and the last (1:1000, or
-// most of the folder), else one lookup each; all in one read transaction.
-template <class Fn>
-void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, const UidList& uids,
-                Fn&& fn) {
+// Calls fn(i, row) for the row of each of `uids` (ascending) that `table` has for the
+// folder (and `condition`, whose parameters start at ?4 and are bound by bindMore): one
+// range read when they are a good part of the UIDs between the first and the last
+// (1:1000, or most of the folder), else one lookup each; all in one read transaction.
+// Column 0 of the row is the UID, then `columns`.
+template <class BindMore, class Fn>
+void forEachUidRow(Sqlite& db, std::int64_t folderId, const UidList& uids, const char* table,
+                   const std::string& columns, const char* condition, BindMore&& bindMore,
+                   Fn&& fn) {
     if (uids.empty()) return;
     Transaction read(db, Transaction::Mode::Read);
-    const std::string select = "SELECT uid, " + columns + " FROM message WHERE folder_id=?1";
+    const std::string select =
+        "SELECT uid, " + columns + " FROM " + table + " WHERE folder_id=?1" + condition;
     if (uids.size() * 8 >= std::uint64_t{uids.back()} - uids.front() + 1) {
         auto& q = db.prepare((select + " AND uid BETWEEN ?2 AND ?3 ORDER BY uid").c_str());
         q.bind(1, folderId).bind(2, uids.front()).bind(3, uids.back());
+        bindMore(q);
         size_t i = 0;
         while (q.step()) {
             auto uid = static_cast<std::uint32_t>(q.integer(0));
@@ -54,55 +59,26 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, c
             }
             if (uids[i] == uid) fn(i, q);
         }
-        read.commit();
-        return;
-    }
-    auto& q = db.prepare((select + " AND uid=?2").c_str());
-    for (size_t i = 0; i < uids.size(); ++i) {
-        q.bind(1, folderId).bind(2, uids[i]);
-        if (q.step()) {
-            fn(i, q);
-            q.reset();
+    } else {
+        auto& q = db.prepare((select + " AND uid=?2").c_str());
+        for (size_t i = 0; i < uids.size(); ++i) {
+            q.bind(1, folderId).bind(2, uids[i]);
+            bindMore(q);
+            if (q.step()) {
+                fn(i, q);
+                q.reset();
+            }
         }
     }
     read.commit();
 }
 
-// Calls fn(i, data) for the message_value row of `field` of each of `uids` (ascending),
-// reading a dense range at once as forEachRow does.
+// The message table's `columns` of these messages (see forEachUidRow).
 template <class Fn>
-void forEachValue(Sqlite& db, std::int64_t folderId, std::uint32_t field, const UidList& uids,
-                  Fn&& fn) {
-    if (uids.empty()) return;
-    Transaction read(db, Transaction::Mode::Read);
-    if (uids.size() * 8 >= std::uint64_t{uids.back()} - uids.front() + 1) {
-        auto& q = db.prepare(
-            "SELECT uid, data FROM message_value WHERE folder_id=?1 AND uid BETWEEN ?2 AND ?3 "
-            "AND field=?4 ORDER BY uid");
-        q.bind(1, folderId).bind(2, uids.front()).bind(3, uids.back()).bind(4, field);
-        size_t i = 0;
-        while (q.step()) {
-            auto uid = static_cast<std::uint32_t>(q.integer(0));
-            while (i < uids.size() && uids[i] < uid)
-                ++i;
-            if (i == uids.size()) {
-                q.reset();
-                break;
-            }
-            if (uids[i] == uid) fn(i, q.blob(1));
-        }
-    } else {
-        auto& q =
-            db.prepare("SELECT data FROM message_value WHERE folder_id=?1 AND uid=?2 AND field=?3");
-        for (size_t i = 0; i < uids.size(); ++i) {
-            q.bind(1, folderId).bind(2, uids[i]).bind(3, field);
-            if (q.step()) {
-                fn(i, q.blob(0));
-                q.reset();
-            }
-        }
-    }
-    read.commit();
+void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, const UidList& uids,
+                Fn&& fn) {
+    forEachUidRow(
+        db, folderId, uids, "message", columns, "", [](Statement&) {}, fn);
 }
 
 // Bare LFs count twice in RFC822.SIZE (CRLF line ends).
@@ -311,8 +287,10 @@ std::vector<std::optional<std::string>> Folder::messageValues(std::uint32_t fiel
                                                               const UidList& uids) {
     std::vector<std::optional<std::string>> out(uids.size());
     auto lock = store_->lockDb();
-    forEachValue(store_->db(), id_, field, uids,
-                 [&](size_t i, std::string_view data) { out[i] = std::string(data); });
+    forEachUidRow(
+        store_->db(), id_, uids, "message_value", "data", " AND field=?4",
+        [&](Statement& q) { q.bind(4, field); },
+        [&](size_t i, const Statement& q) { out[i] = std::string(q.blob(1)); });
     return out;
 }
 
