@@ -18,11 +18,7 @@ namespace maildex::core::commands {
 void sort(CommandContext& ctx) {
     auto& sel = std::get<Selected>(ctx.session.state());
     auto criteria = search::parseSortCriteria(ctx.args);
-    search::Program program;
-    program.charset = ctx.args.astring("a charset");
-    // A syntax error is BAD before an unknown charset is NO.
-    program.root = search::parseKeys(ctx.args, program.charset);
-    search::requireCharset(program.charset);
+    auto program = search::parseCharsetAndKeys(ctx.args);
 
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));

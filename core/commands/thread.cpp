@@ -52,11 +52,7 @@ void thread(CommandContext& ctx) {
     std::string algorithm = ctx.args.upperAtom("a threading algorithm");
     if (algorithm != "ORDEREDSUBJECT" && algorithm != "REFERENCES")
         ArgReader::fail("Unknown threading algorithm " + algorithm);
-    search::Program program;
-    program.charset = ctx.args.astring("a charset");
-    // A syntax error is BAD before an unknown charset is NO.
-    program.root = search::parseKeys(ctx.args, program.charset);
-    search::requireCharset(program.charset);
+    auto program = search::parseCharsetAndKeys(ctx.args);
 
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));

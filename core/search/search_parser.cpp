@@ -231,16 +231,16 @@ Program parseSearch(ArgReader& args, bool allowReturn) {
         if (!p.ret.min && !p.ret.max && !p.ret.count) p.ret.all = true;  // RETURN () means ALL
     }
     if (args.acceptAtom("CHARSET")) p.charset = args.astring("a charset");
-    p.root = parseKeys(args, p.charset);
+    p.root = Parser(args, p.charset).keys();
     return p;
 }
 
-void requireCharset(const std::string& charset) {
-    if (!isUtf8Compatible(charset)) ::iconv_close(openConverter(charset));
-}
-
-Key parseKeys(ArgReader& args, const std::string& charset) {
-    return Parser(args, charset).keys();
+Program parseCharsetAndKeys(ArgReader& args) {
+    Program program;
+    program.charset = args.astring("a charset");
+    program.root = Parser(args, program.charset).keys();
+    if (!isUtf8Compatible(program.charset)) ::iconv_close(openConverter(program.charset));
+    return program;
 }
 
 namespace {

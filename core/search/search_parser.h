@@ -9,11 +9,9 @@ namespace maildex::core::search {
 
 // Parses "[RETURN (...)] [CHARSET x] key..." (RETURN only when `esearch`).
 Program parseSearch(ArgReader& args, bool allowReturn);
-// Throws NO [BADCHARSET] unless strings in `charset` can be converted to UTF-8 (SORT and
-// THREAD name a charset even when no key has a string, RFC 5256 section 3).
-void requireCharset(const std::string& charset);
-// Parses search keys up to the end of the arguments (used by SORT and THREAD after their
-// own arguments; `charset` given).
-Key parseKeys(ArgReader& args, const std::string& charset);
+// Parses "charset key..." to the end of the arguments, as SORT and THREAD take them after
+// their own (RFC 5256 section 3: the charset is required, and one that cannot be converted
+// to UTF-8 is NO [BADCHARSET] even when no key has a string; a syntax error is BAD first).
+Program parseCharsetAndKeys(ArgReader& args);
 
 }  // namespace maildex::core::search
