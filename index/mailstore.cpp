@@ -422,6 +422,11 @@ MaildirSettings Mailstore::settingsLocked() {
     return out;
 }
 
+void Mailstore::releaseMemory() {
+    auto lock = lockDb();
+    db_->releaseMemory();
+}
+
 MaildirSettings Mailstore::settings() {
     auto lock = lockDb();
     return settingsLocked();

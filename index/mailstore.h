@@ -74,6 +74,9 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // them from there).
     std::string setting(std::string_view key, std::string_view fallback = {});
     void setSetting(std::string_view key, std::string_view value);
+    // While its sessions wait (IDLE), a user's index need not hold memory for speed: with
+    // thousands of users connected, that is most of what each one costs.
+    void releaseMemory();
     // Every setting, as maildexsettings holds them.
     MaildirSettings settings();
     // A rebuild from the Maildir's files: the settings become maildexsettings' (when the

@@ -107,6 +107,11 @@ void Sqlite::exec(const char* sql) {
     }
 }
 
+void Sqlite::releaseMemory() {
+    statements_.clear();
+    sqlite3_db_release_memory(db_);
+}
+
 Statement& Sqlite::prepare(const char* sql) {
     auto& slot = statements_[sql];
     if (!slot)

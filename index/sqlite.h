@@ -65,6 +65,9 @@ class Sqlite {
     int changes() const { return sqlite3_changes(db_); }
     sqlite3* handle() const { return db_; }
     const std::string& path() const { return path_; }
+    // Gives back what the connection holds only for speed (cached statements, the page
+    // cache); both come back on use.
+    void releaseMemory();
 
   private:
     sqlite3* db_ = nullptr;

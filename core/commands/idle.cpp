@@ -3,6 +3,7 @@
 // Session::notifyChanges on the wakeup), until the client sends DONE.
 
 #include "core/commands/handlers.h"
+#include "index/mailstore.h"
 
 namespace maildex::core::commands {
 
@@ -17,6 +18,7 @@ void idle(CommandContext& ctx) {
         ctx.next = Session::Next::Line;
     }
     ctx.continues = true;
+    ctx.session.mailstore().releaseMemory();
 }
 
 }  // namespace maildex::core::commands
