@@ -48,10 +48,15 @@ void EventLoop::stop() {
 }
 
 void EventLoop::post(std::function<void()> task) {
+    bool first;
     {
         std::lock_guard lock(tasksMu_);
+        first = tasks_.empty();
         tasks_.push_back(std::move(task));
     }
+    // The loop takes every queued task at once: only the first of a batch (a delivery
+    // waking a thousand idlers posts a thousand) needs to wake it.
+    if (!first) return;
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_, &one, sizeof one);
 }
