@@ -382,7 +382,9 @@ Session::Next Session::line(const std::string& text) {
 Session::Next Session::notifyChanges() {
     if (!idling_) return Next::Command;
     // The receiver stays in line mode waiting for DONE; only a close changes anything.
-    return reportChanges(true, false) == Next::Close ? Next::Close : Next::Command;
+    // Woken by the folder, whose state is current: a thousand idlers on one folder asking
+    // the index again would be a thousand queries under one database lock per change.
+    return reportChanges(true, false, false) == Next::Close ? Next::Close : Next::Command;
 }
 
 void Session::keepalive() {
@@ -394,12 +396,12 @@ void Session::shutdown(std::string_view reason) {
     state_ = LoggedOut{};
 }
 
-Session::Next Session::reportChanges(bool allowExpunge, bool withUid) {
+Session::Next Session::reportChanges(bool allowExpunge, bool withUid, bool askIndex) {
     auto* sel = std::get_if<Selected>(&state_);
     if (!sel) return Next::Command;
     auto& view = *sel->view;
     // Another process may have committed changes: one cheap query finds out.
-    view.folder().catchUp();
+    if (askIndex) view.folder().catchUp();
     auto up = view.sync(allowExpunge);
     if (up.reset) {
         writer_.untagged().bye().text("The selected mailbox was deleted or renumbered").end();

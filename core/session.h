@@ -152,7 +152,9 @@ class Session {
     bool outputFull() const;
     static constexpr std::size_t kOutputBudget = 256 * 1024;
     // Writes the untagged responses for changes since the last report.
-    Next reportChanges(bool allowExpunge, bool withUid);
+    // `askIndex`: first look for changes another process committed (one query); false
+    // when the folder's own wakeup calls, as it has just published what it learned.
+    Next reportChanges(bool allowExpunge, bool withUid, bool askIndex = true);
 
   private:
     // A command between its handler and its tagged response.
