@@ -13,6 +13,7 @@
 #include "index/mailbox_view.h"
 #include "index/maildir_settings.h"
 #include "index/mailstore.h"
+#include "index/watcher.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::index {
@@ -212,12 +213,17 @@ TEST_F(CheckTest, SettingsDiffer) {
 }
 
 TEST_F(CheckTest, CheckingChangesNothing) {
+    // The watcher thread may still be reacting to SetUp's changes and hold the last
+    // reference to its folder; closing that index then checkpoints it. Wait until the
+    // thread holds no folder, so that only check() could write.
+    Watcher::instance().pauseForTest(true);
     fs::remove(md.path() / "courierimapuiddb");
     append(md.path() / "courierimapsubscribed", "INBOX.Elsewhere\n");
     auto before = fs::last_write_time(md.path() / "maildex.sqlite");
     EXPECT_EQ(check().differences.size(), 2u);
     EXPECT_FALSE(fs::exists(md.path() / "courierimapuiddb"));
     EXPECT_EQ(fs::last_write_time(md.path() / "maildex.sqlite"), before);
+    Watcher::instance().pauseForTest(false);
 }
 
 }  // namespace
