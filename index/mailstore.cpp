@@ -150,18 +150,30 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
                 throw Error(ErrorKind::NotFound,
                             "Folder '" + std::string(name) + "' does not exist");
             std::int64_t id;
+            bool scanCurrent = false;  // the last full scan's mtimes are trustworthy and still hold
+            auto dir = layout_.folderDir(name);
             {
                 auto dbLock = lockDb();
                 Transaction txn(*db_);
                 id = folderIdLocked(std::string(name));
+                auto& q = db_->prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
+                q.bind(1, id);
+                if (q.step()) {
+                    std::int64_t newM = q.integer(0), curM = q.integer(1);
+                    q.reset();
+                    scanCurrent = newM != 0 && curM != 0 && newM == mtimeNs(dir / "new") &&
+                                  curM == mtimeNs(dir / "cur");
+                }
                 txn.commit();
             }
             folder = std::make_shared<Folder>(shared_from_this(), std::string(name), id);
             // Courier creates courierimapkeywords/ on a folder's first scan too; having it
             // from the start lets the watcher see keyword changes of other processes.
-            ::mkdir((layout_.folderDir(name) / "courierimapkeywords").c_str(), 0700);
-            // Watch before the first scan, so nothing can change unseen in between.
-            folder->watch_ = Watcher::instance().watch(folder);
+            ::mkdir((dir / "courierimapkeywords").c_str(), 0700);
+            // Watch before the first scan, so nothing can change unseen in between; when no
+            // scan is due, the watcher's thread may add the watch a moment later (see
+            // Watcher::watch).
+            folder->watch_ = Watcher::instance().watch(folder, scanCurrent);
             folders_[std::string(name)] = folder;
         }
     }

@@ -56,6 +56,7 @@ struct Watcher::Impl {
     mutable std::mutex mu;
     std::condition_variable unpaused;
     std::map<std::uint64_t, Watch> watches;
+    std::vector<std::uint64_t> toArm;  // watches whose inotify watches this thread adds
     std::unordered_map<int, std::map<std::uint64_t, Dir>> byWd;
     std::uint64_t nextId = 1;
     bool paused = false;
@@ -94,49 +95,81 @@ struct Watcher::Impl {
         [[maybe_unused]] auto n = ::write(wake[1], &c, 1);
     }
 
-    std::uint64_t add(const std::shared_ptr<Folder>& folder) {
-        WatcherOptions options;
+    std::uint64_t add(const std::shared_ptr<Folder>& folder, bool deferred) {
+        bool useInotify;
         {
             std::lock_guard lock(optionsMu);
-            options = globalOptions();
+            useInotify = globalOptions().inotify && fd >= 0;
         }
         Watch w;
         w.folder = folder;
-        auto dir = folder->dir();
+        w.inotify = useInotify;
         std::lock_guard lock(mu);
         std::uint64_t id = nextId++;
-        if (options.inotify && fd >= 0) {
-            w.inotify = true;
-            for (auto [sub, kind] : {std::pair{"new", Dir::New}, std::pair{"cur", Dir::Cur},
-                                     std::pair{"courierimapkeywords", Dir::Keywords}}) {
-                int wd = ::inotify_add_watch(fd, (dir / sub).c_str(), kMask);
-                if (wd < 0) {
-                    if (errno == ENOENT && kind == Dir::Keywords)
-                        continue;  // created later, or never
-                    if (errno == ENOSPC && !loggedLimit) {
-                        loggedLimit = true;
-                        log::warn(
-                            "inotify watch limit reached (fs.inotify.max_user_watches); further "
-                            "folders are polled every " +
-                            std::to_string(options.unwatchedPollInterval.count()) + " ms");
-                    }
-                    w.inotify = false;
-                    break;
+        auto [it, inserted] = watches.emplace(id, std::move(w));
+        if (useInotify && deferred)
+            toArm.push_back(id);
+        else if (useInotify)
+            arm(id, it->second, folder->dir());
+        it->second.nextPoll = std::chrono::steady_clock::now() + interval(it->second);
+        poke();  // the thread may have watches to add; the poll timeout may have to shrink
+        return id;
+    }
+
+    // Caller holds mu. Adds the inotify watches; on failure the folder is polled instead.
+    void arm(std::uint64_t id, Watch& w, const std::filesystem::path& dir) {
+        for (auto [sub, kind] : {std::pair{"new", Dir::New}, std::pair{"cur", Dir::Cur},
+                                 std::pair{"courierimapkeywords", Dir::Keywords}}) {
+            int wd = ::inotify_add_watch(fd, (dir / sub).c_str(), kMask);
+            if (wd < 0) {
+                if (errno == ENOENT && kind == Dir::Keywords) continue;  // created later, or never
+                if (errno == ENOSPC && !loggedLimit) {
+                    loggedLimit = true;
+                    std::lock_guard l(optionsMu);
+                    log::warn(
+                        "inotify watch limit reached (fs.inotify.max_user_watches); "
+                        "further folders are polled every " +
+                        std::to_string(globalOptions().unwatchedPollInterval.count()) + " ms");
                 }
-                w.wds.push_back(wd);
-                byWd[wd][id] = kind;
+                w.inotify = false;
+                break;
             }
-            if (!w.inotify) {
-                for (int wd : w.wds)
-                    release(wd, id);
-                w.wds.clear();
+            w.wds.push_back(wd);
+            byWd[wd][id] = kind;
+        }
+        if (!w.inotify) {
+            for (int wd : w.wds)
+                release(wd, id);
+            w.wds.clear();
+            w.nextPoll = std::chrono::steady_clock::now() + interval(w);
+        }
+    }
+
+    // The watches add() left to this thread, then one quick check of each folder (two
+    // directory mtimes against those of its last scan) for what changed before they
+    // were in place. Runs before the thread parks, so a paused watcher has them all.
+    void armDeferred() {
+        std::vector<std::shared_ptr<Folder>> armed;
+        {
+            std::lock_guard lock(mu);
+            for (auto id : toArm) {
+                auto it = watches.find(id);
+                if (it == watches.end()) continue;  // closed already
+                auto folder = it->second.folder.lock();
+                if (!folder) continue;
+                arm(id, it->second, folder->dir());
+                armed.push_back(std::move(folder));
+            }
+            toArm.clear();
+        }
+        for (const auto& folder : armed) {
+            try {
+                folder->sync(Folder::SyncMode::Quick);
+            } catch (const std::exception& e) {
+                log::warn("folder '" + folder->name() +
+                          "': check after watching failed: " + e.what());
             }
         }
-        auto interval = w.inotify ? options.pollInterval : options.unwatchedPollInterval;
-        w.nextPoll = std::chrono::steady_clock::now() + interval;
-        watches.emplace(id, std::move(w));
-        poke();  // the poll timeout may have to shrink
-        return id;
     }
 
     // Caller holds mu.
@@ -229,6 +262,7 @@ struct Watcher::Impl {
 
     void run() {
         while (true) {
+            armDeferred();
             int timeout = -1;
             {
                 std::unique_lock lock(mu);
@@ -331,8 +365,8 @@ void Watcher::configure(const WatcherOptions& options) {
     globalOptions() = options;
 }
 
-std::shared_ptr<void> Watcher::watch(const std::shared_ptr<Folder>& folder) {
-    std::uint64_t id = impl_->add(folder);
+std::shared_ptr<void> Watcher::watch(const std::shared_ptr<Folder>& folder, bool deferred) {
+    std::uint64_t id = impl_->add(folder, deferred);
     std::weak_ptr<Impl> weak = impl_;
     return std::shared_ptr<void>(nullptr, [weak, id](void*) {
         if (auto impl = weak.lock()) impl->remove(id);

@@ -32,8 +32,12 @@ class Watcher {
     static void configure(const WatcherOptions& options);
 
     // Watches the folder while the returned handle lives. Never fails: a folder that
-    // cannot be watched is polled instead.
-    std::shared_ptr<void> watch(const std::shared_ptr<Folder>& folder);
+    // cannot be watched is polled instead. `deferred`: the watcher's thread adds the
+    // inotify watches (which costs the kernel 10 ms on a cur/ of 100,000 cached entries)
+    // and then checks the folder's directory mtimes once; only for a folder whose last
+    // scan recorded trustworthy mtimes that still match, as any change in between then
+    // moves them.
+    std::shared_ptr<void> watch(const std::shared_ptr<Folder>& folder, bool deferred = false);
 
     // For tests: while paused the thread reads no events (so the kernel queue can
     // overflow) and runs no checks. Pausing waits until the thread holds no folder.

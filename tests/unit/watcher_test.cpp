@@ -100,6 +100,29 @@ TEST_F(WatcherTest, NewMailGoesToCurWithRecentForAnIdleSession) {
     EXPECT_TRUE(fs::exists(md.path() / "cur" / (name + ":2,")));
 }
 
+// A folder whose last scan is still current gets its inotify watch from the watcher's
+// thread, a moment after opening; a delivery in that moment is found by the check that
+// follows the watch (new/'s mtime moved away from the 2-second-old one of the scan).
+TEST_F(WatcherTest, ADeliveryBeforeADeferredWatchIsSeen) {
+    md.deliver("", "Subject: old\n\n", false, "S");
+    auto old = fs::file_time_type::clock::now() - 10s;
+    for (const auto* sub : {"new", "cur"})
+        fs::last_write_time(md.path() / sub, old);
+    Mailstore::open({md.path(), {}})->folder("")->sync(Folder::SyncMode::Full);
+
+    Watcher::instance().pauseForTest(true);  // the thread adds no watch while paused
+    auto inbox = Mailstore::open({md.path(), {}})->folder("");
+    EventLog log(*inbox);
+    md.deliver("", "Subject: new\n\n", true);
+    Watcher::instance().pauseForTest(false);
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 1));
+    EXPECT_EQ(inbox->messageCount(), 2u);
+    // And the watch is in place: the next delivery comes through inotify.
+    md.deliver("", "Subject: newer\n\n", true);
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 2));
+    EXPECT_EQ(Watcher::instance().stats().unwatchedFolders, 0u);
+}
+
 TEST_F(WatcherTest, QueueOverflowLeadsToAFullRescan) {
     int limit = 16384;
     std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> limit;
