@@ -17,8 +17,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import dovecot_stdio  # noqa: E402
+
 RUNS = int(os.environ.get("RUNS", "5"))
-NOBODY = 65534
 
 
 class Session:
@@ -66,34 +68,8 @@ def maildex_session(maildexd, maildir):
     return Session([maildexd, maildir])
 
 
-def dovecot_session(conf, home):
-    env = dict(os.environ, USER="nobody", HOME=home)
-    return Session(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                    "/usr/lib/dovecot/imap", "-c", conf], env=env)
-
-
-def dovecot_conf(root):
-    os.makedirs(root, exist_ok=True)
-    conf = os.path.join(root, "dovecot.conf")
-    with open(conf, "w") as f:
-        f.write("""protocols = imap
-mail_location = maildir:~/Maildir
-namespace inbox {
-  inbox = yes
-  separator = .
-  prefix =
-}
-log_path = %(r)s/dovecot.log
-info_log_path = %(r)s/dovecot.log
-ssl = no
-base_dir = %(r)s/run
-state_dir = %(r)s/state
-mail_plugins =
-""" % {"r": root})
-    for d in ("run", "state"):
-        os.makedirs(os.path.join(root, d), exist_ok=True)
-    subprocess.run(["chown", "-R", "%d:%d" % (NOBODY, NOBODY), root], check=True)
-    return conf
+def dovecot_session(base):
+    return Session(dovecot_stdio.command(base), env=dovecot_stdio.environment(base, "bench"))
 
 
 KEYS = ("first_select", "warm_select", "fetch_flags", "search_unseen", "envelope_first", "envelope_repeat",
@@ -121,11 +97,9 @@ def measure_once(open_session, big, other, results):
     s.close()
 
 
-def fresh_copy(base, home, owner=None):
+def fresh_copy(base, home):
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(base, os.path.join(home, "Maildir"), symlinks=True)
-    if owner is not None:
-        subprocess.run(["chown", "-R", "%d:%d" % (owner, owner), home], check=True)
 
 
 def main():
@@ -144,7 +118,6 @@ def main():
         open(os.path.join(base, ".Big", "maildirfolder"), "w").close()
         mx_home = os.path.join(work, "maildex")
         dc_root = os.path.join(work, "dovecot")
-        conf = dovecot_conf(dc_root)
         dc_home = os.path.join(dc_root, "home")
         # The servers take turns, each on a fresh copy every run, so that other work on
         # the machine weighs on both alike.
@@ -153,8 +126,9 @@ def main():
             fresh_copy(base, mx_home)
             measure_once(lambda: maildex_session(maildexd, os.path.join(mx_home, "Maildir")), "INBOX.Big",
                          "INBOX.Other", mx)
-            fresh_copy(base, dc_home, owner=NOBODY)
-            measure_once(lambda: dovecot_session(conf, dc_home), "Big", "Other", dc)
+            fresh_copy(base, dc_home)
+            dovecot_stdio.prepare(dc_root)  # the configuration, and all of it nobody's
+            measure_once(lambda: dovecot_session(dc_root), "Big", "Other", dc)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     mx = {k: statistics.median(v) if v else None for k, v in mx.items()}

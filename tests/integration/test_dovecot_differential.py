@@ -28,28 +28,13 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from imap_values import ImapProcess, fetch_items, literal, parse_values  # noqa: E402
 from maildex_testlib import MAILDEXD  # noqa: E402
+from dovecot_stdio import DOVECOT_IMAP, command, environment, prepare  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CORPUS = os.path.join(ROOT, 'tests', 'corpus')
-DOVECOT_IMAP = '/usr/lib/dovecot/imap'
-NOBODY = 65534
 BASE_TIME = 1704067200  # 1 Jan 2024 00:00:00 UTC: the corpus gets INTERNALDATEs from here
 
-DOVECOT_CONF = """protocols = imap
-mail_location = maildir:~/Maildir
-namespace inbox {
-  inbox = yes
-  separator = .
-  prefix =
-}
-log_path = %(base)s/dovecot.log
-info_log_path = %(base)s/dovecot.log
-ssl = no
-base_dir = %(base)s/run
-state_dir = %(base)s/state
-mail_plugins =
-"""
 
 # Flags by position in the corpus, so that flag searches have something to find. The
 # letters are Maildir's (RFC 3501 flags: D draft, F flagged, R answered, S seen, T deleted).
@@ -286,18 +271,11 @@ class Servers:
         self.dovecot_base = os.path.join(work, 'dovecot')
         home = os.path.join(self.dovecot_base, 'home')
         shutil.copytree(source, os.path.join(home, 'Maildir'))
-        for d in ('run', 'state'):
-            os.makedirs(os.path.join(self.dovecot_base, d))
-        conf = os.path.join(self.dovecot_base, 'dovecot.conf')
-        with open(conf, 'w') as f:
-            f.write(DOVECOT_CONF % {'base': self.dovecot_base})
         os.chmod(work, 0o755)
-        run(['chown', '-R', '%d:%d' % (NOBODY, NOBODY), self.dovecot_base])
-        env = dict(os.environ, USER='difftest', HOME=home)
+        prepare(self.dovecot_base)
         try:
-            self.dovecot = ImapProcess(['setpriv', '--reuid=%d' % NOBODY,
-                                        '--regid=%d' % NOBODY, '--clear-groups',
-                                        DOVECOT_IMAP, '-c', conf], env=env, cwd=home)
+            self.dovecot = ImapProcess(command(self.dovecot_base),
+                                       env=environment(self.dovecot_base, 'difftest'), cwd=home)
         except (EOFError, TimeoutError, OSError) as e:
             log = os.path.join(self.dovecot_base, 'dovecot.log')
             detail = open(log).read() if os.path.exists(log) else ''
