@@ -77,6 +77,17 @@ struct Watcher::Impl {
     }
 
     ~Impl() {
+        stop();
+        if (fd >= 0) ::close(fd);
+        ::close(wake[0]);
+        ::close(wake[1]);
+    }
+
+    // Ends the thread and waits for it. The Watcher calls it before letting go of the
+    // Impl: otherwise, at exit, a watch handle released on the thread itself (a folder
+    // whose last reference the thread held) could be the last owner, and the Impl would
+    // be destroyed on its own thread, which cannot join itself.
+    void stop() {
         {
             std::lock_guard lock(mu);
             stopping = true;
@@ -84,10 +95,7 @@ struct Watcher::Impl {
         }
         unpaused.notify_all();
         poke();
-        thread.join();
-        if (fd >= 0) ::close(fd);
-        ::close(wake[0]);
-        ::close(wake[1]);
+        if (thread.joinable()) thread.join();
     }
 
     void poke() {
@@ -353,7 +361,9 @@ struct Watcher::Impl {
 };
 
 Watcher::Watcher() : impl_(std::make_shared<Impl>()) {}
-Watcher::~Watcher() = default;
+Watcher::~Watcher() {
+    impl_->stop();
+}
 
 Watcher& Watcher::instance() {
     static Watcher watcher;
