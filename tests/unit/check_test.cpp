@@ -52,15 +52,22 @@ struct CheckTest : ::testing::Test {
         }
         md.makeFolder("Sent");
         md.deliver("Sent", "Subject: s\n\n", false, "S");
-        auto store = Mailstore::open({md.path(), {}});
-        auto inbox = store->folder("");
-        FlagChange kw;
-        kw.keywords = {"$Label1"};
-        inbox->store({2}, kw);
-        inbox->writeMirrors();
-        store->folder("Sent");
-        store->setSubscribed("Sent", true);
-        store->setSetting("special-use:Sent", "\\Sent");
+        {
+            auto store = Mailstore::open({md.path(), {}});
+            auto inbox = store->folder("");
+            FlagChange kw;
+            kw.keywords = {"$Label1"};
+            inbox->store({2}, kw);
+            inbox->writeMirrors();
+            store->folder("Sent");
+            store->setSubscribed("Sent", true);
+            store->setSetting("special-use:Sent", "\\Sent");
+        }
+        // The watcher thread may still be reacting to these changes and hold the last
+        // reference to a folder, whose index it would then close (and checkpoint) in the
+        // middle of a test that damages or watches the files. Wait until it holds none.
+        Watcher::instance().pauseForTest(true);
+        Watcher::instance().pauseForTest(false);
     }
 
     CheckReport check() { return checkMaildir({md.path(), {}, {}}); }
@@ -213,17 +220,12 @@ TEST_F(CheckTest, SettingsDiffer) {
 }
 
 TEST_F(CheckTest, CheckingChangesNothing) {
-    // The watcher thread may still be reacting to SetUp's changes and hold the last
-    // reference to its folder; closing that index then checkpoints it. Wait until the
-    // thread holds no folder, so that only check() could write.
-    Watcher::instance().pauseForTest(true);
     fs::remove(md.path() / "courierimapuiddb");
     append(md.path() / "courierimapsubscribed", "INBOX.Elsewhere\n");
     auto before = fs::last_write_time(md.path() / "maildex.sqlite");
     EXPECT_EQ(check().differences.size(), 2u);
     EXPECT_FALSE(fs::exists(md.path() / "courierimapuiddb"));
     EXPECT_EQ(fs::last_write_time(md.path() / "maildex.sqlite"), before);
-    Watcher::instance().pauseForTest(false);
 }
 
 }  // namespace
