@@ -387,6 +387,11 @@ Session::Next Session::notifyChanges() {
     return reportChanges(true, false, false) == Next::Close ? Next::Close : Next::Command;
 }
 
+std::size_t Session::unreportedChanges() const {
+    auto* sel = std::get_if<Selected>(&state_);
+    return sel ? sel->view->unreportedChanges() : 0;
+}
+
 void Session::keepalive() {
     if (idling_) writer_.untagged().ok().text("Still here").end();
 }

@@ -97,6 +97,9 @@ class Session {
     std::chrono::milliseconds takeResponseDelay();
     // The selected folder changed: report it now if the client is idling.
     Next notifyChanges();
+    // About how many messages notifyChanges() would report (see
+    // MailboxView::unreportedChanges); 0 when nothing is selected.
+    std::size_t unreportedChanges() const;
     // Called periodically while idling.
     void keepalive();
     // The server is shutting down.

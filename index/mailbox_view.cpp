@@ -1,6 +1,7 @@
 #include "index/mailbox_view.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace maildex::index {
 
@@ -80,6 +81,17 @@ void MailboxView::reportFlags(const UidList& uids) {
 
 void MailboxView::suppressOwnChange(std::uint64_t modseq) {
     if (modseq) silentModseqs_.push_back(modseq);
+}
+
+std::size_t MailboxView::unreportedChanges() const {
+    const Folder& f = *folder_;
+    std::lock_guard lock(f.mu_);
+    std::size_t n = forcedReport_.size();
+    if (modseq_ == f.state_.highestModseq) return n;
+    if (modseq_ < f.logStart_) return SIZE_MAX;
+    for (auto e = f.log_.rbegin(); e != f.log_.rend() && e->modseq > modseq_; ++e)
+        n += std::max<std::size_t>(e->uids.size(), 1);
+    return n;
 }
 
 MailboxView::Update MailboxView::sync(bool allowExpunge) {

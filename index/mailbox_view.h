@@ -60,6 +60,11 @@ class MailboxView {
         bool reset = false;   // the folder is gone or was renumbered
     };
     Update sync(bool allowExpunge);
+    // About how many messages the next sync would report: the UIDs in the folder's
+    // change events this view has not seen (SIZE_MAX when it is too far behind for the
+    // folder's log). Lets a caller pick where to run the sync: a few lines are cheaper to
+    // compute than to hand to another thread.
+    std::size_t unreportedChanges() const;
 
     // After this session's own STORE: report these UIDs at the next sync even if nothing
     // changed (RFC 3501 STORE returns the flags), or, for .SILENT, do not report the

@@ -301,6 +301,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.text("DEFDOMAIN", c.defaultDomain);
     r.text("MAILDEX_USER", c.runAsUser);
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
+    r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);
     r.text("MAILDEX_ADMIN_ADDRESS", c.adminAddress);
     r.text("MAILDEX_LOG_LEVEL", c.logLevel);
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);

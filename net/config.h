@@ -60,6 +60,7 @@ struct ServerConfig {
 
     // Runtime
     int workers = 0;                // MAILDEX_WORKERS (0: two per core)
+    int eventLoops = 0;             // MAILDEX_EVENT_LOOPS (0: one per core)
     std::string adminAddress;       // MAILDEX_ADMIN_ADDRESS (host:port; empty: none)
     std::string logLevel = "info";  // MAILDEX_LOG_LEVEL
 

@@ -83,6 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void flush();
     void updateInterest();
     void maybeSchedule();
+    void reportInLoop();       // an idle session's change report, written without a worker
     void work(WorkItem item);  // worker thread
     void afterWork(WorkResult result);
     void continueHandshake();

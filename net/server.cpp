@@ -6,8 +6,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -61,7 +63,11 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
                       ? config_.workers
                       : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
     workers_ = std::make_unique<WorkerPool>(workers);
-    loop_ = std::make_unique<EventLoop>();
+    int loops = config_.eventLoops > 0
+                    ? config_.eventLoops
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < loops; ++i)
+        loops_.push_back(std::make_unique<EventLoop>());
     context_ = std::make_unique<ServerContext>(
         ServerContext{config_, *workers_, tls_.get(), authentication_.get(), {}});
     context_->onClosed = [this](const std::string& ip) {
@@ -81,9 +87,10 @@ Server::~Server() {
     admin_.reset();
     for (auto& l : listeners_)
         l->stop();
-    if (loop_) loop_->stop();
+    for (auto& loop : loops_)
+        loop->stop();
     if (workers_) workers_->stop();
-    loop_.reset();
+    loops_.clear();
     if (stopPipe_[0] >= 0) ::close(stopPipe_[0]);
     if (stopPipe_[1] >= 0) ::close(stopPipe_[1]);
 }
@@ -157,41 +164,49 @@ void Server::adopt(Accepted a) {
         ::close(a.fd);
         return;
     }
-    auto connection = std::make_shared<Connection>(*context_, *loop_, a.fd, a.ip, a.port,
-                                                   a.implicitTls, a.loopback, nextId_++);
-    loop_->post([loop = loop_.get(), connection] {
+    std::uint64_t id = nextId_++;
+    EventLoop* loop = loops_[id % loops_.size()].get();
+    auto connection = std::make_shared<Connection>(*context_, *loop, a.fd, a.ip, a.port,
+                                                   a.implicitTls, a.loopback, id);
+    loop->post([loop, connection] {
         loop->add(connection);
         connection->start();
     });
 }
 
+void Server::inEachLoop(const std::function<void(EventLoop&)>& f) {
+    for (auto& loop : loops_) {
+        std::promise<void> done;
+        auto future = done.get_future();
+        loop->post([&] {
+            f(*loop);
+            done.set_value();
+        });
+        future.get();
+    }
+}
+
 std::vector<SessionInfo> Server::who() {
-    std::promise<std::vector<SessionInfo>> promise;
-    auto future = promise.get_future();
-    loop_->post([&] {
-        std::vector<SessionInfo> out;
-        loop_->forEach([&](Connection& c) {
+    std::vector<SessionInfo> out;
+    inEachLoop([&](EventLoop& loop) {
+        loop.forEach([&](Connection& c) {
             out.push_back({c.id(), c.user(), c.peer(), c.idling()});
         });
-        promise.set_value(std::move(out));
     });
-    return future.get();
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
 }
 
 int Server::kick(const std::string& user, const std::string& ip) {
-    std::promise<int> promise;
-    auto future = promise.get_future();
-    loop_->post([&] {
-        int n = 0;
-        loop_->forEach([&](Connection& c) {
+    int n = 0;
+    inEachLoop([&](EventLoop& loop) {
+        loop.forEach([&](Connection& c) {
             if ((!user.empty() && c.user() == user) || (!ip.empty() && c.ip() == ip)) {
                 c.shutdown("Disconnected by the administrator");
                 ++n;
             }
         });
-        promise.set_value(n);
     });
-    int n = future.get();
     log::info("kicked " + std::to_string(n) + " session(s) of " + (user.empty() ? ip : user));
     return n;
 }
@@ -207,23 +222,25 @@ void Server::drain() {
     draining_ = true;
     for (auto& l : listeners_)
         l->stop();
-    loop_->post(
-        [this] { loop_->forEach([](Connection& c) { c.shutdown("Server shutting down"); }); });
+    inEachLoop([](EventLoop& loop) {
+        loop.forEach([](Connection& c) { c.shutdown("Server shutting down"); });
+    });
     for (int i = 0; i < 100; ++i) {
-        std::promise<size_t> p;
-        auto f = p.get_future();
-        loop_->post([&] { p.set_value(loop_->size()); });
-        if (f.get() == 0) break;
+        std::size_t open = 0;
+        inEachLoop([&](EventLoop& loop) { open += loop.size(); });
+        if (open == 0) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    loop_->stop();
+    for (auto& loop : loops_)
+        loop->stop();
     workers_->stop();
 }
 
 int Server::run() {
     // Signals go to this thread only: they are blocked everywhere else (main blocks them
     // before any thread starts) and collected here with sigwait.
-    loop_->start();
+    for (auto& loop : loops_)
+        loop->start();
     for (auto& l : listeners_)
         l->start();
     for (const auto& l : listening())

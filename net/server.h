@@ -1,8 +1,9 @@
 #pragma once
-// The network server: listeners, the event loop, the worker pool, TLS, logins, limits,
+// The network server: listeners, the event loops, the worker pool, TLS, logins, limits,
 // the admin endpoint, and signals (SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the
 // TLS certificates).
 
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -53,6 +54,8 @@ class Server {
     void dropPrivileges();
     void raiseFileLimit();
     void drain();
+    // Runs f in every loop's thread, one loop after the other, and waits for each.
+    void inEachLoop(const std::function<void(EventLoop&)>& f);
 
     ServerConfig config_;
     std::unique_ptr<TlsManager> tls_;
@@ -60,7 +63,8 @@ class Server {
     std::unique_ptr<LoginThrottle> throttle_;
     std::unique_ptr<Authentication> authentication_;
     std::unique_ptr<WorkerPool> workers_;
-    std::unique_ptr<EventLoop> loop_;
+    // Connections are spread over the loops as they arrive; each stays on its loop.
+    std::vector<std::unique_ptr<EventLoop>> loops_;
     std::unique_ptr<ServerContext> context_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unique_ptr<AdminServer> admin_;

@@ -60,6 +60,39 @@ class Realtime(unittest.TestCase):
                 for c in clients:
                     c.close()
 
+    def test_a_change_to_many_messages_reaches_every_idler(self):
+        # A small report is written by the event loop, a large one by a worker (see
+        # Connection::maybeSchedule); idlers are spread over the loops. Both must arrive.
+        with MaildexServer() as srv:
+            md = srv.maildirs["alice"]
+            for i in range(150):
+                md.deliver("Subject: message %d\n\nbody\n" % i, new=False, flags="S")
+            clients = [LineClient(srv.port).login("alice", "secret") for _ in range(4)]
+            try:
+                for c in clients:
+                    self.assertIn("* 150 EXISTS", c.command("s1", "SELECT INBOX"))
+                idlers, changer = clients[:3], clients[3]
+                for c in idlers:
+                    c.send("i1 IDLE\r\n")
+                    self.assertEqual(c.line(BOUND), "+ idling")
+                lines = changer.command("c1", "STORE 1:150 +FLAGS.SILENT (\\Flagged)")
+                self.assertTrue(lines[-1].startswith("c1 OK"), lines)
+                # The first session to select holds the messages' \\Recent.
+                for n, c in enumerate(idlers):
+                    seen = [c.line(BOUND).replace(" \\Recent", "") for _ in range(150)]
+                    expected = ["* %d FETCH (FLAGS (\\Flagged \\Seen))" % i for i in range(1, 151)]
+                    self.assertEqual(seen, expected, "idler %d" % n)
+                lines = changer.command("c2", "STORE 7 -FLAGS.SILENT (\\Flagged)")
+                for n, c in enumerate(idlers):
+                    self.assertEqual(c.line(BOUND).replace(" \\Recent", ""), "* 7 FETCH (FLAGS (\\Seen))",
+                                     "idler %d" % n)
+                for c in idlers:
+                    c.send("DONE\r\n")
+                    self.assertEqual(c.until_tagged("i1", BOUND)[-1], "i1 OK IDLE terminated")
+            finally:
+                for c in clients:
+                    c.close()
+
 
 if __name__ == "__main__":
     unittest.main()

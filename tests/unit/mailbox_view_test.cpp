@@ -81,6 +81,24 @@ TEST_F(ViewTest, UpToDateViewsShareTheFolderList) {
     EXPECT_EQ(a->exists(), 5u);
 }
 
+TEST_F(ViewTest, UnreportedChangesCountWhatTheNextSyncReports) {
+    auto a = inbox->open(true);
+    EXPECT_EQ(a->unreportedChanges(), 0u);
+    inbox->store({1, 2, 3}, FlagChange{StoreMode::Add, flag::Flagged, {}, {}});
+    md.deliver("", "new\n");
+    inbox->sync(Folder::SyncMode::Full);
+    EXPECT_EQ(a->unreportedChanges(), 4u);
+    a->sync(true);
+    EXPECT_EQ(a->unreportedChanges(), 0u);
+    // Too far behind for the folder's log: it cannot tell, and says so.
+    for (int i = 0; i < 1100; ++i)
+        inbox->store(
+            {1}, FlagChange{i % 2 ? StoreMode::Add : StoreMode::Remove, flag::Answered, {}, {}});
+    EXPECT_EQ(a->unreportedChanges(), SIZE_MAX);
+    a->sync(true);
+    EXPECT_EQ(a->unreportedChanges(), 0u);
+}
+
 TEST_F(ViewTest, ListenersHearEveryChange) {
     std::vector<ChangeEvent> events;
     auto sub = inbox->subscribe([&](const ChangeEvent& e) { events.push_back(e); });
