@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -164,6 +165,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
                    const std::vector<std::string>& curNames);
     // Reads what other processes committed to the index.
     void catchUp();
+    // The watcher's periodic check: a quick sync, except that while the user's index is
+    // closed for being unused (Mailstore::closeUnusedDatabases) directories whose mtimes
+    // are still the ones the folder last synced with do not open it again. Every change
+    // another program makes to a folder moves an mtime; the index is only a cache of that.
+    void periodicCheck();
 
     // Makes the index of this folder again from the files and the Courier-format files
     // (index/folder_rebuild.h). Safe while sessions have the folder open.
@@ -305,7 +311,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint64_t logStart_ = 0;   // modseq just before the oldest event in log_
     std::vector<std::weak_ptr<Subscriber>> subscribers_;
     std::vector<MailboxView*> readWriteViews_;
-    std::shared_ptr<void> watch_;            // the Watcher's handle; set by Mailstore
+    std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
+    // new/ and cur/ mtimes when a sync last found the index current with them (0: not
+    // trustworthy), for periodicCheck.
+    std::atomic<std::int64_t> syncedNewMtime_{0};
+    std::atomic<std::int64_t> syncedCurMtime_{0};
     std::uint32_t pendingKeywordFiles_ = 0;  // update files written since :list (db mutex)
     UidList unclaimedRecent_;                // \Recent not yet given to any session
     UidList pendingRecent_;  // numbered by this process, not yet caught up (db mutex)

@@ -80,8 +80,10 @@ void Folder::sync(SyncMode mode) {
             Transaction read(db, Transaction::Mode::Read);
             auto& q = db.prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
             q.bind(1, id_);
+            std::int64_t newM = 0, curM = 0;
             if (q.step()) {
-                std::int64_t newM = q.integer(0), curM = q.integer(1);
+                newM = q.integer(0);
+                curM = q.integer(1);
                 q.reset();
                 scan = newM == 0 || curM == 0 || newM != mtimeNs(d / "new") ||
                        curM != mtimeNs(d / "cur");
@@ -89,6 +91,8 @@ void Folder::sync(SyncMode mode) {
             if (!scan) {
                 catchUpLocked(db, events);
                 read.commit();
+                syncedNewMtime_ = newM;
+                syncedCurMtime_ = curM;
             }
         }
         if (scan) {
@@ -179,6 +183,19 @@ void Folder::fullScanLocked(Sqlite& db) {
         .bind(2, trustworthyMtime(newMtime))
         .bind(3, trustworthyMtime(curMtime))
         .run();
+    // Before the commit: should it fail, the next quick sync still compares with the row.
+    syncedNewMtime_ = trustworthyMtime(newMtime);
+    syncedCurMtime_ = trustworthyMtime(curMtime);
+}
+
+void Folder::periodicCheck() {
+    if (!store_->databaseOpen()) {
+        auto d = dir();
+        std::int64_t newM = syncedNewMtime_, curM = syncedCurMtime_;
+        if (newM != 0 && curM != 0 && newM == mtimeNs(d / "new") && curM == mtimeNs(d / "cur"))
+            return;
+    }
+    sync(SyncMode::Quick);
 }
 
 std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds& ids) {

@@ -22,6 +22,7 @@ namespace maildex::index {
 namespace {
 
 std::mutex registryMu;
+std::atomic<std::size_t> closedSinceAsked{0};  // databases closed, for closeUnusedDatabases
 std::map<std::string, std::weak_ptr<Mailstore>>& registry() {
     static std::map<std::string, std::weak_ptr<Mailstore>> r;
     return r;
@@ -63,16 +64,17 @@ Mailstore::Mailstore(const MailstoreOptions& options)
     if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
     bool created = false;
     db_ = openIndex(indexPath_, &created);
+    dbOpen_ = true;
     // INBOX's tmp/ and new/ may be missing in a Maildir made by hand; create them.
     layout_.create("");
     // A new or rebuilt index takes the subscriptions from courierimapsubscribed and the
     // settings from maildexsettings.
-    Transaction txn(*db_);
+    Transaction txn(db());
     importSubscriptionsLocked();
     if (created) {
         std::vector<std::string> warnings;
         for (const auto& [key, value] : readMaildirSettings(layout_.root(), &warnings))
-            db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+            db().prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
                 .bind(1, key)
                 .bind(2, value)
                 .run();
@@ -92,21 +94,21 @@ std::uint32_t Mailstore::newUidValidityLocked() {
     // Strictly increasing per Maildir, so a folder re-created within the same second
     // still gets a new value (Courier sleeps two seconds instead).
     auto now = static_cast<std::uint32_t>(::time(nullptr) - kCourierEpoch);
-    auto& q = db_->prepare("SELECT value FROM setting WHERE key='last_uidvalidity'");
+    auto& q = db().prepare("SELECT value FROM setting WHERE key='last_uidvalidity'");
     std::uint32_t last = 0;
     if (q.step()) {
         last = static_cast<std::uint32_t>(std::stoul(std::string(q.text(0))));
         q.reset();
     }
     std::uint32_t v = std::max(now, last + 1);
-    db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES('last_uidvalidity', ?1)")
+    db().prepare("INSERT OR REPLACE INTO setting(key, value) VALUES('last_uidvalidity', ?1)")
         .bind(1, std::to_string(v))
         .run();
     return v;
 }
 
 std::int64_t Mailstore::folderIdLocked(const std::string& name) {
-    auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+    auto& q = db().prepare("SELECT id FROM folder WHERE name=?1");
     q.bind(1, name);
     if (q.step()) {
         auto id = q.integer(0);
@@ -121,12 +123,12 @@ std::int64_t Mailstore::folderIdLocked(const std::string& name) {
         uidNext = mirror->nextUid;
     }
     if (uidValidity == 0) uidValidity = newUidValidityLocked();
-    db_->prepare("INSERT INTO folder(name, uidvalidity, uidnext, highestmodseq) VALUES(?1,?2,?3,1)")
+    db().prepare("INSERT INTO folder(name, uidvalidity, uidnext, highestmodseq) VALUES(?1,?2,?3,1)")
         .bind(1, name)
         .bind(2, uidValidity)
         .bind(3, uidNext)
         .run();
-    return db_->lastInsertRowid();
+    return db().lastInsertRowid();
 }
 
 std::shared_ptr<Folder> Mailstore::folder(std::string_view name) {
@@ -154,9 +156,9 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
             auto dir = layout_.folderDir(name);
             {
                 auto dbLock = lockDb();
-                Transaction txn(*db_);
+                Transaction txn(db());
                 id = folderIdLocked(std::string(name));
-                auto& q = db_->prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
+                auto& q = db().prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
                 q.bind(1, id);
                 if (q.step()) {
                     std::int64_t newM = q.integer(0), curM = q.integer(1);
@@ -184,7 +186,7 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
 std::vector<std::string> Mailstore::indexedFolders() {
     auto lock = lockDb();
     std::vector<std::string> out;
-    auto& q = db_->prepare("SELECT name FROM folder ORDER BY name");
+    auto& q = db().prepare("SELECT name FROM folder ORDER BY name");
     while (q.step())
         out.emplace_back(q.text(0));
     return out;
@@ -193,9 +195,9 @@ std::vector<std::string> Mailstore::indexedFolders() {
 bool Mailstore::forgetFolder(std::string_view name) {
     {
         auto lock = lockDb();
-        Transaction txn(*db_);
+        Transaction txn(db());
         if (layout_.exists(name)) return false;
-        auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+        auto& q = db().prepare("SELECT id FROM folder WHERE name=?1");
         q.bind(1, std::string(name));
         if (!q.step()) return true;
         auto id = q.integer(0);
@@ -203,7 +205,7 @@ bool Mailstore::forgetFolder(std::string_view name) {
         for (const char* sql :
              {"DELETE FROM message WHERE folder_id=?1", "DELETE FROM expunged WHERE folder_id=?1",
               "DELETE FROM keyword WHERE folder_id=?1", "DELETE FROM folder WHERE id=?1"})
-            db_->prepare(sql).bind(1, id).run();
+            db().prepare(sql).bind(1, id).run();
         txn.commit();
     }
     resetOpenFolders(name, false);
@@ -242,13 +244,13 @@ void Mailstore::remove(std::string_view name) {
     auto dir = layout_.folderDir(name);
     {
         auto lock = lockDb();
-        Transaction txn(*db_);
+        Transaction txn(db());
         // Rename out of sight first, so the folder disappears at once for every program;
         // then delete at leisure.
         auto graveyard = layout_.root() / "tmp" / uniqueTmpName("deleted");
         if (::rename(dir.c_str(), graveyard.c_str()) != 0)
             throwIo("Cannot delete folder", dir.string(), errno);
-        auto& q = db_->prepare("SELECT id FROM folder WHERE name=?1");
+        auto& q = db().prepare("SELECT id FROM folder WHERE name=?1");
         q.bind(1, std::string(name));
         if (q.step()) {
             auto id = q.integer(0);
@@ -257,7 +259,7 @@ void Mailstore::remove(std::string_view name) {
                  {"DELETE FROM message WHERE folder_id=?1",
                   "DELETE FROM expunged WHERE folder_id=?1",
                   "DELETE FROM keyword WHERE folder_id=?1", "DELETE FROM folder WHERE id=?1"})
-                db_->prepare(sql).bind(1, id).run();
+                db().prepare(sql).bind(1, id).run();
         }
         txn.commit();
         removeTree(graveyard);
@@ -292,7 +294,7 @@ void Mailstore::rename(std::string_view from, std::string_view to) {
         throw Error(ErrorKind::NotFound, "Folder '" + std::string(from) + "' does not exist");
     {
         auto lock = lockDb();
-        Transaction txn(*db_);
+        Transaction txn(db());
         for (const auto& n : names) {
             std::string target = std::string(to) + n.substr(from.size());
             MaildirLayout::validateName(target);
@@ -306,7 +308,7 @@ void Mailstore::rename(std::string_view from, std::string_view to) {
                 throwIo("Cannot rename folder", src.string(), errno);
             // The folder keeps its UIDVALIDITY and UIDs: its messages did not change, and
             // the old name no longer exists (RFC 3501 2.3.1.1 asks no more).
-            db_->prepare("UPDATE folder SET name=?2 WHERE name=?1")
+            db().prepare("UPDATE folder SET name=?2 WHERE name=?1")
                 .bind(1, n)
                 .bind(2, target)
                 .run();
@@ -319,7 +321,7 @@ void Mailstore::rename(std::string_view from, std::string_view to) {
 std::vector<std::string> Mailstore::subscriptions() {
     auto lock = lockDb();
     std::vector<std::string> out;
-    auto& q = db_->prepare("SELECT name FROM subscription ORDER BY name");
+    auto& q = db().prepare("SELECT name FROM subscription ORDER BY name");
     while (q.step())
         out.emplace_back(q.text(0));
     return out;
@@ -327,11 +329,11 @@ std::vector<std::string> Mailstore::subscriptions() {
 
 void Mailstore::setSubscribed(std::string_view name, bool subscribed) {
     auto lock = lockDb();
-    Transaction txn(*db_);
+    Transaction txn(db());
     if (subscribed)
-        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, name).run();
+        db().prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, name).run();
     else
-        db_->prepare("DELETE FROM subscription WHERE name=?1").bind(1, name).run();
+        db().prepare("DELETE FROM subscription WHERE name=?1").bind(1, name).run();
     writeCourierSubscriptionsLocked();
     txn.commit();
 }
@@ -340,7 +342,7 @@ void Mailstore::writeCourierSubscriptionsLocked() {
     // courierimapsubscribed holds the names as Courier spells them on disk: "INBOX" and
     // "INBOX." + the folder's directory name.
     std::vector<std::string> courierNames;
-    auto& q = db_->prepare("SELECT name FROM subscription ORDER BY name");
+    auto& q = db().prepare("SELECT name FROM subscription ORDER BY name");
     while (q.step())
         courierNames.push_back(q.text(0).empty() ? "INBOX" : "INBOX." + std::string(q.text(0)));
     writeCourierSubscriptions(layout_.root(), courierNames);
@@ -348,7 +350,7 @@ void Mailstore::writeCourierSubscriptionsLocked() {
 
 void Mailstore::exportCourierSubscriptions() {
     auto lock = lockDb();
-    Transaction txn(*db_);
+    Transaction txn(db());
     writeCourierSubscriptionsLocked();
     txn.commit();
 }
@@ -369,27 +371,27 @@ std::vector<std::string> courierSubscribedFolders(const std::filesystem::path& r
 }  // namespace
 
 void Mailstore::importSubscriptionsLocked() {
-    auto& n = db_->prepare("SELECT COUNT(*) FROM subscription");
+    auto& n = db().prepare("SELECT COUNT(*) FROM subscription");
     n.step();
     bool empty = n.integer(0) == 0;
     n.reset();
     if (!empty) return;
     for (const auto& folder : courierSubscribedFolders(layout_.root()))
-        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
+        db().prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
 }
 
 void Mailstore::replaceSubscriptionsLocked(const std::vector<std::string>& folders) {
-    db_->exec("DELETE FROM subscription");
+    db().exec("DELETE FROM subscription");
     for (const auto& folder : folders)
-        db_->prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
+        db().prepare("INSERT OR IGNORE INTO subscription(name) VALUES(?1)").bind(1, folder).run();
 }
 
 std::size_t Mailstore::importCourierSubscriptions() {
     auto folders = courierSubscribedFolders(layout_.root());
     auto lock = lockDb();
-    Transaction txn(*db_);
+    Transaction txn(db());
     replaceSubscriptionsLocked(folders);
-    auto& n = db_->prepare("SELECT COUNT(*) FROM subscription");
+    auto& n = db().prepare("SELECT COUNT(*) FROM subscription");
     n.step();
     auto count = static_cast<std::size_t>(n.integer(0));
     n.reset();
@@ -399,7 +401,7 @@ std::size_t Mailstore::importCourierSubscriptions() {
 
 std::string Mailstore::setting(std::string_view key, std::string_view fallback) {
     auto lock = lockDb();
-    auto& q = db_->prepare("SELECT value FROM setting WHERE key=?1");
+    auto& q = db().prepare("SELECT value FROM setting WHERE key=?1");
     q.bind(1, key);
     if (!q.step()) return std::string(fallback);
     std::string v(q.text(0));
@@ -414,8 +416,8 @@ constexpr std::string_view kLastUidValidityKey = "last_uidvalidity";
 
 void Mailstore::setSetting(std::string_view key, std::string_view value) {
     auto lock = lockDb();
-    Transaction txn(*db_);
-    db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+    Transaction txn(db());
+    db().prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
         .bind(1, key)
         .bind(2, value)
         .run();
@@ -426,7 +428,7 @@ void Mailstore::setSetting(std::string_view key, std::string_view value) {
 
 MaildirSettings Mailstore::settingsLocked() {
     MaildirSettings out;
-    auto& q = db_->prepare("SELECT key, value FROM setting");
+    auto& q = db().prepare("SELECT key, value FROM setting");
     while (q.step()) {
         if (q.text(0) == kLastUidValidityKey) continue;
         out.emplace(std::string(q.text(0)), std::string(q.text(1)));
@@ -436,7 +438,46 @@ MaildirSettings Mailstore::settingsLocked() {
 
 void Mailstore::releaseMemory() {
     auto lock = lockDb();
-    db_->releaseMemory();
+    closeLocked();
+}
+
+void Mailstore::closeLocked() {
+    if (!db_) return;
+    // A plain close: the last connection to the database checkpoints the WAL and removes
+    // it, so no WAL outlives the process that wrote it (a WAL left beside a database that
+    // an administrator deletes would be replayed into the new one).
+    db_.reset();
+    dbOpen_ = false;
+    ++closedSinceAsked;
+}
+
+Sqlite& Mailstore::db() {
+    if (!db_) {
+        db_ = openIndex(indexPath_, nullptr);
+        dbOpen_ = true;
+    }
+    lastUse_ = std::chrono::steady_clock::now();
+    return *db_;
+}
+
+bool Mailstore::closeIfUnused(std::chrono::steady_clock::time_point usedBefore) {
+    std::unique_lock lock(dbMu_, std::try_to_lock);
+    if (!lock || !db_ || lastUse_ >= usedBefore) return false;
+    closeLocked();
+    return true;
+}
+
+std::size_t Mailstore::closeUnusedDatabases(std::chrono::steady_clock::duration quiet) {
+    std::vector<std::shared_ptr<Mailstore>> stores;
+    {
+        std::lock_guard lock(registryMu);
+        for (auto& [key, weak] : registry())
+            if (auto store = weak.lock()) stores.push_back(std::move(store));
+    }
+    auto usedBefore = std::chrono::steady_clock::now() - quiet;
+    for (auto& store : stores)
+        store->closeIfUnused(usedBefore);
+    return closedSinceAsked.exchange(0);
 }
 
 MaildirSettings Mailstore::settings() {
@@ -446,7 +487,7 @@ MaildirSettings Mailstore::settings() {
 
 std::size_t Mailstore::importSettingsFile(std::vector<std::string>* warnings) {
     auto lock = lockDb();
-    Transaction txn(*db_);
+    Transaction txn(db());
     if (!std::filesystem::exists(layout_.root() / kMaildirSettingsFile)) {
         auto current = settingsLocked();
         writeMaildirSettings(layout_.root(), current);
@@ -454,9 +495,9 @@ std::size_t Mailstore::importSettingsFile(std::vector<std::string>* warnings) {
         return current.size();
     }
     auto file = readMaildirSettings(layout_.root(), warnings);
-    db_->prepare("DELETE FROM setting WHERE key<>?1").bind(1, kLastUidValidityKey).run();
+    db().prepare("DELETE FROM setting WHERE key<>?1").bind(1, kLastUidValidityKey).run();
     for (const auto& [key, value] : file)
-        db_->prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
+        db().prepare("INSERT OR REPLACE INTO setting(key, value) VALUES(?1, ?2)")
             .bind(1, key)
             .bind(2, value)
             .run();

@@ -4,6 +4,8 @@
 // gives the same Mailstore, so every session of a user shares one database connection
 // and one state per folder.
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -75,8 +77,17 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::string setting(std::string_view key, std::string_view fallback = {});
     void setSetting(std::string_view key, std::string_view value);
     // While its sessions wait (IDLE), a user's index need not hold memory for speed: with
-    // thousands of users connected, that is most of what each one costs.
+    // thousands of users connected, that is most of what each one costs. Closes the index
+    // database; the next use opens it again (a fraction of a millisecond). A user whose
+    // sessions all wait then costs no database connection, no mapping of its
+    // shared-memory file and no file descriptors.
     void releaseMemory();
+    // Closes the index database of every Mailstore in the process that has not used it
+    // for `quiet`, for sessions that wait without IDLE. Skips a store that is busy.
+    // Returns how many databases were closed since the last call, here or by
+    // releaseMemory (the caller may want to give the memory back to the system).
+    static std::size_t closeUnusedDatabases(std::chrono::steady_clock::duration quiet);
+    bool databaseOpen() const { return dbOpen_.load(std::memory_order_relaxed); }
     // Every setting, as maildexsettings holds them.
     MaildirSettings settings();
     // A rebuild from the Maildir's files: the settings become maildexsettings' (when the
@@ -89,7 +100,11 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
 
     // The database lock; see the concurrency rules in folder.h.
     std::unique_lock<std::mutex> lockDb() { return std::unique_lock(dbMu_); }
-    Sqlite& db() { return *db_; }
+    // The database connection, opened again if closeUnusedDatabases closed it. Only
+    // under lockDb(), and only for as long as the lock is held.
+    Sqlite& db();
+    bool closeIfUnused(std::chrono::steady_clock::time_point usedBefore);
+    void closeLocked();
     // The folder's row id, creating the row (with a fresh UIDVALIDITY) when missing.
     std::int64_t folderIdLocked(const std::string& name);
     std::uint32_t newUidValidityLocked();
@@ -104,7 +119,9 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::filesystem::path indexPath_;
 
     std::mutex dbMu_;
-    std::unique_ptr<Sqlite> db_;
+    std::unique_ptr<Sqlite> db_;                     // null while closed for being unused
+    std::chrono::steady_clock::time_point lastUse_;  // of db_, under dbMu_
+    std::atomic<bool> dbOpen_{false};
 
     std::mutex foldersMu_;
     std::map<std::string, std::weak_ptr<Folder>, std::less<>> folders_;

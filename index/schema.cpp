@@ -152,10 +152,21 @@ std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path, bool* creat
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA cache_size=-2048");  // 2 MiB: many users' indexes may be open at once
 
-    Transaction txn(*db);
     auto& v = db->prepare("PRAGMA user_version");
-    int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
-    v.reset();
+    auto readVersion = [&v] {
+        int version = v.step() ? static_cast<int>(v.integer(0)) : 0;
+        v.reset();
+        return version;
+    };
+    // The usual case, an index of this version, takes no write lock (the server opens a
+    // user's index again each time the user comes back from waiting).
+    if (readVersion() == kSchemaVersion) {
+        if (created) *created = false;
+        return db;
+    }
+    Transaction txn(*db);
+    int version = readVersion();  // again, under the write lock: another process may have
+                                  // created or migrated it meanwhile
     if (created) *created = version == 0;
     if (version > kSchemaVersion)
         throw Error(ErrorKind::Corrupt, "Index " + path.string() + " has schema version " +

@@ -350,7 +350,10 @@ struct Watcher::Impl {
                 auto folder = this->lock(id);
                 if (!folder) continue;
                 try {
-                    folder->sync(overflow ? Folder::SyncMode::Full : Folder::SyncMode::Quick);
+                    if (overflow)
+                        folder->sync(Folder::SyncMode::Full);
+                    else
+                        folder->periodicCheck();
                 } catch (const std::exception& e) {
                     log::warn("folder '" + folder->name() +
                               "': periodic check failed: " + e.what());

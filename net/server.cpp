@@ -1,6 +1,7 @@
 #include "net/server.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "index/log.h"
+#include "index/mailstore.h"
 #include "net/admin_server.h"
 #include "net/authentication.h"
 #include "net/event_loop.h"
@@ -25,6 +27,13 @@
 #include "net/worker_pool.h"
 
 namespace maildex::net {
+
+namespace {
+// A user's index database is closed after this long unused: longer than the pauses in a
+// client's burst of commands, far shorter than the minutes it then waits in IDLE, when
+// the connection would cost its memory, its shared-memory mapping and three descriptors.
+constexpr std::chrono::seconds kIndexCloseAfter{3};
+}  // namespace
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {
     if (!config_.tlsCertFile.empty()) {
@@ -211,6 +220,12 @@ int Server::kick(const std::string& user, const std::string& ip) {
     return n;
 }
 
+void Server::housekeeping() {
+    // What the closed databases held is scattered over the allocator's per-thread arenas,
+    // between blocks still in use; without a trim those pages stay with the process.
+    if (index::Mailstore::closeUnusedDatabases(kIndexCloseAfter) > 0) ::malloc_trim(0);
+}
+
 void Server::requestStop() {
     char c = 's';
     [[maybe_unused]] auto n = ::write(stopPipe_[1], &c, 1);
@@ -255,9 +270,13 @@ int Server::run() {
         char c;
         if (::read(stopPipe_[0], &c, 1) == 1) ::kill(::getpid(), SIGTERM);
     });
+    const timespec housekeepingEvery{1, 0};
     while (true) {
-        int sig = 0;
-        if (::sigwait(&set, &sig) != 0) continue;
+        int sig = ::sigtimedwait(&set, nullptr, &housekeepingEvery);
+        if (sig < 0) {
+            if (errno == EAGAIN) housekeeping();
+            continue;
+        }
         if (sig == SIGHUP) {
             if (tls_) tls_->reload();
             users_->reload();

@@ -54,6 +54,7 @@ class Server {
     void dropPrivileges();
     void raiseFileLimit();
     void drain();
+    void housekeeping();  // every second, on the thread that waits for signals
     // Runs f in every loop's thread, one loop after the other, and waits for each.
     void inEachLoop(const std::function<void(EventLoop&)>& f);
 

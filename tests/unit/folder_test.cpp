@@ -9,6 +9,8 @@
 #include "index/error.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
+#include "index/sqlite.h"
+#include "index/watcher.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::index {
@@ -23,6 +25,17 @@ std::vector<std::string> files(const fs::path& dir) {
         out.push_back(e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
+}
+
+// Descriptors this process has open on the index database and its -wal and -shm files.
+int descriptorsOn(const fs::path& index) {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        auto target = fs::read_symlink(e.path(), ec).string();
+        if (!ec && target.rfind(index.string(), 0) == 0) ++n;
+    }
+    return n;
 }
 
 struct FolderTest : ::testing::Test {
@@ -179,6 +192,45 @@ TEST_F(FolderTest, MoveRemovesTheSource) {
     EXPECT_TRUE(inbox->uids().empty());
     EXPECT_TRUE(fs::is_empty(md.path() / "cur"));
     EXPECT_EQ(trash->uids(), V{1});
+}
+
+// A waiting user's index is closed (at IDLE, or after a while unused): it gives back its
+// descriptors, and the next use opens it again.
+TEST_F(FolderTest, AClosedIndexHoldsNoDescriptorsAndOpensAgainOnUse) {
+    md.deliver("", "Subject: a\n\n", false);
+    auto store = open();
+    auto inbox = store->folder("");
+    EXPECT_GT(descriptorsOn(store->indexPath()), 0);
+    // The watcher's thread would open the index again for the files this test changes.
+    Watcher::instance().pauseForTest(true);
+    Mailstore::closeUnusedDatabases(std::chrono::hours(1));  // forget earlier closes
+    store->releaseMemory();
+    EXPECT_FALSE(store->databaseOpen());
+    EXPECT_EQ(descriptorsOn(store->indexPath()), 0);
+    EXPECT_EQ(inbox->store({1}, FlagChange{StoreMode::Add, flag::Flagged, {}, {}}).changed, V{1});
+    EXPECT_TRUE(store->databaseOpen());
+    EXPECT_EQ(Mailstore::closeUnusedDatabases(std::chrono::hours(1)), 1u);  // releaseMemory's
+    EXPECT_TRUE(store->databaseOpen());
+    EXPECT_EQ(Mailstore::closeUnusedDatabases(std::chrono::seconds(0)), 1u);
+    EXPECT_FALSE(store->databaseOpen());
+    EXPECT_EQ(inbox->uidsWithout(flag::Flagged), V{});
+    Watcher::instance().pauseForTest(false);
+    auto again = Mailstore::open({md.path(), {}})->folder("");
+    EXPECT_EQ(again->status().messages, 1u);
+}
+
+// Opening an index takes no write lock: a user comes back from IDLE while another process
+// (maildexctl, a second server) holds the index's write lock.
+TEST_F(FolderTest, AClosedIndexOpensWhileAnotherProcessWrites) {
+    md.deliver("", "Subject: a\n\n", false);
+    auto store = open();
+    auto inbox = store->folder("");
+    store->releaseMemory();
+    Sqlite other(store->indexPath().string());
+    other.exec("BEGIN IMMEDIATE");
+    EXPECT_NO_THROW(inbox->catchUp());
+    EXPECT_TRUE(store->databaseOpen());
+    other.exec("ROLLBACK");
 }
 
 TEST_F(FolderTest, DeletingTheIndexLosesNoUids) {

@@ -123,6 +123,38 @@ TEST_F(WatcherTest, ADeliveryBeforeADeferredWatchIsSeen) {
     EXPECT_EQ(Watcher::instance().stats().unwatchedFolders, 0u);
 }
 
+// A user whose sessions all wait has its index database closed (Mailstore::releaseMemory
+// at IDLE); a delivery still reaches the subscribers, the database opening again for it.
+TEST_F(WatcherTest, ADeliveryReachesTheSubscribersOfAClosedIndex) {
+    auto store = Mailstore::open({md.path(), {}});
+    auto inbox = store->folder("");
+    EventLog log(*inbox);
+    store->releaseMemory();
+    ASSERT_FALSE(store->databaseOpen());
+    md.deliver("", "Subject: new\n\n", true);
+    ASSERT_TRUE(log.waitFor(ChangeEvent::Kind::Added, 1));
+    EXPECT_EQ(inbox->messageCount(), 1u);
+}
+
+// The periodic check does not open a closed index to confirm what the folder already
+// knows, and does open it when a directory moved.
+TEST_F(WatcherTest, ThePeriodicCheckOpensAClosedIndexOnlyForAChange) {
+    Watcher::configure({.inotify = false, .pollInterval = 1h, .unwatchedPollInterval = 1h});
+    md.deliver("", "Subject: old\n\n", false, "S");
+    auto old = fs::file_time_type::clock::now() - 10s;
+    for (const auto* sub : {"new", "cur"})
+        fs::last_write_time(md.path() / sub, old);
+    auto store = Mailstore::open({md.path(), {}});
+    auto inbox = store->folder("");
+    store->releaseMemory();
+    inbox->periodicCheck();
+    EXPECT_FALSE(store->databaseOpen());
+    md.deliver("", "Subject: new\n\n", true);
+    inbox->periodicCheck();
+    EXPECT_TRUE(store->databaseOpen());
+    EXPECT_EQ(inbox->messageCount(), 2u);
+}
+
 TEST_F(WatcherTest, QueueOverflowLeadsToAFullRescan) {
     int limit = 16384;
     std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> limit;
