@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
 #include <pwd.h>
@@ -118,7 +119,10 @@ void Server::raiseFileLimit() {
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
     rlim_t want = static_cast<rlim_t>(config_.maxConnections) + 1024;
-    if (lim.rlim_cur >= want) return;
+    if (lim.rlim_cur >= want) {
+        sizeDescriptorTable(static_cast<int>(want));
+        return;
+    }
     rlimit next = lim;
     next.rlim_cur = std::min(want, lim.rlim_max);
     if (lim.rlim_max < want) {
@@ -129,10 +133,25 @@ void Server::raiseFileLimit() {
     if (::setrlimit(RLIMIT_NOFILE, &next) == 0)
         log::info("open file limit raised to " + std::to_string(next.rlim_cur) +
                   " for MAXDAEMONS=" + std::to_string(config_.maxConnections));
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    sizeDescriptorTable(static_cast<int>(std::min<rlim_t>(want, lim.rlim_cur)));
     if (next.rlim_cur < want)
         log::warn("open file limit is " + std::to_string(next.rlim_cur) +
                   ", below MAXDAEMONS=" + std::to_string(config_.maxConnections) +
                   " connections; raise it (LimitNOFILE in systemd)");
+}
+
+void Server::sizeDescriptorTable(int descriptors) {
+    // The kernel's descriptor table doubles as it fills; in a process with threads each
+    // doubling waits for an RCU grace period, so the thread that opened descriptor 1024
+    // (or 2048, 4096...) stalls for ten milliseconds or more: a delivery that happens to
+    // open the index then reaches its idlers that much later. Growing the table once, to
+    // what the limits allow, costs a few hundred KB of kernel memory at most.
+    int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (probe < 0) return;
+    int high = ::fcntl(probe, F_DUPFD_CLOEXEC, std::max(descriptors - 1, 0));
+    if (high >= 0) ::close(high);
+    ::close(probe);
 }
 
 void Server::dropPrivileges() {

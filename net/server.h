@@ -53,6 +53,7 @@ class Server {
     void adopt(struct Accepted accepted);
     void dropPrivileges();
     void raiseFileLimit();
+    void sizeDescriptorTable(int descriptors);
     void drain();
     void housekeeping();  // every second, on the thread that waits for signals
     // Runs f in every loop's thread, one loop after the other, and waits for each.

@@ -76,6 +76,8 @@ double msBetween(Clock::time_point a, Clock::time_point b) {
     std::exit(2);
 }
 
+double percentile(std::vector<double> v, double p);
+
 void progress(const char* fmt, ...) {
     std::va_list ap;
     va_start(ap, fmt);
@@ -457,6 +459,7 @@ class Load {
         for (auto& c : conns_)
             if (c && c->state == State::Idle) ++r.pending;
         round_ = r;
+        std::size_t before = r.samples->size();
         round_.t0 = Clock::now();
         act();
         auto deadline = Clock::now() + std::chrono::duration<double>(timeoutS);
@@ -464,6 +467,13 @@ class Load {
             pump(20);
         missing += round_.pending;
         round_.kind = LatencyRound::Kind::None;
+        // Per round, on stderr: a slow round among fast ones is a different story from
+        // every round being slow, and p99 cannot tell them apart.
+        std::vector<double> mine(r.samples->begin() + static_cast<std::ptrdiff_t>(before),
+                                 r.samples->end());
+        if (!mine.empty())
+            progress("round %d: p50 %.2f ms, max %.2f ms", r.number, percentile(mine, 50),
+                     *std::max_element(mine.begin(), mine.end()));
     }
 
     void storeFlag(int number, bool on) {

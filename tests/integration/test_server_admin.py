@@ -1,7 +1,9 @@
 """The server's operational side: `maildexctl who` and `kick` through the admin
-endpoint, and IMAP_EMPTYTRASH removing old messages from the trash at login."""
+endpoint, IMAP_EMPTYTRASH removing old messages from the trash at login, and the
+descriptor table sized for MAXDAEMONS at startup."""
 
 import os
+import resource
 import subprocess
 import time
 import unittest
@@ -18,6 +20,16 @@ def ctl(*args, expect=0):
 
 
 class Admin(unittest.TestCase):
+    def test_descriptor_table_is_sized_at_startup(self):
+        # Growing it later stalls the thread that crosses 1024, 2048... (net/server.cpp).
+        want = 3000 + 1024
+        if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < want:
+            self.skipTest("the open-file hard limit is below %d" % want)
+        with MaildexServer(settings={"MAXDAEMONS": "3000"}) as srv:
+            with open("/proc/%d/status" % srv.proc.pid) as f:
+                size = int(next(l for l in f if l.startswith("FDSize:")).split()[1])
+            self.assertGreaterEqual(size, want)
+
     def test_who_and_kick(self):
         with MaildexServer(users={"alice": "a", "bob": "b"}) as srv:
             admin = "127.0.0.1:%d" % srv.admin_port
