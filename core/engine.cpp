@@ -43,7 +43,7 @@ Engine::Status Engine::run() {
         auto result = receiver_.parse(in);
         consumed_ += before - in.size();
         if (consumed_ == input_.size()) {
-            input_.clear();
+            std::string().swap(input_);  // a waiting connection keeps no buffer
             consumed_ = 0;
         }
         Status status = Status::NeedInput;

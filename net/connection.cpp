@@ -286,7 +286,7 @@ void Connection::reportInLoop() {
     // cost more than writing them (at 1,000 idlers, most of the time to the last one).
     auto status = engine_->notifyChanges();
     outgoing_ += engine_->output();
-    engine_->output().clear();
+    std::string().swap(engine_->output());
     if (status == core::Engine::Status::Close) closeAfterFlush_ = true;
     flush();
 }
