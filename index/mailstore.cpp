@@ -142,6 +142,7 @@ std::shared_ptr<Folder> Mailstore::folderUnsynced(std::string_view name) {
 std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) {
     MaildirLayout::validateName(name);
     std::shared_ptr<Folder> folder;
+    bool deferWatch = false;
     {
         std::lock_guard lock(foldersMu_);
         auto it = folders_.find(name);
@@ -172,14 +173,17 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
             // Courier creates courierimapkeywords/ on a folder's first scan too; having it
             // from the start lets the watcher see keyword changes of other processes.
             ::mkdir((dir / "courierimapkeywords").c_str(), 0700);
-            // Watch before the first scan, so nothing can change unseen in between; when no
-            // scan is due, the watcher's thread may add the watch a moment later (see
-            // Watcher::watch).
-            folder->watch_ = Watcher::instance().watch(folder, scanCurrent);
+            // Watch before the first scan, so nothing can change unseen in between. When no
+            // scan is due, the watcher's thread adds the watch after the first sync (see
+            // Watcher::watch): adding it walks every entry of cur/ under the directory's
+            // lock, which the sync's stat of cur/ would otherwise spin on.
+            deferWatch = scanCurrent && sync;
+            if (!deferWatch) folder->watch_ = Watcher::instance().watch(folder, scanCurrent);
             folders_[std::string(name)] = folder;
         }
     }
     if (sync) folder->sync(Folder::SyncMode::Quick);
+    if (deferWatch) folder->watch_ = Watcher::instance().watch(folder, true);
     return folder;
 }
 
