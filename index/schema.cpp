@@ -111,7 +111,17 @@ CREATE TRIGGER message_value_gone AFTER DELETE ON message BEGIN
 END;
 )sql";
 
-constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3, kSchemaV4};
+// Version 5: the modseq index also carries flags and keywords, so it covers what a folder
+// keeps in memory per message (UID, flags, keywords, modseq). Loading a folder reads it
+// instead of the table, whose rows are several times wider (base name, info, sizes,
+// dates): 100,000 messages are about 300 index pages instead of 2,000 table pages. A
+// flag or keyword change rewrites the entry anyway, as it also changes the modseq.
+constexpr const char* kSchemaV5 = R"sql(
+DROP INDEX message_by_modseq;
+CREATE INDEX message_by_modseq ON message(folder_id, modseq, flags, keywords);
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {

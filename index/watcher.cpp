@@ -32,6 +32,8 @@ WatcherOptions& globalOptions() {
 std::mutex optionsMu;
 
 enum class Dir { New, Cur, Keywords };
+// How long after a folder's first load its deferred inotify watch is added (see toArm).
+constexpr std::chrono::milliseconds kArmDelay{100};
 constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                 IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
@@ -56,7 +58,11 @@ struct Watcher::Impl {
     mutable std::mutex mu;
     std::condition_variable unpaused;
     std::map<std::uint64_t, Watch> watches;
-    std::vector<std::uint64_t> toArm;  // watches whose inotify watches this thread adds
+    // Watches whose inotify watches this thread adds, and when: a moment after the folder
+    // was opened, as adding the watch on a large cur/ holds the directory's lock long
+    // enough to stall whoever looks at it meanwhile, such as the session that is still
+    // opening the folder (Folder::open syncs again).
+    std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> toArm;
     std::unordered_map<int, std::map<std::uint64_t, Dir>> byWd;
     std::uint64_t nextId = 1;
     bool paused = false;
@@ -116,7 +122,7 @@ struct Watcher::Impl {
         std::uint64_t id = nextId++;
         auto [it, inserted] = watches.emplace(id, std::move(w));
         if (useInotify && deferred)
-            toArm.push_back(id);
+            toArm.emplace_back(id, std::chrono::steady_clock::now() + kArmDelay);
         else if (useInotify)
             arm(id, it->second, folder->dir());
         it->second.nextPoll = std::chrono::steady_clock::now() + interval(it->second);
@@ -160,15 +166,18 @@ struct Watcher::Impl {
         std::vector<std::shared_ptr<Folder>> armed;
         {
             std::lock_guard lock(mu);
-            for (auto id : toArm) {
+            auto now = std::chrono::steady_clock::now();
+            std::erase_if(toArm, [&](const auto& entry) {
+                auto [id, when] = entry;
+                if (when > now && !paused) return false;  // pausing arms everything
                 auto it = watches.find(id);
-                if (it == watches.end()) continue;  // closed already
+                if (it == watches.end()) return true;  // closed already
                 auto folder = it->second.folder.lock();
-                if (!folder) continue;
+                if (!folder) return true;
                 arm(id, it->second, folder->dir());
                 armed.push_back(std::move(folder));
-            }
-            toArm.clear();
+                return true;
+            });
         }
         for (const auto& folder : armed) {
             try {
@@ -282,13 +291,17 @@ struct Watcher::Impl {
                 }
                 if (stopping) return;
                 auto now = std::chrono::steady_clock::now();
-                for (const auto& [id, w] : watches) {
+                auto wakeAt = [&](std::chrono::steady_clock::time_point when) {
                     auto ms =
-                        std::chrono::duration_cast<std::chrono::milliseconds>(w.nextPoll - now)
-                            .count();
+                        std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count() +
+                        1;
                     ms = std::max<long long>(ms, 0);
                     if (timeout < 0 || ms < timeout) timeout = static_cast<int>(ms);
-                }
+                };
+                for (const auto& [id, w] : watches)
+                    wakeAt(w.nextPoll);
+                for (const auto& [id, when] : toArm)
+                    wakeAt(when);
             }
             pollfd fds[2] = {{wake[0], POLLIN, 0}, {fd, POLLIN, 0}};
             int n = ::poll(fds, fd >= 0 ? 2 : 1, timeout);

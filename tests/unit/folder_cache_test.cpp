@@ -129,7 +129,9 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
         ASSERT_EQ(sqlite3_exec(db,
                                "DROP TRIGGER message_value_gone; DROP TABLE message_value; "
                                "DROP INDEX message_in_new; DROP TRIGGER cached_values_gone; "
-                               "DROP TABLE cached_values; PRAGMA user_version=1",
+                               "DROP TABLE cached_values; DROP INDEX message_by_modseq; "
+                               "CREATE INDEX message_by_modseq ON message(folder_id, modseq); "
+                               "PRAGMA user_version=1",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(db);
@@ -146,6 +148,13 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(st, 0), kSchemaVersion);
+    sqlite3_finalize(st);
+    // Version 5: the modseq index covers what a folder loads.
+    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name='message_by_modseq'", -1, &st,
+                       nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_NE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))).find("flags"),
+              std::string::npos);
     sqlite3_finalize(st);
     sqlite3_close(db);
 }

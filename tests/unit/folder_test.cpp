@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "index/error.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
@@ -68,6 +70,38 @@ TEST_F(FolderTest, UidsSurviveReopening) {
     auto inbox = store->folder("");
     EXPECT_EQ(inbox->uidValidity(), validity);
     EXPECT_EQ(inbox->uids(), (V{1, 2}));
+}
+
+// A fresh process loads a folder from the modseq index, in modseq order; a message whose
+// flags changed after others were added comes later in it, and must come back in its
+// place, with its flags. UIDs close together are placed by number, far apart sorted.
+TEST_F(FolderTest, AFreshLoadPutsMessagesInUidOrder) {
+    for (std::uint32_t firstUid : {1u, 50000u}) {
+        test::TempMaildir dir;
+        if (firstUid > 1) {
+            std::ofstream(dir.path() / "courierimapuiddb") << "1 1234567 " << firstUid << "\n";
+        }
+        for (int i = 0; i < 5; ++i)
+            dir.deliver("", "Subject: m\n\n", false, "S");
+        V expected;
+        for (std::uint32_t u = firstUid; u < firstUid + 5; ++u)
+            expected.push_back(u);
+        {
+            auto inbox = Mailstore::open({dir.path(), {}})->folder("");
+            ASSERT_EQ(inbox->uids(), expected);
+            inbox->store({firstUid + 1}, FlagChange{StoreMode::Add, flag::Flagged, {"$Work"}, {}});
+            inbox->store({firstUid}, FlagChange{StoreMode::Remove, flag::Seen, {}, {}});
+        }
+        auto store = Mailstore::open({dir.path(), {}});
+        auto inbox = store->folder("");
+        EXPECT_EQ(inbox->uids(), expected) << firstUid;
+        EXPECT_EQ(inbox->uidsWithout(flag::Flagged),
+                  (V{firstUid, firstUid + 2, firstUid + 3, firstUid + 4}));
+        EXPECT_EQ(inbox->uidsWithout(flag::Seen), V{firstUid});
+        auto view = inbox->open(false);
+        auto meta = view->meta({firstUid + 1});
+        EXPECT_EQ(inbox->keywordNames(meta[0].keywords), std::vector<std::string>{"$Work"});
+    }
 }
 
 TEST_F(FolderTest, ReadWriteOpenMovesNewToCur) {
