@@ -33,7 +33,11 @@ std::mutex optionsMu;
 
 enum class Dir { New, Cur, Keywords };
 // How long after a folder's first load its deferred inotify watch is added (see toArm).
-constexpr std::chrono::milliseconds kArmDelay{100};
+// A client that opens a folder asks right away for what it lists (every message's flags,
+// the envelopes on screen); adding the watch costs a big cur/ about 10 ms of CPU, better
+// spent when the client has what it asked for. A change meanwhile is found by the check
+// that follows the watch.
+constexpr std::chrono::milliseconds kArmDelay{1000};
 constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                 IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
@@ -59,9 +63,9 @@ struct Watcher::Impl {
     std::condition_variable unpaused;
     std::map<std::uint64_t, Watch> watches;
     // Watches whose inotify watches this thread adds, and when: a moment after the folder
-    // was opened, as adding the watch on a large cur/ holds the directory's lock long
-    // enough to stall whoever looks at it meanwhile, such as the session that is still
-    // opening the folder (Folder::open syncs again).
+    // was opened (kArmDelay), as adding the watch on a large cur/ holds the directory's
+    // lock long enough to stall whoever looks at it meanwhile, such as the session that
+    // is still opening the folder (Folder::open syncs again).
     std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> toArm;
     std::unordered_map<int, std::map<std::uint64_t, Dir>> byWd;
     std::uint64_t nextId = 1;
