@@ -1,11 +1,16 @@
 #include "index/sqlite.h"
 
+#include <cstring>
+
 #include "index/error.h"
 
 namespace maildex::index {
 
 void throwSqlite(sqlite3* db, int rc, std::string_view what) {
     std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    // "unable to open database file" alone does not tell an administrator why.
+    if (int err = db ? sqlite3_system_errno(db) : 0; err != 0)
+        msg += " (" + std::string(std::strerror(err)) + ")";
     int primary = rc & 0xff;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw Error(ErrorKind::Busy, msg);
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) throw Error(ErrorKind::Corrupt, msg);
@@ -83,6 +88,8 @@ Sqlite::Sqlite(const std::string& path, bool readOnly) : path_(path) {
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = "Cannot open index " + path;
+        if (int err = db_ ? sqlite3_system_errno(db_) : 0; err != 0)
+            msg += " (" + std::string(std::strerror(err)) + ")";
         sqlite3_close(db_);
         db_ = nullptr;
         throwSqlite(nullptr, rc, msg);

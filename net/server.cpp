@@ -36,7 +36,8 @@ namespace {
 constexpr std::chrono::seconds kIndexCloseAfter{3};
 }  // namespace
 
-Server::Server(ServerConfig config) : config_(std::move(config)) {
+Server::Server(ServerConfig config)
+    : config_(std::move(config)), connectionLimit_(config_.maxConnections) {
     if (!config_.tlsCertFile.empty()) {
         TlsOptions o{config_.tlsCertFile,   config_.tlsKeyFile,  config_.tlsDhParams,
                      config_.tlsTrustCerts, config_.tlsProtocol, config_.tlsCipherList};
@@ -135,10 +136,16 @@ void Server::raiseFileLimit() {
                   " for MAXDAEMONS=" + std::to_string(config_.maxConnections));
     ::getrlimit(RLIMIT_NOFILE, &lim);
     sizeDescriptorTable(static_cast<int>(std::min<rlim_t>(want, lim.rlim_cur)));
-    if (next.rlim_cur < want)
+    if (next.rlim_cur < want) {
+        // Past the limit, logins would fail one by one as users' index files cannot be
+        // opened; a clear refusal at the door is better. 1,024 descriptors stay for index
+        // files, listeners and logs.
+        connectionLimit_ = static_cast<int>(std::max<rlim_t>(next.rlim_cur, 2048) - 1024);
         log::warn("open file limit is " + std::to_string(next.rlim_cur) +
                   ", below MAXDAEMONS=" + std::to_string(config_.maxConnections) +
-                  " connections; raise it (LimitNOFILE in systemd)");
+                  " connections; raise it (LimitNOFILE in systemd). Until then at most " +
+                  std::to_string(connectionLimit_) + " connections are accepted");
+    }
 }
 
 void Server::sizeDescriptorTable(int descriptors) {
@@ -172,7 +179,7 @@ void Server::adopt(Accepted a) {
         std::lock_guard lock(countsMu_);
         if (draining_)
             refusal = "* BYE Server shutting down\r\n";
-        else if (total_ >= config_.maxConnections)
+        else if (total_ >= connectionLimit_)
             refusal = "* BYE Too many connections to this server, try again later\r\n";
         else if (perIp_[a.ip] >= config_.maxPerIp)
             refusal = "* BYE Too many connections from your address\r\n";

@@ -73,6 +73,7 @@ class Server {
 
     std::mutex countsMu_;
     int total_ = 0;
+    int connectionLimit_;  // MAXDAEMONS, or less when the open-file limit is lower
     std::map<std::string, int> perIp_;
     std::atomic<std::uint64_t> nextId_{1};
     std::atomic<bool> draining_{false};

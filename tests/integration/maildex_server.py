@@ -33,7 +33,7 @@ def make_certificate(path, common_name):
 class MaildexServer:
     """Usage: with MaildexServer(users={"alice": "pw"}, settings={...}) as srv: ..."""
 
-    def __init__(self, users=None, settings=None, tls=False):
+    def __init__(self, users=None, settings=None, tls=False, open_files=None):
         self.root = tempfile.mkdtemp(prefix="maildex-srv-")
         self.users = users or {"alice": "secret"}
         self.maildirs = {}
@@ -62,6 +62,7 @@ class MaildexServer:
             self.settings.update({"TLS_CERTFILE": self.cert, "SSLADDRESS": "127.0.0.1",
                                   "SSLPORT": str(self.ssl_port), "IMAPDSSLSTART": "YES"})
         self.settings.update(settings or {})
+        self.open_files = open_files  # the server's RLIMIT_NOFILE, soft and hard
         self.proc = None
         self.log_path = os.path.join(self.root, "maildexd.log")
 
@@ -70,7 +71,11 @@ class MaildexServer:
         for k, v in self.settings.items():
             args += ["--set", "%s=%s" % (k, v)]
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log)
+        limit = None
+        if self.open_files:
+            import resource
+            limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -104,6 +104,29 @@ class Robustness(unittest.TestCase):
             watcher.close()
             self.assert_still_serving(srv)
 
+    def test_an_open_file_limit_below_maxdaemons_caps_connections_clearly(self):
+        # Beyond what the open-file limit allows, logins would fail one by one with
+        # "unable to open database file"; the server refuses at the door instead.
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard < 2400:
+            self.skipTest("the open-file hard limit is below 2400")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        with MaildexServer(settings={"MAXPERIP": "5000"}, open_files=2100) as srv:
+            self.assertIn("at most 1076 connections are accepted", srv.read_log())
+            held = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(1076)]
+            try:
+                srv.wait_for_connections(1076)
+                refused = LineClient(srv.port)
+                self.assertEqual(refused.line(), "* BYE Too many connections to this server, try again later")
+                held.pop().close()
+                srv.wait_for_connections(1075)
+                self.assert_still_serving(srv)
+            finally:
+                for s in held:
+                    s.close()
+                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
     def test_maxperip_and_maxdaemons(self):
         with MaildexServer(settings={"MAXPERIP": "3", "MAXDAEMONS": "5"}) as srv:
             held = [LineClient(srv.port) for _ in range(3)]

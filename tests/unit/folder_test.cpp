@@ -40,6 +40,17 @@ int descriptorsOn(const fs::path& index) {
     return n;
 }
 
+// An index that cannot be opened says why, in the system's words.
+TEST(SqliteTest, AFailedOpenSaysWhy) {
+    try {
+        Sqlite db("/nonexistent-maildex-dir/maildex.sqlite");
+        FAIL() << "opened";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos)
+            << e.what();
+    }
+}
+
 struct FolderTest : ::testing::Test {
     test::TempMaildir md;
     std::shared_ptr<Mailstore> open() { return Mailstore::open({md.path(), {}}); }
