@@ -31,7 +31,8 @@ TEST(Config, ReadsCourierFilesAndLaterOnesWin) {
     std::ofstream(a) << "##NAME: ADDRESS:0\n# comment\nADDRESS=0\nPORT=143\nMAXPERIP=4\n"
                         "IMAP_CAPABILITY=\"IMAP4rev1 UIDPLUS CHILDREN\"\n"
                         "IMAP_CAPABILITY_TLS=\"$IMAP_CAPABILITY AUTH=PLAIN\"\nIMAPDSTART=YES\n";
-    std::ofstream(b) << "MAXPERIP=50\nexport MAILDEX_WORKERS=3\nFROBNICATE=1\n";
+    std::ofstream(b)
+        << "MAXPERIP=50\nexport MAILDEX_WORKERS=3\nMAILDEX_EVENT_LOOPS=2\nFROBNICATE=1\n";
     ConfigSource source;
     source.readFile(a);
     source.readFile(b);
@@ -42,6 +43,7 @@ TEST(Config, ReadsCourierFilesAndLaterOnesWin) {
     EXPECT_EQ(c.port, 1143);
     EXPECT_EQ(c.maxPerIp, 50);
     EXPECT_EQ(c.workers, 3);
+    EXPECT_EQ(c.eventLoops, 2);
     EXPECT_EQ(unknown, std::vector<std::string>{"FROBNICATE"});
 }
 
