@@ -23,6 +23,8 @@ namespace {
 
 std::mutex registryMu;
 std::atomic<std::size_t> closedSinceAsked{0};  // databases closed, for closeUnusedDatabases
+std::atomic<std::size_t> openCount{0};         // databases open in the process
+std::atomic<std::size_t> openLimit{256};
 std::map<std::string, std::weak_ptr<Mailstore>>& registry() {
     static std::map<std::string, std::weak_ptr<Mailstore>> r;
     return r;
@@ -51,11 +53,15 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
     if (::stat((options.maildir / "cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(ErrorKind::NotFound, options.maildir.string() + " is not a Maildir (no cur/)");
     std::string key = registryKey(options.maildir);
-    std::lock_guard lock(registryMu);
-    auto& slot = registry()[key];
-    if (auto existing = slot.lock()) return existing;
-    auto store = std::shared_ptr<Mailstore>(new Mailstore(options));
-    slot = store;
+    std::shared_ptr<Mailstore> store;
+    {
+        std::lock_guard lock(registryMu);
+        auto& slot = registry()[key];
+        if (auto existing = slot.lock()) return existing;
+        store = std::shared_ptr<Mailstore>(new Mailstore(options));
+        slot = store;
+    }
+    store->makeRoomForDatabase();  // the new store's database counts from here
     return store;
 }
 
@@ -82,9 +88,11 @@ Mailstore::Mailstore(const MailstoreOptions& options)
             log::warn((layout_.root() / kMaildirSettingsFile).string() + ": " + w);
     }
     txn.commit();
+    ++openCount;  // counted once the store exists (the destructor uncounts it)
 }
 
 Mailstore::~Mailstore() {
+    if (db_) --openCount;
     std::lock_guard lock(registryMu);
     auto it = registry().find(registryKey(layout_.root()));
     if (it != registry().end() && it->second.expired()) registry().erase(it);
@@ -453,20 +461,52 @@ void Mailstore::closeLocked() {
     db_.reset();
     dbOpen_ = false;
     ++closedSinceAsked;
+    --openCount;
 }
 
 Sqlite& Mailstore::db() {
     if (!db_) {
+        makeRoomForDatabase();
         db_ = openIndex(indexPath_, nullptr);
         dbOpen_ = true;
+        ++openCount;
     }
-    lastUse_ = std::chrono::steady_clock::now();
+    lastUse_ = std::chrono::steady_clock::now().time_since_epoch().count();
     return *db_;
+}
+
+void Mailstore::makeRoomForDatabase() {
+    if (openCount < openLimit) return;
+    std::vector<std::shared_ptr<Mailstore>> stores;
+    {
+        // Not waiting: the registry's lock may be ours (a Mailstore being made) or held
+        // by a thread that waits for our database. Over the limit for a moment is fine.
+        std::unique_lock lock(registryMu, std::try_to_lock);
+        if (!lock) return;
+        for (auto& [key, weak] : registry())
+            if (auto store = weak.lock(); store && store.get() != this && store->databaseOpen())
+                stores.push_back(std::move(store));
+    }
+    std::sort(stores.begin(), stores.end(),
+              [](const auto& a, const auto& b) { return a->lastUse_ < b->lastUse_; });
+    auto now = std::chrono::steady_clock::now();
+    for (auto& store : stores) {
+        if (openCount < openLimit) break;
+        store->closeIfUnused(now);
+    }
+}
+
+void Mailstore::limitOpenDatabases(std::size_t limit) {
+    openLimit = std::max<std::size_t>(limit, 1);
+}
+
+std::size_t Mailstore::openDatabases() {
+    return openCount;
 }
 
 bool Mailstore::closeIfUnused(std::chrono::steady_clock::time_point usedBefore) {
     std::unique_lock lock(dbMu_, std::try_to_lock);
-    if (!lock || !db_ || lastUse_ >= usedBefore) return false;
+    if (!lock || !db_ || lastUse_ >= usedBefore.time_since_epoch().count()) return false;
     closeLocked();
     return true;
 }

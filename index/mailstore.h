@@ -87,6 +87,12 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // Returns how many databases were closed since the last call, here or by
     // releaseMemory (the caller may want to give the memory back to the system).
     static std::size_t closeUnusedDatabases(std::chrono::steady_clock::duration quiet);
+    // At most this many index databases are open in the process (three descriptors
+    // each): opening one more first closes the least recently used that is not in use.
+    // During a burst of logins every user between LOGIN and IDLE holds one, and without
+    // a bound they took the descriptors new connections needed. Default 256.
+    static void limitOpenDatabases(std::size_t limit);
+    static std::size_t openDatabases();
     bool databaseOpen() const { return dbOpen_.load(std::memory_order_relaxed); }
     // Every setting, as maildexsettings holds them.
     MaildirSettings settings();
@@ -105,6 +111,7 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     Sqlite& db();
     bool closeIfUnused(std::chrono::steady_clock::time_point usedBefore);
     void closeLocked();
+    void makeRoomForDatabase();
     // The folder's row id, creating the row (with a fresh UIDVALIDITY) when missing.
     std::int64_t folderIdLocked(const std::string& name);
     std::uint32_t newUidValidityLocked();
@@ -119,8 +126,9 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::filesystem::path indexPath_;
 
     std::mutex dbMu_;
-    std::unique_ptr<Sqlite> db_;                     // null while closed for being unused
-    std::chrono::steady_clock::time_point lastUse_;  // of db_, under dbMu_
+    std::unique_ptr<Sqlite> db_;  // null while closed for being unused
+    // Of db_; written under dbMu_, read by others choosing which database to close.
+    std::atomic<std::chrono::steady_clock::rep> lastUse_{0};
     std::atomic<bool> dbOpen_{false};
 
     std::mutex foldersMu_;

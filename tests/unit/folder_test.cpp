@@ -264,6 +264,30 @@ TEST_F(FolderTest, AClosedIndexHoldsNoDescriptorsAndOpensAgainOnUse) {
     EXPECT_EQ(again->status().messages, 1u);
 }
 
+// During a burst of logins every user between LOGIN and IDLE holds an index open; the
+// number is bounded, the least recently used going first, and a closed one opens again.
+TEST_F(FolderTest, OpenIndexDatabasesAreBounded) {
+    Watcher::instance().pauseForTest(true);  // its checks would open indexes meanwhile
+    auto base = Mailstore::openDatabases();
+    Mailstore::limitOpenDatabases(base + 2);
+    std::vector<std::unique_ptr<test::TempMaildir>> dirs;
+    std::vector<std::shared_ptr<Mailstore>> stores;
+    for (int i = 0; i < 5; ++i) {
+        dirs.push_back(std::make_unique<test::TempMaildir>());
+        dirs.back()->deliver("", "Subject: m\n\n", false, "S");
+        stores.push_back(Mailstore::open({dirs.back()->path(), {}}));
+        EXPECT_EQ(stores.back()->folder("")->messageCount(), 1u);
+        EXPECT_LE(Mailstore::openDatabases(), base + 2) << i;
+    }
+    EXPECT_FALSE(stores[0]->databaseOpen());  // the least recently used went first
+    EXPECT_TRUE(stores[4]->databaseOpen());
+    EXPECT_EQ(stores[0]->folder("")->status().messages, 1u);
+    EXPECT_TRUE(stores[0]->databaseOpen());
+    EXPECT_LE(Mailstore::openDatabases(), base + 2);
+    Mailstore::limitOpenDatabases(256);
+    Watcher::instance().pauseForTest(false);
+}
+
 // Opening an index takes no write lock: a user comes back from IDLE while another process
 // (maildexctl, a second server) holds the index's write lock.
 TEST_F(FolderTest, AClosedIndexOpensWhileAnotherProcessWrites) {
