@@ -190,8 +190,18 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
             folders_[std::string(name)] = folder;
         }
     }
-    if (sync) folder->sync(Folder::SyncMode::Quick);
-    if (deferWatch) folder->watch_ = Watcher::instance().watch(folder, true);
+    if (deferWatch) {
+        // Watched whatever the sync does: a folder left unwatched would stay so.
+        try {
+            folder->sync(Folder::SyncMode::Quick);
+        } catch (...) {
+            folder->watch_ = Watcher::instance().watch(folder, true);
+            throw;
+        }
+        folder->watch_ = Watcher::instance().watch(folder, true);
+    } else if (sync) {
+        folder->sync(Folder::SyncMode::Quick);
+    }
     return folder;
 }
 
