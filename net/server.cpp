@@ -153,7 +153,9 @@ void Server::sizeDescriptorTable(int descriptors) {
     // doubling waits for an RCU grace period, so the thread that opened descriptor 1024
     // (or 2048, 4096...) stalls for ten milliseconds or more: a delivery that happens to
     // open the index then reaches its idlers that much later. Growing the table once, to
-    // what the limits allow, costs a few hundred KB of kernel memory at most.
+    // what the limits allow, costs 8 bytes of kernel memory per descriptor (capped at
+    // 2 MB; past that, the rare doubling costs less than the memory).
+    descriptors = std::min(descriptors, 1 << 18);
     int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (probe < 0) return;
     int high = ::fcntl(probe, F_DUPFD_CLOEXEC, std::max(descriptors - 1, 0));
