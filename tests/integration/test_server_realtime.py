@@ -13,20 +13,27 @@ BOUND = 20  # seconds per expected update
 
 
 class Realtime(unittest.TestCase):
+    def idle_on_inbox(self, srv, messages, sessions, clients):
+        """Delivers `messages` seen messages, logs `sessions` clients in (appended to
+        `clients`, for closing), selects INBOX in each; all but the last enter IDLE.
+        Returns (idlers, changer)."""
+        for i in range(messages):
+            srv.maildirs["alice"].deliver("Subject: message %d\n\nbody\n" % i, new=False, flags="S")
+        for _ in range(sessions):
+            clients.append(LineClient(srv.port).login("alice", "secret"))
+        for c in clients:
+            self.assertIn("* %d EXISTS" % messages, c.command("s1", "SELECT INBOX"))
+        for c in clients[:-1]:
+            c.send("i1 IDLE\r\n")
+            self.assertEqual(c.line(BOUND), "+ idling")
+        return clients[:-1], clients[-1]
+
     def test_idlers_see_every_change(self):
         with MaildexServer() as srv:
             md = srv.maildirs["alice"]
-            for i in range(3):
-                md.deliver("Subject: message %d\n\nbody\n" % i, new=False, flags="S")
-            clients = [LineClient(srv.port).login("alice", "secret") for _ in range(3)]
+            clients = []
             try:
-                for c in clients:
-                    lines = c.command("s1", "SELECT INBOX")
-                    self.assertIn("* 3 EXISTS", lines)
-                idlers, changer = clients[:2], clients[2]
-                for c in idlers:
-                    c.send("i1 IDLE\r\n")
-                    self.assertEqual(c.line(BOUND), "+ idling")
+                idlers, changer = self.idle_on_inbox(srv, 3, 3, clients)
 
                 def expect_everywhere(predicate, what):
                     for n, c in enumerate(idlers):
@@ -64,17 +71,9 @@ class Realtime(unittest.TestCase):
         # A small report is written by the event loop, a large one by a worker (see
         # Connection::maybeSchedule); idlers are spread over the loops. Both must arrive.
         with MaildexServer() as srv:
-            md = srv.maildirs["alice"]
-            for i in range(150):
-                md.deliver("Subject: message %d\n\nbody\n" % i, new=False, flags="S")
-            clients = [LineClient(srv.port).login("alice", "secret") for _ in range(4)]
+            clients = []
             try:
-                for c in clients:
-                    self.assertIn("* 150 EXISTS", c.command("s1", "SELECT INBOX"))
-                idlers, changer = clients[:3], clients[3]
-                for c in idlers:
-                    c.send("i1 IDLE\r\n")
-                    self.assertEqual(c.line(BOUND), "+ idling")
+                idlers, changer = self.idle_on_inbox(srv, 150, 4, clients)
                 lines = changer.command("c1", "STORE 1:150 +FLAGS.SILENT (\\Flagged)")
                 self.assertTrue(lines[-1].startswith("c1 OK"), lines)
                 # The first session to select holds the messages' \\Recent.
