@@ -28,6 +28,11 @@ class Realtime(unittest.TestCase):
             self.assertEqual(c.line(BOUND), "+ idling")
         return clients[:-1], clients[-1]
 
+    def end_idle(self, idlers):
+        for c in idlers:
+            c.send("DONE\r\n")
+            self.assertEqual(c.until_tagged("i1", BOUND)[-1], "i1 OK IDLE terminated")
+
     def test_idlers_see_every_change(self):
         with MaildexServer() as srv:
             md = srv.maildirs["alice"]
@@ -60,9 +65,7 @@ class Realtime(unittest.TestCase):
                 # \\Recent belongs to exactly one session; the RECENT line follows.
                 for c in idlers:
                     self.assertRegex(c.line(BOUND), r"^\* \d+ RECENT$")
-                for c in idlers:
-                    c.send("DONE\r\n")
-                    self.assertEqual(c.until_tagged("i1", BOUND)[-1], "i1 OK IDLE terminated")
+                self.end_idle(idlers)
             finally:
                 for c in clients:
                     c.close()
@@ -85,9 +88,7 @@ class Realtime(unittest.TestCase):
                 for n, c in enumerate(idlers):
                     self.assertEqual(c.line(BOUND).replace(" \\Recent", ""), "* 7 FETCH (FLAGS (\\Seen))",
                                      "idler %d" % n)
-                for c in idlers:
-                    c.send("DONE\r\n")
-                    self.assertEqual(c.until_tagged("i1", BOUND)[-1], "i1 OK IDLE terminated")
+                self.end_idle(idlers)
             finally:
                 for c in clients:
                     c.close()
