@@ -16,6 +16,26 @@ namespace {
 // How much history views can catch up from without a full comparison.
 constexpr size_t kMaxLogEvents = 1024;
 constexpr size_t kMaxLogUids = 200000;
+// Rows read in modseq order, put in UID order. UIDs are dense unless many were expunged:
+// then each row is placed by its UID, a fraction of what sorting 100,000 of them costs.
+void putInUidOrder(std::vector<std::pair<std::uint32_t, MessageState>>& rows) {
+    auto byUid = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (std::is_sorted(rows.begin(), rows.end(), byUid)) return;
+    std::size_t limit = std::max_element(rows.begin(), rows.end(), byUid)->first + 1ull;
+    if (limit > 4 * rows.size() + 1024) {
+        std::sort(rows.begin(), rows.end(), byUid);
+        return;
+    }
+    std::vector<std::uint32_t> rowOf(limit, UINT32_MAX);
+    for (std::uint32_t r = 0; r < rows.size(); ++r)
+        rowOf[rows[r].first] = r;
+    std::vector<std::pair<std::uint32_t, MessageState>> ordered;
+    ordered.reserve(rows.size());
+    for (auto r : rowOf)
+        if (r != UINT32_MAX) ordered.push_back(rows[r]);
+    rows = std::move(ordered);
+}
+
 }  // namespace
 
 Folder::Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t id)
@@ -299,35 +319,14 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
                   keywords.empty() ? 0 : state_.keywords.intern(KeywordTable::decode(keywords)),
                   static_cast<std::uint64_t>(q.integer(3))}});
         }
+        putInUidOrder(rows);
         auto uids = std::make_shared<UidList>();
         std::vector<MessageState> msgs;
         uids->reserve(rows.size());
         msgs.reserve(rows.size());
-        auto byUid = [](const auto& a, const auto& b) { return a.first < b.first; };
-        if (std::is_sorted(rows.begin(), rows.end(), byUid)) {
-            for (const auto& [uid, st] : rows) {
-                uids->push_back(uid);
-                msgs.push_back(st);
-            }
-        } else if (std::size_t limit =
-                       std::max_element(rows.begin(), rows.end(), byUid)->first + 1ull;
-                   limit <= 4 * rows.size() + 1024) {
-            // UIDs are dense (as they are unless many were expunged): place each row by its
-            // UID, which costs a fraction of sorting 100,000 of them.
-            std::vector<std::uint32_t> rowOf(limit, UINT32_MAX);
-            for (std::uint32_t r = 0; r < rows.size(); ++r)
-                rowOf[rows[r].first] = r;
-            for (auto r : rowOf) {
-                if (r == UINT32_MAX) continue;
-                uids->push_back(rows[r].first);
-                msgs.push_back(rows[r].second);
-            }
-        } else {
-            std::sort(rows.begin(), rows.end(), byUid);
-            for (const auto& [uid, st] : rows) {
-                uids->push_back(uid);
-                msgs.push_back(st);
-            }
+        for (const auto& [uid, st] : rows) {
+            uids->push_back(uid);
+            msgs.push_back(st);
         }
         state_.uids = std::move(uids);
         state_.messages = std::move(msgs);
