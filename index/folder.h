@@ -277,8 +277,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
     void rewriteKeywordMirrorLocked(Sqlite& db);
     std::vector<std::string> keywordNamesLocked(Sqlite& db, const KeywordIds& ids);
     // Brings courierimapuiddb up to date: appends `added` when it can, else rewrites it.
+    // `addedIsAll`: `added` (ascending) is every message of the folder, and the file is
+    // written from it rather than from the rows (a first index: 100,000 rows not read
+    // back).
     void writeUidMirrorLocked(Sqlite& db,
-                              const std::vector<std::pair<std::uint32_t, std::string>>& added);
+                              const std::vector<std::pair<std::uint32_t, std::string>>& added,
+                              bool addedIsAll = false);
     std::uint64_t bumpModseqLocked(Sqlite& db);
     std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
     std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);

@@ -16,6 +16,7 @@
 #include "index/folder.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
+#include "index/message_rows.h"
 #include "index/sqlite.h"
 
 namespace maildex::index {
@@ -294,9 +295,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         auto uidNext = static_cast<std::uint32_t>(f.integer(0));
         f.reset();
         std::uint64_t modseq = bumpModseqLocked(db);
-        auto& ins = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
-            "modseq, internaldate, size, vsize) VALUES(?1,?2,?3,?11,0,?4,?5,?6,?7,?8,?9,?10)");
+        MessageRowWriter rows(db, id_);
         std::vector<std::pair<std::uint32_t, std::string>> mirrored;
         std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
         for (size_t i = 0; i < tmps.size(); ++i) {
@@ -315,22 +314,22 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             std::sort(kw.begin(), kw.end());
             kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
             std::uint32_t uid = uidNext++;
-            ins.bind(1, id_)
-                .bind(2, uid)
-                .bind(3, t.base)
-                .bind(11, baseNameKey(t.base))
-                .bind(4, info)
-                .bind(5, flags)
-                .bind(6, KeywordTable::encode(kw))
-                .bind(7, static_cast<std::int64_t>(modseq))
-                .bind(8, t.internalDate)
-                .bind(9, static_cast<std::int64_t>(t.size))
-                .bind(10, static_cast<std::int64_t>(t.vsize))
-                .run();
+            MessageRow row;
+            row.uid = uid;
+            row.base = t.base;
+            row.info = info;
+            row.flags = flags;
+            row.keywords = KeywordTable::encode(kw);
+            row.modseq = modseq;
+            row.internalDate = t.internalDate;
+            row.size = static_cast<std::int64_t>(t.size);
+            row.vsize = static_cast<std::int64_t>(t.vsize);
+            rows.add(std::move(row));
             uids.push_back(uid);
             mirrored.emplace_back(uid, t.base);
             if (!kw.empty()) keywordChanges.emplace_back(t.base, kw);
         }
+        rows.flush();
         mirrorKeywordsLocked(db, keywordChanges);
         db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
         writeUidMirrorLocked(db, mirrored);
@@ -391,9 +390,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
 
         auto& meta = db.prepare(
             "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
-        auto& ins = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
-            "modseq, internaldate, size, vsize) VALUES(?1,?2,?3,?11,0,?4,?5,?6,?7,?8,?9,?10)");
+        MessageRowWriter rows(db, dest.id_);
         auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
         auto& exp =
             db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
@@ -451,18 +448,17 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
             std::sort(kw.begin(), kw.end());
             if (destModseq == 0) destModseq = dest.bumpModseqLocked(db);
             std::uint32_t uid = uidNext++;
-            ins.bind(1, dest.id_)
-                .bind(2, uid)
-                .bind(3, newBase)
-                .bind(11, baseNameKey(newBase))
-                .bind(4, info)
-                .bind(5, s.state.flags)
-                .bind(6, KeywordTable::encode(kw))
-                .bind(7, static_cast<std::int64_t>(destModseq))
-                .bind(8, date)
-                .bind(9, fsize)
-                .bind(10, vsize)
-                .run();
+            MessageRow row;
+            row.uid = uid;
+            row.base = newBase;
+            row.info = info;
+            row.flags = s.state.flags;
+            row.keywords = KeywordTable::encode(kw);
+            row.modseq = destModseq;
+            row.internalDate = date;
+            row.size = fsize;
+            row.vsize = vsize;
+            rows.add(std::move(row));
             result.sourceUids.push_back(s.uid);
             result.destUids.push_back(uid);
             mirrored.emplace_back(uid, newBase);
@@ -474,6 +470,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 exp.bind(1, id_).bind(2, s.uid).bind(3, static_cast<std::int64_t>(srcModseq)).run();
             }
         }
+        rows.flush();
         db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
             .bind(1, dest.id_)
             .bind(2, uidNext)

@@ -17,6 +17,7 @@
 #include "index/keyword_table.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
+#include "index/message_rows.h"
 #include "index/sqlite.h"
 
 namespace maildex::index {
@@ -165,9 +166,7 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
             "WHERE folder_id=?1 AND uid=?2");
         auto& updateName =
             db.prepare("UPDATE message SET in_new=?3, info=?4 WHERE folder_id=?1 AND uid=?2");
-        auto& insert = db.prepare(
-            "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, keywords, "
-            "modseq, size, vsize) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+        MessageRowWriter inserted(db, id_);
         auto& unexpunge = db.prepare("DELETE FROM expunged WHERE folder_id=?1 AND uid=?2");
         auto bindInfo = [](Statement& s, int index, const FileSeen& seen) {
             if (seen.hasInfo)
@@ -228,20 +227,21 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
             }
             bump();
             unexpunge.bind(1, id_).bind(2, m.uid).run();
-            insert.bind(1, id_)
-                .bind(2, m.uid)
-                .bindView(3, m.base)
-                .bind(4, baseNameKey(m.base))
-                .bind(5, m.seen.inNew ? 1 : 0);
-            bindInfo(insert, 6, m.seen);
-            insert.bind(7, m.flags).bind(8, keywords).bind(9, static_cast<std::int64_t>(modseq));
-            auto size = sizeField(m.base, 'S');
-            auto vsize = sizeField(m.base, 'W');
-            insert.bind(10, size ? std::optional<std::int64_t>(*size) : std::nullopt);
-            insert.bind(11, vsize ? std::optional<std::int64_t>(*vsize) : std::nullopt);
-            insert.run();
+            MessageRow added;
+            added.uid = m.uid;
+            added.base = m.base;
+            added.inNew = m.seen.inNew;
+            if (m.seen.hasInfo) added.info = m.seen.info;
+            added.flags = m.flags;
+            added.keywords = keywords;
+            added.modseq = modseq;
+            if (auto size = sizeField(m.base, 'S')) added.size = static_cast<std::int64_t>(*size);
+            if (auto vsize = sizeField(m.base, 'W'))
+                added.vsize = static_cast<std::int64_t>(*vsize);
+            inserted.add(std::move(added));
             ++result.added;
         }
+        inserted.flush();
         for (const auto& [uid, row] : rows) {
             expungeRowLocked(db, uid, modseq);
             ++result.removed;

@@ -28,6 +28,7 @@
 #include <cerrno>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "index/courier_keywords.h"
 #include "index/courier_uiddb.h"
@@ -38,6 +39,7 @@
 #include "index/mailbox_view.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
+#include "index/message_rows.h"
 #include "index/sqlite.h"
 
 namespace maildex::index {
@@ -50,20 +52,26 @@ FileSeen seenFrom(bool inNew, const std::string& name) {
             colon != std::string::npos};
 }
 
+// Splits an entry name into its base (left in `name`) and what the scan keeps of it.
+FileSeen splitEntry(bool inNew, std::string& name) {
+    FileSeen seen = seenFrom(inNew, name);
+    if (seen.hasInfo) name.resize(name.find(':'));
+    return seen;
+}
+
 void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, FileSeen>& files) {
-    for (const auto& name : listDirectory(dir / "new", true)) {
-        auto colon = name.find(':');
-        std::string base = name.substr(0, colon);
-        auto [it, inserted] = files.try_emplace(base);
+    auto fresh = listDirectory(dir / "new", true);
+    auto cur = listDirectory(dir / "cur", true);
+    files.reserve(files.size() + fresh.size() + cur.size());
+    for (auto& name : fresh) {
+        FileSeen seen = splitEntry(true, name);
+        auto [it, inserted] = files.try_emplace(std::move(name));
         if (!inserted && !it->second.inNew) continue;  // cur/ wins
-        it->second = {true, colon == std::string::npos ? "" : name.substr(colon + 1),
-                      colon != std::string::npos};
+        it->second = std::move(seen);
     }
-    for (const auto& name : listDirectory(dir / "cur", true)) {
-        auto colon = name.find(':');
-        files[name.substr(0, colon)] = {false,
-                                        colon == std::string::npos ? "" : name.substr(colon + 1),
-                                        colon != std::string::npos};
+    for (auto& name : cur) {
+        FileSeen seen = splitEntry(false, name);
+        files.insert_or_assign(std::move(name), std::move(seen));
     }
 }
 
@@ -293,6 +301,10 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         fresh = std::move(sorted);
     }
     if (modseq == 0) modseq = bumpModseqLocked(db);
+    auto& any = db.prepare("SELECT 1 FROM message WHERE folder_id=?1 LIMIT 1");
+    any.bind(1, id_);
+    bool firstRows = !any.step();
+    any.reset();
     auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
     f.bind(1, id_);
     f.step();
@@ -301,37 +313,33 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     auto& used = db.prepare(
         "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
         "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
-    auto& ins = db.prepare(
-        "INSERT INTO message(folder_id, uid, base, base_key, in_new, info, flags, modseq, size, "
-        "vsize) VALUES(?1,?2,?3,?10,?4,?5,?6,?7,?8,?9)");
+    MessageRowWriter rows(db, id_);
     std::vector<std::pair<std::uint32_t, std::string>> assigned;
     auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
         const auto& [base, seen] = file;
-        auto name = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : ""));
-        ins.bind(1, id_)
-            .bind(2, uid)
-            .bindView(3, base)
-            .bind(10, baseNameKey(base))
-            .bind(4, seen.inNew ? 1 : 0);
-        if (seen.hasInfo)
-            ins.bindView(5, seen.info);
-        else
-            ins.bindNull(5);
-        ins.bind(6, name.flags()).bind(7, static_cast<std::int64_t>(modseq));
-        auto size = sizeField(base, 'S');
-        auto vsize = sizeField(base, 'W');
-        ins.bind(8, size ? std::optional<std::int64_t>(*size) : std::nullopt);
-        ins.bind(9, vsize ? std::optional<std::int64_t>(*vsize) : std::nullopt);
-        ins.run();
+        MessageRow row;
+        row.uid = uid;
+        row.base = base;
+        row.inNew = seen.inNew;
+        if (seen.hasInfo) row.info = seen.info;
+        row.flags = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : "")).flags();
+        row.modseq = modseq;
+        if (auto size = sizeField(base, 'S')) row.size = static_cast<std::int64_t>(*size);
+        if (auto vsize = sizeField(base, 'W')) row.vsize = static_cast<std::int64_t>(*vsize);
+        rows.add(std::move(row));
         assigned.emplace_back(uid, base);
     };
     std::vector<const std::pair<std::string, FileSeen>*> unnumbered;
+    std::unordered_set<std::uint32_t> mirroredHere;
     for (const auto& file : fresh) {
         auto it = mirrored.find(file.first);
         if (it != mirrored.end()) {
             used.bind(1, id_).bind(2, it->second);
             bool taken = used.step();
             used.reset();
+            // A damaged mirror may give two files one UID; the first file's row may
+            // still be in `rows`, not yet where `used` looks.
+            if (!taken) taken = !mirroredHere.insert(it->second).second;
             if (!taken) {
                 insert(it->second, file);
                 uidNext = std::max(uidNext, it->second + 1);
@@ -342,6 +350,7 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     }
     for (const auto* file : unnumbered)
         insert(uidNext++, *file);
+    rows.flush();
     db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
     std::sort(assigned.begin(), assigned.end());
     if (keywordsFromMirror && std::filesystem::exists(dir() / "courierimapkeywords")) {
@@ -363,7 +372,10 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     for (const auto& [uid, base] : assigned)
         pendingRecent_.push_back(uid);
     std::sort(pendingRecent_.begin(), pendingRecent_.end());
-    writeUidMirrorLocked(db, mirrored.empty() ? assigned : decltype(assigned){});
+    if (firstRows)
+        writeUidMirrorLocked(db, assigned, true);
+    else
+        writeUidMirrorLocked(db, mirrored.empty() ? assigned : decltype(assigned){});
 }
 
 void Folder::syncNames(const std::vector<std::string>& newNames,
@@ -461,7 +473,8 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
 }
 
 void Folder::writeUidMirrorLocked(Sqlite& db,
-                                  const std::vector<std::pair<std::uint32_t, std::string>>& added) {
+                                  const std::vector<std::pair<std::uint32_t, std::string>>& added,
+                                  bool addedIsAll) {
     CourierUidDb mirror;
     auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
     f.bind(1, id_);
@@ -471,6 +484,11 @@ void Folder::writeUidMirrorLocked(Sqlite& db,
     f.reset();
     // New UIDs are appended (Courier's reader takes lines in any number); the whole file
     // is rewritten only when appending is not possible.
+    if (addedIsAll) {
+        mirror.entries = added;
+        writeCourierUidDb(dir(), mirror);
+        return;
+    }
     if (!added.empty() && appendCourierUidDb(dir(), mirror.uidValidity, mirror.nextUid, added))
         return;
     auto& q = db.prepare("SELECT uid, base FROM message WHERE folder_id=?1 ORDER BY uid");

@@ -345,6 +345,19 @@ TEST_F(FolderTest, DeletingTheIndexLosesNoUids) {
     EXPECT_EQ(store->subscriptions(), std::vector<std::string>{"Sent"});
 }
 
+// A damaged courierimapuiddb may list one UID twice; a UID is still given once.
+TEST_F(FolderTest, AMirrorGivingTwoFilesOneUidNumbersTheSecondAnew) {
+    auto a = md.deliver("", "a\n", false, "S", 1700000000);
+    auto b = md.deliver("", "b\n", false, "S", 1700000001);
+    auto baseOf = [](const std::string& name) { return name.substr(0, name.find(':')); };
+    std::ofstream(md.path() / "courierimapuiddb")
+        << "1 1234567 8\n7 " << baseOf(a) << "\n7 " << baseOf(b) << "\n";
+    auto inbox = open()->folder("");
+    EXPECT_EQ(inbox->uidValidity(), 1234567u);
+    EXPECT_EQ(inbox->uids(), (V{7, 8}));
+    EXPECT_EQ(inbox->uidNext(), 9u);
+}
+
 TEST_F(FolderTest, KeywordMirrorIsMergedInBatches) {
     for (int i = 0; i < 100; ++i)
         md.deliver("", "m\n", false, "S");
