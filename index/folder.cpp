@@ -16,24 +16,30 @@ namespace {
 // How much history views can catch up from without a full comparison.
 constexpr size_t kMaxLogEvents = 1024;
 constexpr size_t kMaxLogUids = 200000;
-// Rows read in modseq order, put in UID order. UIDs are dense unless many were expunged:
-// then each row is placed by its UID, a fraction of what sorting 100,000 of them costs.
-void putInUidOrder(std::vector<std::pair<std::uint32_t, MessageState>>& rows) {
+// Rows read in modseq order, put in UID order into the parallel lists the state keeps.
+// UIDs are dense unless many were expunged: then each row is placed by its UID, a
+// fraction of what sorting 100,000 of them costs.
+void putInUidOrder(std::vector<std::pair<std::uint32_t, MessageState>>& rows, UidList& uids,
+                   std::vector<MessageState>& messages) {
+    uids.reserve(rows.size());
+    messages.reserve(rows.size());
+    auto take = [&](const std::pair<std::uint32_t, MessageState>& row) {
+        uids.push_back(row.first);
+        messages.push_back(row.second);
+    };
     auto byUid = [](const auto& a, const auto& b) { return a.first < b.first; };
-    if (std::is_sorted(rows.begin(), rows.end(), byUid)) return;
-    std::size_t limit = std::max_element(rows.begin(), rows.end(), byUid)->first + 1ull;
+    std::size_t limit =
+        rows.empty() ? 0 : std::max_element(rows.begin(), rows.end(), byUid)->first + 1ull;
     if (limit > 4 * rows.size() + 1024) {
         std::sort(rows.begin(), rows.end(), byUid);
+        std::for_each(rows.begin(), rows.end(), take);
         return;
     }
     std::vector<std::uint32_t> rowOf(limit, UINT32_MAX);
     for (std::uint32_t r = 0; r < rows.size(); ++r)
         rowOf[rows[r].first] = r;
-    std::vector<std::pair<std::uint32_t, MessageState>> ordered;
-    ordered.reserve(rows.size());
     for (auto r : rowOf)
-        if (r != UINT32_MAX) ordered.push_back(rows[r]);
-    rows = std::move(ordered);
+        if (r != UINT32_MAX) take(rows[r]);
 }
 
 }  // namespace
@@ -310,24 +316,22 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
             "WHERE folder_id=?1");
         q.bind(1, id_);
         std::vector<std::pair<std::uint32_t, MessageState>> rows;
+        // Every UID is below UIDNEXT. Reserving (address space; pages are only touched as
+        // rows arrive) saves growing through fresh memory several times: page faults were
+        // a sixth of a fresh open of 100,000 messages.
+        rows.reserve(std::min<std::size_t>(uidNext > 0 ? uidNext - 1 : 0, std::size_t{1} << 20));
         std::lock_guard lock(mu_);
         while (q.step()) {
-            auto keywords = q.text(2);
+            auto keywords = q.isEmpty(2) ? std::string_view() : q.text(2);
             rows.push_back(
                 {static_cast<std::uint32_t>(q.integer(0)),
                  {static_cast<SystemFlags>(q.integer(1)),
                   keywords.empty() ? 0 : state_.keywords.intern(KeywordTable::decode(keywords)),
                   static_cast<std::uint64_t>(q.integer(3))}});
         }
-        putInUidOrder(rows);
         auto uids = std::make_shared<UidList>();
         std::vector<MessageState> msgs;
-        uids->reserve(rows.size());
-        msgs.reserve(rows.size());
-        for (const auto& [uid, st] : rows) {
-            uids->push_back(uid);
-            msgs.push_back(st);
-        }
+        putInUidOrder(rows, *uids, msgs);
         state_.uids = std::move(uids);
         state_.messages = std::move(msgs);
         state_.uidValidity = uidValidity;

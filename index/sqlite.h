@@ -42,6 +42,8 @@ class Statement {
     std::string_view text(int column) const;
     std::string_view blob(int column) const;
     bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    // NULL or no bytes, in one call (hot loops over mostly empty text).
+    bool isEmpty(int column) const { return sqlite3_column_bytes(stmt_, column) == 0; }
 
     void reset();
 
