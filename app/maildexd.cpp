@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "index/background.h"
 #include "index/error.h"
 #include "index/log.h"
 #include "net/config.h"
@@ -65,7 +66,9 @@ int runServer(const std::vector<std::string>& files, const std::vector<std::stri
         for (const auto& k : unknown)
             log::warn("unknown setting " + k + " (ignored)");
         net::Server server(std::move(config));
-        return server.run();
+        int rc = server.run();
+        index::waitForBackgroundWork();  // a first index's rows still going in
+        return rc;
     } catch (const net::ConfigError& e) {
         std::cerr << "maildexd: configuration: " << e.what() << "\n";
         return 2;
@@ -92,7 +95,9 @@ int runStdio(const std::string& maildir) {
         std::cerr << "maildexd: " << e.what() << "\n";
         return 1;
     }
-    return net::runStdioSession(engine, 0, 1);
+    int rc = net::runStdioSession(engine, 0, 1);
+    index::waitForBackgroundWork();  // a first index's rows still going in
+    return rc;
 }
 
 }  // namespace

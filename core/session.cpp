@@ -82,6 +82,9 @@ void Session::logIn(const Identity& identity) {
     index::MailstoreOptions options;
     options.maildir = identity.maildir;
     options.indexDir = config_.indexDir;
+    // A client selecting a large folder for the first time gets its answer before the
+    // index has inserted a row per message (index/pending_rows.h).
+    options.pendingRowsFrom = 10'000;
     store_ = index::Mailstore::open(options);
     user_ = identity.user;
     // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."

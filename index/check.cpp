@@ -21,6 +21,7 @@
 #include "index/maildir_settings.h"
 #include "index/mailstore.h"
 #include "index/migration.h"
+#include "index/pending_rows.h"
 #include "index/schema.h"
 #include "index/sqlite.h"
 
@@ -83,6 +84,22 @@ std::vector<Difference> compareFolder(Sqlite& db, std::int64_t id, const std::st
             rows.push_back({static_cast<std::uint32_t>(q.integer(0)), std::string(q.text(1)),
                             std::string(q.text(2)), !q.isNull(2),
                             static_cast<SystemFlags>(q.integer(3)), std::string(q.text(4))});
+    }
+    {
+        // A first index's rows not inserted yet (pending_rows.h) are the index's too.
+        auto& q =
+            db.prepare("SELECT modseq, done_below, data FROM pending_rows WHERE folder_id=?1");
+        q.bind(1, id);
+        if (q.step()) {
+            auto doneBelow = static_cast<std::uint32_t>(q.integer(1));
+            for (auto& r : decodePendingRows(q.blob(2), static_cast<std::uint64_t>(q.integer(0))))
+                if (r.uid >= doneBelow)
+                    rows.push_back({r.uid, r.base, r.info.value_or(""), r.info.has_value(), r.flags,
+                                    r.keywords});
+            q.reset();
+            std::sort(rows.begin(), rows.end(),
+                      [](const Row& a, const Row& b) { return a.uid < b.uid; });
+        }
     }
     std::unordered_map<std::uint32_t, std::string> keywordNames;
     {

@@ -4,6 +4,7 @@
 #include "index/folder.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "index/error.h"
 #include "index/mailbox_view.h"
@@ -295,11 +296,20 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     // everything: views opened before it must close; they notice by the value.
     if (state_.loaded && uidValidity != state_.uidValidity) noteResetLocked(events, false);
     if (!full && highest == state_.highestModseq) {
+        // Pending rows becoming rows change no modseq; whether they are all rows now is
+        // looked up (to drop the decoded copy).
+        bool pendingKnown;
+        {
+            std::lock_guard lock(mu_);
+            pendingKnown = pending_ != nullptr;
+        }
+        if (pendingKnown) readPendingLocked(db);
         std::lock_guard lock(mu_);
         state_.uidNext = uidNext;
         state_.recentUid = recentUid;
         return;
     }
+    auto pending = readPendingLocked(db);
 
     if (full) {
         {
@@ -321,14 +331,19 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
         // a sixth of a fresh open of 100,000 messages.
         rows.reserve(std::min<std::size_t>(uidNext > 0 ? uidNext - 1 : 0, std::size_t{1} << 20));
         std::lock_guard lock(mu_);
+        auto keywordSet = [&](std::string_view keywords) {
+            return keywords.empty() ? 0 : state_.keywords.intern(KeywordTable::decode(keywords));
+        };
         while (q.step()) {
             auto keywords = q.isEmpty(2) ? std::string_view() : q.text(2);
-            rows.push_back(
-                {static_cast<std::uint32_t>(q.integer(0)),
-                 {static_cast<SystemFlags>(q.integer(1)),
-                  keywords.empty() ? 0 : state_.keywords.intern(KeywordTable::decode(keywords)),
-                  static_cast<std::uint64_t>(q.integer(3))}});
+            rows.push_back({static_cast<std::uint32_t>(q.integer(0)),
+                            {static_cast<SystemFlags>(q.integer(1)), keywordSet(keywords),
+                             static_cast<std::uint64_t>(q.integer(3))}});
         }
+        if (pending)
+            for (const auto& r : *pending->rows)
+                if (r.uid >= pending->doneBelow)
+                    rows.push_back({r.uid, {r.flags, keywordSet(r.keywords), r.modseq}});
         auto uids = std::make_shared<UidList>();
         std::vector<MessageState> msgs;
         putInUidOrder(rows, *uids, msgs);
@@ -362,6 +377,21 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
                "WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
     q.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
     auto rows = readRows(q);
+    if (pending && pending->modseq > state_.highestModseq) {
+        // New to us: the pending rows, merged in UID order (none has a row's UID).
+        std::vector<Row> merged;
+        merged.reserve(rows.size() + pending->rows->size());
+        auto r = rows.begin();
+        for (const auto& p : *pending->rows) {
+            if (p.uid < pending->doneBelow) continue;
+            for (; r != rows.end() && r->uid < p.uid; ++r)
+                merged.push_back(std::move(*r));
+            if (r != rows.end() && r->uid == p.uid) continue;
+            merged.push_back({p.uid, p.flags, p.keywords, p.modseq});
+        }
+        std::move(r, rows.end(), std::back_inserter(merged));
+        rows = std::move(merged);
+    }
     UidList expunged;
     auto& x = db.prepare(
         "SELECT uid FROM expunged INDEXED BY expunged_by_modseq WHERE folder_id=?1 AND "

@@ -31,6 +31,7 @@
 #include "index/change.h"
 #include "index/flags.h"
 #include "index/keyword_table.h"
+#include "index/message_rows.h"
 
 namespace maildex::index {
 
@@ -165,6 +166,9 @@ class Folder : public std::enable_shared_from_this<Folder> {
                    const std::vector<std::string>& curNames);
     // Reads what other processes committed to the index.
     void catchUp();
+    // Inserts the rows of a first index that are still pending (index/pending_rows.h), a
+    // chunk per transaction so that other work on the index waits one chunk at most.
+    void insertPendingRows();
     // The watcher's periodic check: a quick sync, except that while the user's index is
     // closed for being unused (Mailstore::closeUnusedDatabases) directories whose mtimes
     // are still the ones the folder last synced with do not open it again. Every change
@@ -255,6 +259,22 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     // Runs under the database mutex and an open transaction.
     void catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events);
+    // The folder's pending first-index rows, ascending by UID (those below `doneBelow`
+    // are rows already); nullopt when it has none. Decoded once and kept in pending_.
+    struct PendingRows {
+        std::uint64_t modseq = 0;
+        std::uint32_t doneBelow = 0;
+        std::shared_ptr<const std::vector<MessageRow>> rows;
+    };
+    std::optional<PendingRows> readPendingLocked(Sqlite& db);
+    // Where pending_ says a message's file was; nullopt when it does not know the UID.
+    std::optional<std::string> pendingPath(std::uint32_t uid) const;
+    bool hasPendingRows() const;
+    // Every writer that touches the message table calls this first (inside its write
+    // transaction, after catching up): it inserts the pending rows, at most `limit` of
+    // them. Returns true when none are left.
+    bool insertPendingRowsLocked(Sqlite& db, std::size_t limit = SIZE_MAX);
+    void insertPendingRowsInBackground();
     void loadKeywordsLocked(Sqlite& db, std::uint32_t knownCount);
     void fullScanLocked(Sqlite& db);
     // Updates a message's row to the file found for it; bumps `modseq` (once) when its
@@ -321,8 +341,13 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::atomic<std::int64_t> syncedNewMtime_{0};
     std::atomic<std::int64_t> syncedCurMtime_{0};
     std::uint32_t pendingKeywordFiles_ = 0;  // update files written since :list (db mutex)
-    UidList unclaimedRecent_;                // \Recent not yet given to any session
-    UidList pendingRecent_;  // numbered by this process, not yet caught up (db mutex)
+    // The pending rows as last read, for finding their files without the database while
+    // a background task inserts them (guarded by mu_; null when there are none).
+    std::shared_ptr<const std::vector<MessageRow>> pending_;
+    std::uint64_t pendingModseq_ = 0;
+    bool insertPendingSoon_ = false;  // a sync left pending rows (db mutex)
+    UidList unclaimedRecent_;         // \Recent not yet given to any session
+    UidList pendingRecent_;           // numbered by this process, not yet caught up (db mutex)
 };
 
 }  // namespace maildex::index

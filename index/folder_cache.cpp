@@ -93,19 +93,37 @@ std::uint64_t crlfSize(const std::string& data) {
 
 std::vector<std::optional<std::filesystem::path>> Folder::lastKnownPaths(const UidList& uids) {
     std::vector<std::optional<std::filesystem::path>> out(uids.size());
+    // While a first index's rows are pending, their paths come from memory without
+    // waiting for the index (a client fetching right after its first SELECT).
+    const UidList* ask = &uids;
+    UidList rest;
+    std::vector<size_t> restAt;
+    if (hasPendingRows()) {
+        for (size_t i = 0; i < uids.size(); ++i) {
+            if (auto p = pendingPath(uids[i])) {
+                out[i] = std::move(*p);
+            } else {
+                rest.push_back(uids[i]);
+                restAt.push_back(i);
+            }
+        }
+        if (rest.empty()) return out;
+        ask = &rest;
+    }
     auto d = dir();
     auto newDir = d / "new", curDir = d / "cur";
     auto lock = store_->lockDb();
-    forEachRow(store_->db(), id_, "base, in_new, info", uids, [&](size_t i, const Statement& q) {
+    forEachRow(store_->db(), id_, "base, in_new, info", *ask, [&](size_t i, const Statement& q) {
         std::string name(q.text(1));
         if (!q.isNull(3)) name.append(":").append(q.text(3));
-        out[i] = (q.integer(2) ? newDir : curDir) / name;
+        out[ask == &uids ? i : restAt[i]] = (q.integer(2) ? newDir : curDir) / name;
     });
     return out;
 }
 
 std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& uids,
                                                                  FileFact fact) {
+    if (hasPendingRows()) insertPendingRows();  // the facts are cached in the rows
     std::vector<std::optional<std::int64_t>> out(uids.size());
     UidList missing;
     std::vector<size_t> missingIndex;
@@ -301,11 +319,13 @@ void Folder::storeMessageValues(std::uint32_t field,
     auto& db = store_->db();
     Transaction txn(db);
     // Only for messages the index has (now, in every process): a message expunged
-    // meanwhile leaves no row behind.
+    // meanwhile leaves no row behind. While a first index's rows are pending, every
+    // message of the folder is one of them or a row (expunging inserts them first).
     auto& q = db.prepare(
         "INSERT OR REPLACE INTO message_value(folder_id, uid, field, data) "
         "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS "
-        "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2)");
+        "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2) OR EXISTS "
+        "(SELECT 1 FROM pending_rows WHERE folder_id=?1)");
     for (const auto& [uid, data] : values)
         q.bind(1, id_).bind(2, uid).bind(3, field).bindBlob(4, data).run();
     txn.commit();

@@ -119,6 +119,7 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
+        insertPendingRowsLocked(db);
 
         KeywordIds changeIds;
         for (const auto& name : change.keywords) {
@@ -202,6 +203,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
+        insertPendingRowsLocked(db);
         UidList candidates;
         {
             std::lock_guard l(mu_);
@@ -289,6 +291,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
+        insertPendingRowsLocked(db);
         auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
         f.bind(1, id_);
         if (!f.step()) throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists");
@@ -362,7 +365,11 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
-        if (&dest != this) dest.catchUpLocked(db, destEvents);
+        insertPendingRowsLocked(db);
+        if (&dest != this) {
+            dest.catchUpLocked(db, destEvents);
+            dest.insertPendingRowsLocked(db);
+        }
 
         struct Source {
             std::uint32_t uid;
@@ -568,6 +575,7 @@ FolderStatus Folder::status(bool withSize) {
     sync(SyncMode::Quick);
     FolderStatus s;
     if (withSize) {
+        if (hasPendingRows()) insertPendingRows();  // sizes are summed over the rows
         UidList unknown;
         {
             auto lock = store_->lockDb();

@@ -59,6 +59,7 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
+        insertPendingRowsLocked(db);
         auto d = dir();
         if (mtimeNs(d / "cur") == 0)
             throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists on disk");
@@ -302,6 +303,7 @@ void Folder::writeMirrors() {
     auto& db = store_->db();
     Transaction txn(db);
     catchUpLocked(db, events);
+    insertPendingRowsLocked(db);
     // A courierimapuiddb of the same UIDVALIDITY whose next UID is ahead of the index's
     // tells of UIDs handed out before (by Courier, or before the index was lost): the
     // index takes that next UID rather than the file losing it.

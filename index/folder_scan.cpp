@@ -29,6 +29,7 @@
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "index/courier_keywords.h"
 #include "index/courier_uiddb.h"
@@ -40,6 +41,7 @@
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
 #include "index/message_rows.h"
+#include "index/pending_rows.h"
 #include "index/sqlite.h"
 
 namespace maildex::index {
@@ -79,6 +81,7 @@ void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, 
 
 void Folder::sync(SyncMode mode) {
     std::vector<ChangeEvent> events;
+    bool insertPending = false;
     {
         auto lock = store_->lockDb();
         auto& db = store_->db();
@@ -114,18 +117,27 @@ void Folder::sync(SyncMode mode) {
             }
             if (readWrite) moveNewToCurLocked(db);
             auto claimed = claimRecentLocked(db);
-            txn.commit();
+            {
+                // Pending rows are megabytes of WAL: copying them into the database file
+                // (SQLite's checkpoint after a commit) is left to the background task.
+                std::optional<CheckpointPause> pause;
+                if (insertPendingSoon_) pause.emplace(db);
+                txn.commit();
+            }
             catchUpLocked(db, events);
             if (claimed) assignRecent(*claimed);
+            insertPending = std::exchange(insertPendingSoon_, false);
         }
     }
     publish(events);
+    if (insertPending) insertPendingRowsInBackground();
 }
 
 void Folder::fullScanLocked(Sqlite& db) {
     auto d = dir();
     if (mtimeNs(d / "cur") == 0)
         throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists on disk");
+    insertPendingRowsLocked(db);
     // mtimes before listing: a change during the listing makes them differ next time.
     std::int64_t newMtime = mtimeNs(d / "new"), curMtime = mtimeNs(d / "cur");
 
@@ -179,7 +191,13 @@ void Folder::fullScanLocked(Sqlite& db) {
     if (!files.empty()) {
         std::unordered_map<std::string, std::uint32_t> mirrored;
         if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
-        numberNewFilesLocked(db, {files.begin(), files.end()}, mirrored, modseq, true);
+        std::vector<std::pair<std::string, FileSeen>> fresh;
+        fresh.reserve(files.size());
+        while (!files.empty()) {  // moved out, not copied: 100,000 names on a first index
+            auto node = files.extract(files.begin());
+            fresh.emplace_back(std::move(node.key()), std::move(node.mapped()));
+        }
+        numberNewFilesLocked(db, std::move(fresh), mirrored, modseq, true);
     } else if (modseq != 0 || !std::filesystem::exists(d / "courierimapuiddb")) {
         // Expunged entries may go; a missing mirror is rewritten.
         writeUidMirrorLocked(db, {});
@@ -313,32 +331,34 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
     auto& used = db.prepare(
         "SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2 UNION ALL "
         "SELECT 1 FROM expunged WHERE folder_id=?1 AND uid=?2");
-    MessageRowWriter rows(db, id_);
-    std::vector<std::pair<std::uint32_t, std::string>> assigned;
-    auto insert = [&](std::uint32_t uid, const std::pair<std::string, FileSeen>& file) {
-        const auto& [base, seen] = file;
+    std::vector<MessageRow> rows;
+    rows.reserve(fresh.size());
+    bool anyInNew = false;
+    // Each file is numbered once: its strings move into the row.
+    auto insert = [&](std::uint32_t uid, std::pair<std::string, FileSeen>& file) {
+        auto& [base, seen] = file;
         MessageRow row;
         row.uid = uid;
-        row.base = base;
-        row.inNew = seen.inNew;
-        if (seen.hasInfo) row.info = seen.info;
         row.flags = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : "")).flags();
+        row.base = std::move(base);
+        row.inNew = seen.inNew;
+        if (seen.hasInfo) row.info = std::move(seen.info);
         row.modseq = modseq;
-        if (auto size = sizeField(base, 'S')) row.size = static_cast<std::int64_t>(*size);
-        if (auto vsize = sizeField(base, 'W')) row.vsize = static_cast<std::int64_t>(*vsize);
-        rows.add(std::move(row));
-        assigned.emplace_back(uid, base);
+        if (auto size = sizeField(row.base, 'S')) row.size = static_cast<std::int64_t>(*size);
+        if (auto vsize = sizeField(row.base, 'W')) row.vsize = static_cast<std::int64_t>(*vsize);
+        anyInNew |= seen.inNew;
+        rows.push_back(std::move(row));
     };
-    std::vector<const std::pair<std::string, FileSeen>*> unnumbered;
+    std::vector<std::pair<std::string, FileSeen>*> unnumbered;
     std::unordered_set<std::uint32_t> mirroredHere;
-    for (const auto& file : fresh) {
+    for (auto& file : fresh) {
         auto it = mirrored.find(file.first);
         if (it != mirrored.end()) {
             used.bind(1, id_).bind(2, it->second);
             bool taken = used.step();
             used.reset();
-            // A damaged mirror may give two files one UID; the first file's row may
-            // still be in `rows`, not yet where `used` looks.
+            // A damaged mirror may give two files one UID; the first file's row is still
+            // in `rows`, not yet where `used` looks.
             if (!taken) taken = !mirroredHere.insert(it->second).second;
             if (!taken) {
                 insert(it->second, file);
@@ -348,29 +368,55 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         }
         unnumbered.push_back(&file);
     }
-    for (const auto* file : unnumbered)
+    for (auto* file : unnumbered)
         insert(uidNext++, *file);
-    rows.flush();
     db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
-    std::sort(assigned.begin(), assigned.end());
+    auto byUid = [](const MessageRow& a, const MessageRow& b) { return a.uid < b.uid; };
+    if (!std::is_sorted(rows.begin(), rows.end(), byUid))  // only mirrored UIDs may be out of order
+        std::sort(rows.begin(), rows.end(), byUid);
     if (keywordsFromMirror && std::filesystem::exists(dir() / "courierimapkeywords")) {
         // The keywords Courier's merge rules give each file (section 4 of the format
         // notes); names fold case-insensitively onto the first spelling, in UID order.
         auto mirror = readCourierKeywords(dir());
-        auto& set = db.prepare("UPDATE message SET keywords=?3 WHERE folder_id=?1 AND uid=?2");
-        for (const auto& [uid, base] : assigned) {
-            auto it = mirror.byBase.find(base);
+        for (auto& row : rows) {
+            auto it = mirror.byBase.find(row.base);
             if (it == mirror.byBase.end() || it->second.empty()) continue;
             KeywordIds ids;
             for (const auto& name : it->second)
                 ids.push_back(keywordIdLocked(db, name));
             std::sort(ids.begin(), ids.end());
             ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-            set.bind(1, id_).bind(2, uid).bind(3, KeywordTable::encode(ids)).run();
+            row.keywords = KeywordTable::encode(ids);
         }
     }
-    for (const auto& [uid, base] : assigned)
-        pendingRecent_.push_back(uid);
+    std::vector<std::pair<std::uint32_t, std::string>> assigned;
+    assigned.reserve(rows.size());
+    for (const auto& row : rows) {
+        assigned.emplace_back(row.uid, row.base);
+        pendingRecent_.push_back(row.uid);
+    }
+    // A large folder seen for the first time: its rows wait in one value (pending_rows.h)
+    // for a background task. Not when files are in new/: a read-write SELECT moves them
+    // at once, which needs their rows.
+    std::size_t pendingFrom = store_->pendingRowsFrom_;
+    if (firstRows && pendingFrom != 0 && rows.size() >= pendingFrom && !anyInNew) {
+        db.prepare("INSERT INTO pending_rows(folder_id, modseq, data) VALUES(?1,?2,?3)")
+            .bind(1, id_)
+            .bind(2, static_cast<std::int64_t>(modseq))
+            .bindBlob(3, encodePendingRows(rows))
+            .run();
+        insertPendingSoon_ = true;
+        // What readPendingLocked would decode from the value; dropped there should the
+        // transaction not commit.
+        std::lock_guard lock(mu_);
+        pending_ = std::make_shared<const std::vector<MessageRow>>(std::move(rows));
+        pendingModseq_ = modseq;
+    } else {
+        MessageRowWriter writer(db, id_);
+        for (auto& row : rows)
+            writer.add(std::move(row));
+        writer.flush();
+    }
     std::sort(pendingRecent_.begin(), pendingRecent_.end());
     if (firstRows)
         writeUidMirrorLocked(db, assigned, true);
@@ -389,11 +435,13 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         byBase[n.substr(0, n.find(':'))].emplace_back(true, n);
 
     std::vector<ChangeEvent> events;
+    bool insertPending = false;
     {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
         catchUpLocked(db, events);
+        insertPendingRowsLocked(db);
         auto d = dir();
         std::uint64_t modseq = 0;
         std::vector<std::pair<std::string, FileSeen>> fresh;
@@ -468,8 +516,10 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         txn.commit();
         catchUpLocked(db, events);
         if (claimed) assignRecent(*claimed);
+        insertPending = std::exchange(insertPendingSoon_, false);
     }
     publish(events);
+    if (insertPending) insertPendingRowsInBackground();
 }
 
 void Folder::writeUidMirrorLocked(Sqlite& db,
@@ -556,7 +606,16 @@ std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t u
                                                      std::string* baseOut) {
     auto& q = db.prepare("SELECT base, in_new, info FROM message WHERE folder_id=?1 AND uid=?2");
     q.bind(1, id_).bind(2, uid);
-    if (!q.step()) return std::nullopt;
+    if (!q.step()) {
+        // A message of a first index whose row is still pending (pending_rows.h).
+        auto pending = pendingPath(uid);
+        if (!pending) return std::nullopt;
+        auto name = std::filesystem::path(*pending).filename().string();
+        std::string base = name.substr(0, name.find(':'));
+        if (baseOut) *baseOut = base;
+        if (::access(pending->c_str(), F_OK) == 0) return pending;
+        return locateByBase(base);
+    }
     std::string base(q.text(0));
     bool inNew = q.integer(1) != 0;
     std::string name = base + (q.isNull(2) ? "" : ":" + std::string(q.text(2)));

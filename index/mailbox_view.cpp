@@ -70,8 +70,18 @@ UidList MailboxView::recentUids() const {
 std::uint32_t MailboxView::recentCount() const {
     std::lock_guard lock(folder_->mu_);
     std::uint32_t n = 0;
-    for (auto uid : recent_)
-        if (std::binary_search(seq_->begin(), seq_->end(), uid)) ++n;
+    const UidList& seq = *seq_;
+    if (recent_.size() * 16 < seq.size()) {
+        for (auto uid : recent_)
+            if (std::binary_search(seq.begin(), seq.end(), uid)) ++n;
+        return n;
+    }
+    // Both ascending, and many (a first SELECT has every message \Recent): one walk.
+    auto s = seq.begin();
+    for (auto uid : recent_) {
+        s = std::lower_bound(s, seq.end(), uid);  // usually the next element
+        if (s != seq.end() && *s == uid) ++n;
+    }
     return n;
 }
 

@@ -66,7 +66,9 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
 }
 
 Mailstore::Mailstore(const MailstoreOptions& options)
-    : layout_(options.maildir), indexPath_(indexPathFor(options.maildir, options.indexDir)) {
+    : layout_(options.maildir),
+      indexPath_(indexPathFor(options.maildir, options.indexDir)),
+      pendingRowsFrom_(options.pendingRowsFrom) {
     if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
     bool created = false;
     db_ = openIndex(indexPath_, &created);

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "index/folder.h"
@@ -25,6 +26,12 @@ class Sqlite;
 struct MailstoreOptions {
     std::filesystem::path maildir;
     std::filesystem::path indexDir;  // empty: the index lives in the Maildir root
+    // A folder's first index of at least this many messages commits their rows as one
+    // value and inserts them in the background (index/pending_rows.h); 0: never. For the
+    // IMAP server, whose first SELECT of a large folder need not wait for the rows. The
+    // process must then call waitForBackgroundWork() (index/background.h) before exiting.
+    // The options of a Maildir's first open in the process apply.
+    std::size_t pendingRowsFrom = 0;
 };
 
 class Mailstore : public std::enable_shared_from_this<Mailstore> {
@@ -105,7 +112,19 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     explicit Mailstore(const MailstoreOptions& options);
 
     // The database lock; see the concurrency rules in folder.h.
-    std::unique_lock<std::mutex> lockDb() { return std::unique_lock(dbMu_); }
+    std::unique_lock<std::mutex> lockDb() {
+        waiting_.fetch_add(1, std::memory_order_relaxed);
+        std::unique_lock lock(dbMu_);
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        return lock;
+    }
+    // For background work that gives way: the lock, once no session waits for it. A mutex
+    // is not fair; without this a loop of short transactions keeps a session waiting.
+    std::unique_lock<std::mutex> lockDbAfterOthers() {
+        while (waiting_.load(std::memory_order_relaxed) > 0)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        return std::unique_lock(dbMu_);
+    }
     // The database connection, opened again if closeUnusedDatabases closed it. Only
     // under lockDb(), and only for as long as the lock is held.
     Sqlite& db();
@@ -124,9 +143,11 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
 
     MaildirLayout layout_;
     std::filesystem::path indexPath_;
+    std::size_t pendingRowsFrom_;
 
     std::mutex dbMu_;
-    std::unique_ptr<Sqlite> db_;  // null while closed for being unused
+    std::atomic<int> waiting_{0};  // threads in lockDb(), for lockDbAfterOthers()
+    std::unique_ptr<Sqlite> db_;   // null while closed for being unused
     // Of db_; written under dbMu_, read by others choosing which database to close.
     std::atomic<std::chrono::steady_clock::rep> lastUse_{0};
     std::atomic<bool> dbOpen_{false};

@@ -121,7 +121,22 @@ DROP INDEX message_by_modseq;
 CREATE INDEX message_by_modseq ON message(folder_id, modseq, flags, keywords);
 )sql";
 
-constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
+// Version 6: the message rows of a large folder's first index, committed as one value
+// and turned into rows afterwards, a chunk at a time (index/pending_rows.h). All have
+// the modseq `modseq`; those with UIDs below `done_below` are rows already.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE pending_rows(
+  folder_id     INTEGER PRIMARY KEY,
+  modseq        INTEGER NOT NULL,
+  done_below    INTEGER NOT NULL DEFAULT 0,
+  data          BLOB NOT NULL
+);
+CREATE TRIGGER pending_rows_gone AFTER DELETE ON folder BEGIN
+  DELETE FROM pending_rows WHERE folder_id=old.id;
+END;
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6};
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::uint64_t fnv1a(const std::string& s) {

@@ -10,7 +10,7 @@
 
 namespace maildex::index {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Where the index of `maildir` lives: "<maildir>/maildex.sqlite", or under `indexDir`
 // (named after the Maildir's absolute path) when one is configured, so the Maildir can sit

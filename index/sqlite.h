@@ -94,6 +94,21 @@ class Transaction {
     bool done_ = false;
 };
 
+// No automatic WAL checkpoint while it exists (the commits meanwhile leave theirs to the
+// next commit after it). Restores SQLite's default of 1,000 pages.
+class CheckpointPause {
+  public:
+    explicit CheckpointPause(Sqlite& db) : db_(db) { db_.exec("PRAGMA wal_autocheckpoint=0"); }
+    ~CheckpointPause() {
+        sqlite3_exec(db_.handle(), "PRAGMA wal_autocheckpoint=1000", nullptr, nullptr, nullptr);
+    }
+    CheckpointPause(const CheckpointPause&) = delete;
+    CheckpointPause& operator=(const CheckpointPause&) = delete;
+
+  private:
+    Sqlite& db_;
+};
+
 [[noreturn]] void throwSqlite(sqlite3* db, int rc, std::string_view what);
 
 }  // namespace maildex::index

@@ -2,6 +2,8 @@
 //
 //   index_bench make DIR COUNT           a Maildir with COUNT realistic small messages
 //   index_bench first-index DIR          time a first full index (no index yet)
+//   index_bench first-index-pending DIR  the same as the server does it: until the folder
+//                                        answers (rows pending), and until they are in
 //   index_bench open DIR                 fresh process: open the indexed folder, read
 //                                        the UID/flag list, then again while open; RSS
 //   index_bench read DIR                 every UID and flags; the unseen UIDs
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "index/background.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
@@ -100,6 +103,19 @@ int firstIndex(const fs::path& dir) {
     auto t1 = Clock::now();
     print("first_index_ms", ms(t1 - t0), "ms");
     print("messages", inbox->messageCount(), "");
+    return 0;
+}
+
+int firstIndexPending(const fs::path& dir) {
+    removeIndex(dir);
+    auto t0 = Clock::now();
+    {
+        auto store = Mailstore::open({dir, {}, 10'000});
+        auto inbox = store->folder("");
+        print("first_index_answering_ms", ms(Clock::now() - t0), "ms");
+    }
+    waitForBackgroundWork();
+    print("first_index_pending_done_ms", ms(Clock::now() - t0), "ms");
     return 0;
 }
 
@@ -201,7 +217,9 @@ int deliver(const fs::path& dir, int count) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::cerr << "usage: index_bench make|first-index|open|read|copy|deliver DIR [COUNT]\n";
+        std::cerr
+            << "usage: index_bench make|first-index|first-index-pending|open|read|copy|deliver "
+               "DIR [COUNT]\n";
         return 2;
     }
     std::string cmd = argv[1];
@@ -209,6 +227,7 @@ int main(int argc, char** argv) {
     int count = argc > 3 ? std::stoi(argv[3]) : 0;
     if (cmd == "make") return make(dir, count);
     if (cmd == "first-index") return firstIndex(dir);
+    if (cmd == "first-index-pending") return firstIndexPending(dir);
     if (cmd == "open") return open(dir);
     if (cmd == "read") return read(dir);
     if (cmd == "copy") return copy(dir, count);

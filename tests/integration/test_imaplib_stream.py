@@ -3,11 +3,14 @@ shared/spec/real-clients.md describes: PREAUTH greeting, SELECT, FETCH, STORE, E
 LOGOUT. Also the foundation issue's printf pipe."""
 
 import imaplib
+import os
 import shlex
+import sqlite3
 import subprocess
+import time
 import unittest
 
-from maildex_testlib import MAILDEXD, MaildirTestCase
+from maildex_testlib import MAILDEXD, MaildirTestCase, run_ctl
 
 MESSAGE = (
     "From: Alice <alice@example.com>\n"
@@ -59,6 +62,39 @@ class ImaplibStream(MaildirTestCase):
         typ, data = m.uid("FETCH", "1:*", "(FLAGS)")
         self.assertEqual(len(data), 1)
         self.assertEqual(m.logout()[0], "BYE")
+
+    def test_a_large_first_select_answers_before_its_rows_are_written(self):
+        # From 10,000 messages a first index commits its rows as one value and writes
+        # them in the background (index/pending_rows.h); nothing may tell the difference.
+        count = 10500
+        for i in range(count):
+            self.md.deliver("Subject: m%d\n\nbody\n" % i, new=False, flags="S" if i % 2 else "",
+                            mtime=1700000000 + i)
+        hour_ago = time.time() - 3600  # an mtime under 2 s old would make it scan twice
+        for sub in ("cur", "new"):
+            os.utime(os.path.join(self.md.path, sub), (hour_ago, hour_ago))
+        m = self.connect()
+        self.assertEqual(m.select("INBOX"), ("OK", [str(count).encode()]))
+        typ, data = m.uid("FETCH", "10499:*", "(FLAGS ENVELOPE RFC822.SIZE)")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(len(data), 2)
+        self.assertIn(b'"m10499"', data[1])
+        self.assertIn(b"RFC822.SIZE 25", data[1])  # 22 bytes, 3 line ends
+        typ, data = m.uid("STORE", "7", "+FLAGS", r"(\Flagged)")
+        self.assertIn(b"\\Flagged", data[0])
+        m.logout()  # the process ends once the rows are in
+
+        db = sqlite3.connect(os.path.join(self.md.path, "maildex.sqlite"))
+        self.assertEqual(db.execute("SELECT count(*) FROM message").fetchone()[0], count)
+        self.assertEqual(db.execute("SELECT count(*) FROM pending_rows").fetchone()[0], 0)
+        db.close()
+        m = self.connect()
+        self.assertEqual(m.select("INBOX"), ("OK", [str(count).encode()]))
+        typ, data = m.uid("FETCH", "6:8", "(FLAGS)")
+        self.assertEqual([d.split(b"FLAGS ")[1] for d in data],
+                         [b"(\\Seen))", b"(\\Flagged))", b"(\\Seen))"])
+        m.logout()
+        self.assertEqual(run_ctl("check", self.md.path).returncode, 0)
 
     def test_bad_command_keeps_the_session(self):
         m = self.connect()

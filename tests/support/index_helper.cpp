@@ -2,7 +2,7 @@
 // processes: crash injection (the process dies at a named point), several processes
 // writing at once, and dumping what a fresh process sees.
 //
-//   index_helper MAILDIR [--crash-at POINT] COMMAND ARGS...
+//   index_helper MAILDIR [--crash-at POINT] [--pending-rows-from N] COMMAND ARGS...
 //     append FOLDER COUNT          COUNT messages, one transaction each
 //     store FOLDER UID +|-|= LETTERS [KEYWORD...]   flags as Maildir letters (DFRST)
 //     expunge FOLDER               remove \Deleted messages
@@ -10,12 +10,15 @@
 //     select FOLDER                open read-write (moves new/ to cur/)
 //     dump FOLDER                  print UIDVALIDITY, UIDNEXT and every message
 // Folder "" or INBOX is the Maildir root. Exit status 86 means the crash point was hit.
+// --pending-rows-from: a first index of at least N messages commits them as pending rows
+// (index/pending_rows.h), inserted in the background before the helper exits.
 
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "index/background.h"
 #include "index/crash_point.h"
 #include "index/error.h"
 #include "index/flags.h"
@@ -38,7 +41,8 @@ SystemFlags letters(const std::string& s) {
 }
 
 int usage() {
-    std::cerr << "usage: index_helper MAILDIR [--crash-at POINT] COMMAND ARGS...\n";
+    std::cerr << "usage: index_helper MAILDIR [--crash-at POINT] [--pending-rows-from N] "
+                 "COMMAND ARGS...\n";
     return 2;
 }
 
@@ -49,14 +53,20 @@ int main(int argc, char** argv) {
     if (args.size() < 2) return usage();
     std::string maildir = args[0];
     args.erase(args.begin());
-    if (args.size() >= 2 && args[0] == "--crash-at") {
-        setCrashPoint(args[1]);
+    MailstoreOptions options{maildir, {}};
+    while (args.size() >= 2 && args[0].rfind("--", 0) == 0) {
+        if (args[0] == "--crash-at")
+            setCrashPoint(args[1]);
+        else if (args[0] == "--pending-rows-from")
+            options.pendingRowsFrom = std::stoul(args[1]);
+        else
+            return usage();
         args.erase(args.begin(), args.begin() + 2);
     }
     if (args.size() < 2) return usage();
     const std::string command = args[0];
     try {
-        auto store = Mailstore::open({maildir, {}});
+        auto store = Mailstore::open(options);
         auto folder = store->folder(folderName(args[1]));
         if (command == "append" && args.size() == 3) {
             int count = std::stoi(args[2]);
@@ -101,5 +111,6 @@ int main(int argc, char** argv) {
         std::cerr << "index_helper: " << e.what() << "\n";
         return 1;
     }
+    waitForBackgroundWork();
     return 0;
 }

@@ -127,6 +127,7 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
         ASSERT_EQ(sqlite3_exec(db,
+                               "DROP TRIGGER pending_rows_gone; DROP TABLE pending_rows; "
                                "DROP TRIGGER message_value_gone; DROP TABLE message_value; "
                                "DROP INDEX message_in_new; DROP TRIGGER cached_values_gone; "
                                "DROP TABLE cached_values; DROP INDEX message_by_modseq; "
@@ -155,6 +156,10 @@ TEST_F(FolderCacheTest, VersionOneIndexIsMigrated) {
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     EXPECT_NE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))).find("flags"),
               std::string::npos);
+    sqlite3_finalize(st);
+    // Version 6: a first index's pending rows.
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM pending_rows", -1, &st, nullptr);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
