@@ -13,6 +13,7 @@
 #include "index/mailstore.h"
 #include "index/sqlite.h"
 #include "index/watcher.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::index {
@@ -113,6 +114,33 @@ TEST_F(FolderTest, AFreshLoadPutsMessagesInUidOrder) {
         auto meta = view->meta({firstUid + 1});
         EXPECT_EQ(inbox->keywordNames(meta[0].keywords), std::vector<std::string>{"$Work"});
     }
+}
+
+// One catch-up that finds messages expunged, changed and added by another process at
+// once: the state is merged from runs of the old one.
+TEST_F(FolderTest, ACatchUpMergesExpungesChangesAndAdditions) {
+    for (int i = 0; i < 10; ++i)
+        md.deliver("", "m\n", false, "S");
+    auto store = open();
+    auto inbox = store->folder("");
+    ASSERT_EQ(inbox->uids().size(), 10u);
+    Watcher::instance().pauseForTest(true);  // so that our own watcher does not catch up first
+    auto helper = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {INDEX_HELPER, md.path().string()});
+        ASSERT_EQ(test::run(args), 0);
+    };
+    helper({"store", "INBOX", "1", "+", "T"});
+    helper({"store", "INBOX", "5", "+", "T"});
+    helper({"store", "INBOX", "10", "+", "T"});
+    helper({"expunge", "INBOX"});
+    helper({"store", "INBOX", "3", "+", "F"});
+    helper({"store", "INBOX", "9", "-", "S"});
+    helper({"append", "INBOX", "2"});
+    inbox->catchUp();
+    Watcher::instance().pauseForTest(false);
+    EXPECT_EQ(inbox->uids(), (V{2, 3, 4, 6, 7, 8, 9, 11, 12}));
+    EXPECT_EQ(inbox->uidsWithout(flag::Seen), (V{9, 11, 12}));
+    EXPECT_EQ(inbox->uidsWithout(flag::Flagged), (V{2, 4, 6, 7, 8, 9, 11, 12}));
 }
 
 TEST_F(FolderTest, ReadWriteOpenMovesNewToCur) {
