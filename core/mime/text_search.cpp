@@ -3,7 +3,9 @@
 #include <locale.h>
 #include <wctype.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace maildex::core::mime {
@@ -93,25 +95,66 @@ std::string foldCase(std::string_view utf8) {
     return out;
 }
 
+namespace {
+
+char asciiLower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Knuth-Morris-Pratt: linear in the worst case, which a naive search over a message
+// body and a client-chosen pattern ("aaa...ab") is not.
+class FoldedPattern {
+  public:
+    explicit FoldedPattern(std::string pattern)
+        : pattern_(std::move(pattern)), fail_(pattern_.size(), 0) {
+        for (std::size_t i = 1, k = 0; i < pattern_.size(); ++i) {
+            while (k > 0 && pattern_[i] != pattern_[k])
+                k = fail_[k - 1];
+            if (pattern_[i] == pattern_[k]) ++k;
+            fail_[i] = k;
+        }
+    }
+    // Whether `text`, each byte passed through `map` first, contains the pattern. nullopt
+    // when `map` gives up on a byte.
+    template <typename Map>
+    std::optional<bool> foundIn(std::string_view text, Map map) const {
+        for (std::size_t i = 0, k = 0; i < text.size(); ++i) {
+            auto c = map(text[i]);
+            if (!c) return std::nullopt;
+            while (k > 0 && *c != pattern_[k])
+                k = fail_[k - 1];
+            if (*c == pattern_[k] && ++k == pattern_.size()) return true;
+        }
+        return false;
+    }
+
+  private:
+    std::string pattern_;
+    std::vector<std::size_t> fail_;
+};
+
+bool isAscii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace
+
 bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
     if (needle.empty()) return true;
-    std::string text = foldCase(haystack);
-    std::string pattern = foldCase(needle);
-    // Knuth-Morris-Pratt: linear in the worst case, which a naive search over a message
-    // body and a client-chosen pattern ("aaa...ab") is not.
-    std::vector<std::size_t> fail(pattern.size(), 0);
-    for (std::size_t i = 1, k = 0; i < pattern.size(); ++i) {
-        while (k > 0 && pattern[i] != pattern[k])
-            k = fail[k - 1];
-        if (pattern[i] == pattern[k]) ++k;
-        fail[i] = k;
+    FoldedPattern pattern(foldCase(needle));
+    // Most text is ASCII: folded byte by byte as it is scanned, not copied first. A
+    // non-ASCII byte can fold onto an ASCII letter (U+212A KELVIN SIGN is "k"), so the
+    // first one sends the search to the folded copy.
+    if (isAscii(needle)) {
+        auto ascii = [](char c) -> std::optional<char> {
+            if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+            return asciiLower(c);
+        };
+        if (auto found = pattern.foundIn(haystack, ascii)) return *found;
     }
-    for (std::size_t i = 0, k = 0; i < text.size(); ++i) {
-        while (k > 0 && text[i] != pattern[k])
-            k = fail[k - 1];
-        if (text[i] == pattern[k] && ++k == pattern.size()) return true;
-    }
-    return false;
+    auto same = [](char c) -> std::optional<char> { return c; };
+    return *pattern.foundIn(foldCase(haystack), same);
 }
 
 }  // namespace maildex::core::mime
