@@ -14,6 +14,7 @@
 // - Because memory only ever changes by reading committed rows, a change made by another
 //   process and one made here travel the same path and produce the same events.
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -307,8 +308,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
     std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);
     std::vector<std::string> namesOfSetLocked(std::uint32_t keywordSet) const;
+    // Where a message's file is now (its row's name, or found by base name when another
+    // program renamed it); nullopt when it is gone. `statOut` gets the file's stat.
     std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,
-                                                 std::string* base = nullptr);
+                                                 std::string* base = nullptr,
+                                                 struct stat* statOut = nullptr);
     std::optional<std::string> locateByBase(const std::string& base);
     enum class FileFact { InternalDate, VirtualSize };
     std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);

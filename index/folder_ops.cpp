@@ -408,16 +408,15 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         std::vector<std::filesystem::path> toUnlink;
         for (const auto& s : sources) {
             std::string base;
-            auto path = currentPathLocked(db, s.uid, &base);
-            if (!path) continue;
             struct stat st;
-            if (::stat(path->c_str(), &st) != 0) continue;
+            auto path = currentPathLocked(db, s.uid, &base, &st);
+            if (!path) continue;
             struct timeval now;
             gettimeofday(&now, nullptr);
             auto size = sizeField(base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
             std::string newBase =
                 newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, size);
-            auto oldName = MaildirName::parse(std::filesystem::path(*path).filename().string());
+            auto oldName = MaildirName::parse(std::string_view(*path).substr(path->rfind('/') + 1));
             std::string info = "2," + infoLetters(s.state.flags, oldName.otherLetters());
             auto target = destDir / "cur" / (newBase + ":" + info);
             // A hard link shares the data and keeps the mtime (INTERNALDATE); copy where

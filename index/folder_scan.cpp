@@ -603,7 +603,9 @@ std::optional<std::string> Folder::locateByBase(const std::string& base) {
 }
 
 std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t uid,
-                                                     std::string* baseOut) {
+                                                     std::string* baseOut, struct stat* statOut) {
+    struct stat ignored;
+    struct stat& st = statOut ? *statOut : ignored;
     auto& q = db.prepare("SELECT base, in_new, info FROM message WHERE folder_id=?1 AND uid=?2");
     q.bind(1, id_).bind(2, uid);
     if (!q.step()) {
@@ -613,8 +615,10 @@ std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t u
         auto name = std::filesystem::path(*pending).filename().string();
         std::string base = name.substr(0, name.find(':'));
         if (baseOut) *baseOut = base;
-        if (::access(pending->c_str(), F_OK) == 0) return pending;
-        return locateByBase(base);
+        if (::stat(pending->c_str(), &st) == 0) return pending;
+        auto found = locateByBase(base);
+        if (found && ::stat(found->c_str(), &st) != 0) return std::nullopt;
+        return found;
     }
     std::string base(q.text(0));
     bool inNew = q.integer(1) != 0;
@@ -622,10 +626,11 @@ std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t u
     q.reset();
     if (baseOut) *baseOut = base;
     auto path = dir() / (inNew ? "new" : "cur") / name;
-    struct stat st;
     if (::stat(path.c_str(), &st) == 0) return path.string();
     // Another program renamed it (a flag change) since we last looked.
-    return locateByBase(base);
+    auto found = locateByBase(base);
+    if (found && ::stat(found->c_str(), &st) != 0) return std::nullopt;
+    return found;
 }
 
 }  // namespace maildex::index
