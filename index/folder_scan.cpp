@@ -61,6 +61,21 @@ FileSeen splitEntry(bool inNew, std::string& name) {
     return seen;
 }
 
+// Every entry of new/ and cur/, new/ first; a base name may be there twice.
+std::vector<std::pair<std::string, FileSeen>> listEntries(const std::filesystem::path& dir) {
+    std::vector<std::pair<std::string, FileSeen>> out;
+    auto fresh = listDirectory(dir / "new", true);
+    auto cur = listDirectory(dir / "cur", true);
+    out.reserve(fresh.size() + cur.size());
+    for (auto* names : {&fresh, &cur}) {
+        for (auto& name : *names) {
+            FileSeen seen = splitEntry(names == &fresh, name);
+            out.emplace_back(std::move(name), std::move(seen));
+        }
+    }
+    return out;
+}
+
 void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, FileSeen>& files) {
     auto fresh = listDirectory(dir / "new", true);
     auto cur = listDirectory(dir / "cur", true);
@@ -161,8 +176,15 @@ void Folder::fullScanLocked(Sqlite& db) {
     }
 
     std::unordered_map<std::string, FileSeen> files;
-    files.reserve(known.size() + 16);
-    listInto(d, files);
+    std::vector<std::pair<std::string, FileSeen>> fresh;
+    if (known.empty()) {
+        // Nothing to compare with (a first index): the names go to numbering as listed,
+        // which drops a base name listed twice once its sort puts them side by side.
+        fresh = listEntries(d);
+    } else {
+        files.reserve(known.size() + 16);
+        listInto(d, files);
+    }
     bool anyMissing = std::any_of(known.begin(), known.end(),
                                   [&](const auto& k) { return !files.count(k.first); });
     if (anyMissing) {
@@ -188,15 +210,14 @@ void Folder::fullScanLocked(Sqlite& db) {
 
     // What is left in `files` is unknown to the index: number it. UIDs Courier (or our
     // own mirror, if the index was lost) gave these files are reused.
-    if (!files.empty()) {
+    fresh.reserve(fresh.size() + files.size());
+    while (!files.empty()) {  // moved out, not copied
+        auto node = files.extract(files.begin());
+        fresh.emplace_back(std::move(node.key()), std::move(node.mapped()));
+    }
+    if (!fresh.empty()) {
         std::unordered_map<std::string, std::uint32_t> mirrored;
         if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
-        std::vector<std::pair<std::string, FileSeen>> fresh;
-        fresh.reserve(files.size());
-        while (!files.empty()) {  // moved out, not copied: 100,000 names on a first index
-            auto node = files.extract(files.begin());
-            fresh.emplace_back(std::move(node.key()), std::move(node.mapped()));
-        }
         numberNewFilesLocked(db, std::move(fresh), mirrored, modseq, true);
     } else if (modseq != 0 || !std::filesystem::exists(d / "courierimapuiddb")) {
         // Expunged entries may go; a missing mirror is rewritten.
@@ -314,8 +335,16 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         std::sort(order.begin(), order.end());
         std::vector<std::pair<std::string, FileSeen>> sorted;
         sorted.reserve(fresh.size());
-        for (const auto& [key, i] : order)
+        for (const auto& [key, i] : order) {
+            // One base name twice (in new/ and cur/ when a move was cut short, or twice in
+            // cur/ during a rename) is one message: the cur/ file, else the first.
+            if (!sorted.empty() && sorted.back().first == fresh[i].first) {
+                if (sorted.back().second.inNew && !fresh[i].second.inNew)
+                    sorted.back() = std::move(fresh[i]);
+                continue;
+            }
             sorted.push_back(std::move(fresh[i]));
+        }
         fresh = std::move(sorted);
     }
     if (modseq == 0) modseq = bumpModseqLocked(db);
@@ -339,7 +368,7 @@ void Folder::numberNewFilesLocked(Sqlite& db, std::vector<std::pair<std::string,
         auto& [base, seen] = file;
         MessageRow row;
         row.uid = uid;
-        row.flags = MaildirName::parse(base + (seen.hasInfo ? ":" + seen.info : "")).flags();
+        row.flags = seen.hasInfo ? flagsOfInfo(seen.info) : 0;
         row.base = std::move(base);
         row.inNew = seen.inNew;
         if (seen.hasInfo) row.info = std::move(seen.info);

@@ -31,6 +31,12 @@ MaildirName MaildirName::parse(std::string_view filename) {
     return n;
 }
 
+SystemFlags flagsOfInfo(std::string_view info) {
+    if (info.substr(0, 2) != "2,") return 0;
+    std::string_view letters = info.substr(2);
+    return parseInfoLetters(letters.substr(0, letters.find(','))).flags;
+}
+
 std::string MaildirName::infoText() const {
     if (!hasInfo_) return {};
     if (foreignInfo_) return rawInfo_;

@@ -46,6 +46,10 @@ class MaildirName {
     std::string tail_;  // ",..." after the letters, without the comma
 };
 
+// The system flags of a file name's info part (the text after ':'), as
+// MaildirName::parse(base + ":" + info).flags() gives them, without building the name.
+SystemFlags flagsOfInfo(std::string_view info);
+
 // The value of ",<key>=<digits>" in a base name, e.g. sizeField(base, 'S').
 std::optional<std::uint64_t> sizeField(std::string_view base, char key);
 

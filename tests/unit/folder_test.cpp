@@ -143,6 +143,22 @@ TEST_F(FolderTest, ACatchUpMergesExpungesChangesAndAdditions) {
     EXPECT_EQ(inbox->uidsWithout(flag::Flagged), (V{2, 4, 6, 7, 8, 9, 11, 12}));
 }
 
+// A move from new/ to cur/ cut short between link and unlink leaves one message under two
+// names: the first index numbers it once, as the cur/ file; so is a message listed twice
+// in cur/ (a rename caught half-way).
+TEST_F(FolderTest, AFirstIndexNumbersABaseNameFoundTwiceOnce) {
+    md.deliver("", "first\n", false, "S", 1700000000);
+    auto twice = md.deliver("", "twice\n", true, "", 1700000001);
+    fs::create_hard_link(md.path() / "new" / twice, md.path() / "cur" / (twice + ":2,F"));
+    auto third = md.deliver("", "third\n", false, "S", 1700000002);
+    fs::create_hard_link(md.path() / "cur" / third,
+                         md.path() / "cur" / (third.substr(0, third.find(':')) + ":2,RS"));
+    auto inbox = open()->folder("");
+    EXPECT_EQ(inbox->uids(), (V{1, 2, 3}));
+    EXPECT_EQ(inbox->uidsWithout(flag::Flagged), (V{1, 3}));
+    EXPECT_EQ(inbox->uidsWithout(flag::Seen), (V{2}));
+}
+
 TEST_F(FolderTest, ReadWriteOpenMovesNewToCur) {
     auto name = md.deliver("", "Subject: a\n\n");
     auto store = open();

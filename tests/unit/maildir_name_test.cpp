@@ -18,6 +18,12 @@ TEST(MaildirName, ParsesFlagsAndKeepsUnknownLetters) {
     EXPECT_EQ(n.withFlags(0), "1700000000.M1P2.host,S=493:2,ab");
 }
 
+TEST(MaildirName, FlagsOfInfoAgreeWithParse) {
+    for (const char* info : {"2,FRS", "2,", "2,aFxT,tail", "1,S", "2,S,", "", "2,DFPRST"})
+        EXPECT_EQ(flagsOfInfo(info), MaildirName::parse(std::string("base:") + info).flags())
+            << info;
+}
+
 TEST(MaildirName, LettersInAsciiOrder) {
     auto n = MaildirName::parse("x:2,TSRFD");
     EXPECT_EQ(n.filename(), "x:2,DFRST");

@@ -149,12 +149,14 @@ TEST(MimeTextSearch, CaseInsensitiveAcrossScripts) {
     EXPECT_FALSE(containsIgnoringCase("", "x"));
     // An ASCII pattern, matched in text where a non-ASCII letter folds to ASCII: KELVIN
     // SIGN (U+212A) is "k" (the ASCII-only scan must not miss it).
-    EXPECT_TRUE(containsIgnoringCase("zero \xE2\x84\xAA"
-                                     "elvin",
-                                     "KELVIN"));
-    EXPECT_FALSE(containsIgnoringCase("zero \xE2\x84\xAA"
-                                      "elvin",
-                                      "KELVINS"));
+    EXPECT_TRUE(
+        containsIgnoringCase("zero \xE2\x84\xAA"
+                             "elvin",
+                             "KELVIN"));
+    EXPECT_FALSE(
+        containsIgnoringCase("zero \xE2\x84\xAA"
+                             "elvin",
+                             "KELVINS"));
     // Invalid UTF-8 is compared byte for byte.
     EXPECT_TRUE(
         containsIgnoringCase("a\xff"
