@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 #include "index/error.h"
 #include "index/mailbox_view.h"
@@ -315,6 +316,11 @@ std::vector<Row> readRows(Statement& q) {
 }  // namespace
 
 void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
+    // One snapshot for every query below (writers catch up again after their commit,
+    // outside a transaction): another process inserting pending rows between two of them
+    // would otherwise make a message appear both as a row and as pending.
+    std::optional<Transaction> snapshot;
+    if (sqlite3_get_autocommit(db.handle())) snapshot.emplace(db, Transaction::Mode::Read);
     auto& f = db.prepare(
         "SELECT uidvalidity, uidnext, highestmodseq, recent_uid FROM folder WHERE id=?1");
     f.bind(1, id_);
