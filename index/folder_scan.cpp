@@ -152,7 +152,6 @@ void Folder::fullScanLocked(Sqlite& db) {
     auto d = dir();
     if (mtimeNs(d / "cur") == 0)
         throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists on disk");
-    insertPendingRowsLocked(db);
     // mtimes before listing: a change during the listing makes them differ next time.
     std::int64_t newMtime = mtimeNs(d / "new"), curMtime = mtimeNs(d / "cur");
 
@@ -174,6 +173,15 @@ void Folder::fullScanLocked(Sqlite& db) {
                                 std::string(q.text(3)), !q.isNull(3),
                                 static_cast<SystemFlags>(q.integer(4))});
     }
+    // Pending rows (pending_rows.h) are known messages too. They are written as rows only
+    // if this scan has something to change: the scan that follows a first index when the
+    // directories' mtimes were too recent to trust usually has not.
+    auto pending = readPendingLocked(db);
+    if (pending)
+        for (const auto& r : *pending->rows)
+            if (r.uid >= pending->doneBelow)
+                known.emplace(r.base, Known{r.uid, r.inNew, r.info.value_or(""), r.info.has_value(),
+                                            r.flags});
 
     std::unordered_map<std::string, FileSeen> files;
     std::vector<std::pair<std::string, FileSeen>> fresh;
@@ -193,6 +201,16 @@ void Folder::fullScanLocked(Sqlite& db) {
         listInto(d, again);
         for (auto& [base, f] : again)
             files[base] = std::move(f);
+    }
+
+    if (pending) {
+        bool changes = anyMissing || files.size() != known.size() ||
+                       std::any_of(known.begin(), known.end(), [&](const auto& k) {
+                           const FileSeen& f = files.find(k.first)->second;
+                           return f.inNew != k.second.inNew || f.info != k.second.info ||
+                                  f.hasInfo != k.second.hasInfo;
+                       });
+        if (changes) insertPendingRowsLocked(db);  // the same messages, as rows now
     }
 
     std::uint64_t modseq = 0;
