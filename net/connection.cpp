@@ -412,8 +412,10 @@ void Connection::close() {
         ssl_ = nullptr;
     }
     ::close(fd_);
-    --m.connectionsOpen;
+    // The slot first, then the gauge: whoever sees the gauge drop (a test waiting for
+    // its probe to be gone, an operator) may count on the slot being free.
     if (server_.onClosed) server_.onClosed(ip_);
+    --m.connectionsOpen;
     loop_.remove(id_);
 }
 

@@ -131,7 +131,8 @@ class Robustness(unittest.TestCase):
         with MaildexServer(settings={"MAXPERIP": "3", "MAXDAEMONS": "5"}) as srv:
             held = [LineClient(srv.port) for _ in range(3)]
             for c in held:
-                self.assertTrue(c.line().startswith("* OK"))
+                greeting = c.line()
+                self.assertTrue(greeting.startswith("* OK"), greeting)
             refused = LineClient(srv.port)
             self.assertEqual(refused.line(), "* BYE Too many connections from your address")
             with self.assertRaises(EOFError):
