@@ -188,8 +188,8 @@ TEST_F(PendingRowsTest, ARebuiltIndexKeepsUidsAndKeywordsThroughPendingRows) {
 TEST_F(PendingRowsTest, ARescanWithNothingToChangeLeavesRowsPending) {
     for (int i = 0; i < 12; ++i)
         md.deliver("", "x\n", false, "S");
-    ASSERT_EQ(test::run({INDEX_HELPER, md.path().string(), "--pending-rows-from", "5",
-                         "--crash-at", "pending-rows-before-insert", "select", "INBOX"}),
+    ASSERT_EQ(test::run({INDEX_HELPER, md.path().string(), "--pending-rows-from", "5", "--crash-at",
+                         "pending-rows-before-insert", "select", "INBOX"}),
               86);
     EXPECT_EQ(count(md.path(), "SELECT count(*) FROM message"), 0);
     EXPECT_EQ(count(md.path(), "SELECT count(*) FROM pending_rows"), 1);
