@@ -100,7 +100,9 @@ std::int64_t baseNameKey(std::string_view base) {
 }
 
 const std::string& maildirHostname() {
-    static const std::string host = [] {
+    // Never destroyed: writers on other threads may still name files while the process
+    // exits.
+    static const std::string& host = *new std::string([] {
         char buf[256] = {};
         if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == 0) return std::string("localhost");
         std::string out;
@@ -113,7 +115,7 @@ const std::string& maildirHostname() {
                 out += *p;
         }
         return out;
-    }();
+    }());
     return host;
 }
 

@@ -46,7 +46,9 @@ void MessageRowWriter::flush() {
 }
 
 void MessageRowWriter::insert(size_t first, size_t count) {
-    static const std::string one = insertSql(1), batch = insertSql(kRowsPerStatement);
+    // Never destroyed: the watcher's thread may still write rows while the process exits.
+    static const std::string& one = *new std::string(insertSql(1));
+    static const std::string& batch = *new std::string(insertSql(kRowsPerStatement));
     auto& q = db_.prepare(count == 1 ? one.c_str() : batch.c_str());
     for (size_t r = 0; r < count; ++r) {
         const MessageRow& row = pending_[first + r];
