@@ -268,6 +268,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
         std::shared_ptr<const std::vector<MessageRow>> rows;
     };
     std::optional<PendingRows> readPendingLocked(Sqlite& db);
+    // A pending value that cannot be decoded: said in the log, deleted by a writer.
+    std::nullopt_t dropDamagedPendingLocked(Sqlite& db, const std::string& why);
     // Where pending_ says a message's file was; nullopt when it does not know the UID.
     std::optional<std::string> pendingPath(std::uint32_t uid) const;
     bool hasPendingRows() const;
@@ -350,6 +352,7 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::shared_ptr<const std::vector<MessageRow>> pending_;
     std::uint64_t pendingModseq_ = 0;
     bool insertPendingSoon_ = false;  // a sync left pending rows (db mutex)
+    bool pendingDamaged_ = false;     // a reader found them undecodable (db mutex)
     UidList unclaimedRecent_;         // \Recent not yet given to any session
     UidList pendingRecent_;           // numbered by this process, not yet caught up (db mutex)
 };

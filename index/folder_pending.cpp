@@ -6,7 +6,9 @@
 
 #include "index/background.h"
 #include "index/crash_point.h"
+#include "index/error.h"
 #include "index/folder.h"
+#include "index/log.h"
 #include "index/mailstore.h"
 #include "index/pending_rows.h"
 #include "index/sqlite.h"
@@ -23,6 +25,13 @@ constexpr std::size_t kPendingRowsPerChunk = 1024;
 constexpr auto kDelayBeforeInsert = std::chrono::milliseconds(50);
 // Between chunks the index is left alone this long, for sessions not waiting for it yet.
 constexpr auto kPauseBetweenChunks = std::chrono::milliseconds(1);
+
+// The first row (ascending by UID) whose UID is `uid` or more.
+std::vector<MessageRow>::const_iterator rowFrom(const std::vector<MessageRow>& rows,
+                                                std::uint32_t uid) {
+    return std::lower_bound(rows.begin(), rows.end(), uid,
+                            [](const MessageRow& r, std::uint32_t u) { return r.uid < u; });
+}
 
 }  // namespace
 
@@ -47,14 +56,38 @@ std::optional<Folder::PendingRows> Folder::readPendingLocked(Sqlite& db) {
         auto& d = db.prepare("SELECT data FROM pending_rows WHERE folder_id=?1");
         d.bind(1, id_);
         d.step();
-        out.rows = std::make_shared<const std::vector<MessageRow>>(
-            decodePendingRows(d.blob(0), out.modseq));
+        try {
+            out.rows = std::make_shared<const std::vector<MessageRow>>(
+                decodePendingRows(d.blob(0), out.modseq));
+        } catch (const Error& e) {
+            d.reset();
+            return dropDamagedPendingLocked(db, e.what());
+        }
         d.reset();
         std::lock_guard lock(mu_);
         pending_ = out.rows;
         pendingModseq_ = out.modseq;
     }
     return out;
+}
+
+std::nullopt_t Folder::dropDamagedPendingLocked(Sqlite& db, const std::string& why) {
+    // The files and courierimapuiddb (written in the same transaction) hold what the value
+    // did: a writer deletes it, and a scan numbers the files again with the UIDs the mirror
+    // gives them. A reader asks its sync for that scan.
+    log::warn("folder '" + name_ + "': " + why + "; its messages are numbered again from " +
+              "the files and courierimapuiddb");
+    if (sqlite3_txn_state(db.handle(), "main") == SQLITE_TXN_WRITE) {
+        db.prepare("DELETE FROM pending_rows WHERE folder_id=?1").bind(1, id_).run();
+        db.prepare("UPDATE folder SET new_mtime=0, cur_mtime=0 WHERE id=?1").bind(1, id_).run();
+        syncedNewMtime_ = 0;
+        syncedCurMtime_ = 0;
+    } else {
+        pendingDamaged_ = true;
+    }
+    std::lock_guard lock(mu_);
+    pending_.reset();
+    return std::nullopt;
 }
 
 bool Folder::hasPendingRows() const {
@@ -69,8 +102,7 @@ std::optional<std::string> Folder::pendingPath(std::uint32_t uid) const {
         rows = pending_;
     }
     if (!rows) return std::nullopt;
-    auto it = std::lower_bound(rows->begin(), rows->end(), uid,
-                               [](const MessageRow& r, std::uint32_t u) { return r.uid < u; });
+    auto it = rowFrom(*rows, uid);
     if (it == rows->end() || it->uid != uid) return std::nullopt;
     std::string name = it->base;
     if (it->info) name.append(":").append(*it->info);
@@ -81,8 +113,7 @@ bool Folder::insertPendingRowsLocked(Sqlite& db, std::size_t limit) {
     auto pending = readPendingLocked(db);
     if (!pending) return true;
     const auto& rows = *pending->rows;
-    auto first = std::lower_bound(rows.begin(), rows.end(), pending->doneBelow,
-                                  [](const MessageRow& r, std::uint32_t u) { return r.uid < u; });
+    auto first = rowFrom(rows, pending->doneBelow);
     auto last = first + static_cast<std::ptrdiff_t>(
                             std::min(limit, static_cast<std::size_t>(rows.end() - first)));
     MessageRowWriter writer(db, id_);

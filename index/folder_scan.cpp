@@ -121,6 +121,7 @@ void Folder::sync(SyncMode mode) {
                 syncedCurMtime_ = curM;
             }
         }
+        if (std::exchange(pendingDamaged_, false)) scan = true;
         if (scan) {
             Transaction txn(db);
             catchUpLocked(db, events);

@@ -202,6 +202,33 @@ TEST_F(PendingRowsTest, ARescanWithNothingToChangeLeavesRowsPending) {
     EXPECT_EQ(count(md.path(), "SELECT count(*) FROM pending_rows"), 0);
 }
 
+// A pending value that cannot be decoded is dropped, and the files numbered again with
+// the UIDs courierimapuiddb kept for them: nothing is lost, nothing renumbered.
+TEST_F(PendingRowsTest, ADamagedPendingValueIsNumberedAgainFromTheMirror) {
+    deliver(12);
+    firstIndexDiesAt("pending-rows-before-insert");
+    std::uint32_t validity;
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((md.path() / "maildex.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE pending_rows SET data=substr(data, 1, 30)", nullptr,
+                               nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "SELECT uidvalidity FROM folder WHERE name=''", -1, &st, nullptr);
+        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+        validity = static_cast<std::uint32_t>(sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    auto inbox = open()->folder("");
+    EXPECT_EQ(inbox->uidValidity(), validity);
+    EXPECT_EQ(inbox->uids(), range(1, 12));
+    EXPECT_EQ(inbox->uidsWithout(flag::Seen), (V{1, 4, 7, 10}));
+    EXPECT_EQ(count(md.path(), "SELECT count(*) FROM pending_rows"), 0);
+    EXPECT_EQ(count(md.path(), "SELECT count(*) FROM message"), 12);
+}
+
 // In one process: the first index answers at once, the rows follow in the background.
 TEST_F(PendingRowsTest, TheBackgroundTaskInsertsTheRows) {
     deliver(30);
