@@ -337,6 +337,7 @@ void Connection::afterWork(WorkResult r) {
         // A failed login: the answer (and the next command) waits.
         delayed_ += r.output;
         delayUntil_ = Clock::now() + r.delay;
+        loop_.tickNoLaterThan(delayUntil_);
     } else {
         outgoing_ += r.output;
     }
@@ -357,6 +358,7 @@ void Connection::tick(Clock::time_point now) {
         if (phase_ != Phase::Open) return;
         maybeSchedule();
     }
+    if (!delayed_.empty()) loop_.tickNoLaterThan(delayUntil_);  // this tick came too early
     if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
         close();
         return;

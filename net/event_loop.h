@@ -46,6 +46,11 @@ class EventLoop {
     std::size_t size() const { return connections_.size(); }
     // Calls f for every connection (loop thread).
     void forEach(const std::function<void(Connection&)>& f);
+    // The next tick (every connection's timers) comes no later than `when`, not on the
+    // usual second: a failed login's delayed answer goes out on time. Loop thread only.
+    void tickNoLaterThan(std::chrono::steady_clock::time_point when) {
+        if (when < nextTick_) nextTick_ = when;
+    }
 
     // A read buffer shared by all connections of this loop (loop thread only): an idle
     // connection keeps no buffer of its own.

@@ -167,6 +167,9 @@ class Robustness(unittest.TestCase):
             self.assertLess(times[0], 0.5)
             self.assertGreater(times[2], 1.5)
             self.assertGreater(times[3], times[2] + 1)
+            # Answered when the delay (2 s, then 4 s) ends, not on the next second's tick.
+            self.assertLess(times[2], 2.5)
+            self.assertLess(times[3], 4.5)
             with open(srv.log_path) as f:
                 log = f.read()
             self.assertNotIn("wrong", log)  # passwords never reach the log
