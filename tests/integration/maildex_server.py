@@ -77,12 +77,19 @@ class MaildexServer:
             limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit)
         deadline = time.time() + 20
+        probes = 0
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("maildexd exited: " + self.read_log())
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                # The probe counts against MAXPERIP until the server sees it closed.
+                probes += 1
+                # A probe counts against MAXPERIP from when the server accepts it until it
+                # sees it closed: wait for both (the gauge alone reads 0 before the accept).
+                while self.metric("maildex_connections_accepted_total") < probes:
+                    if time.time() > deadline:
+                        raise RuntimeError("maildexd did not accept its probe")
+                    time.sleep(0.02)
                 self.wait_for_connections(0)
                 return self
             except OSError:
