@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <stdexcept>
@@ -34,10 +35,25 @@ namespace {
 // client's burst of commands, far shorter than the minutes it then waits in IDLE, when
 // the connection would cost its memory, its shared-memory mapping and three descriptors.
 constexpr std::chrono::seconds kIndexCloseAfter{3};
+
+// glibc gives each thread its own heap (up to eight per core), and a hole in one heap can
+// only be filled by the thread that owns it. What a login leaves behind (its index
+// database's memory, a TLS handshake's buffers) is freed around the small blocks an idle
+// connection keeps, and with every thread on its own heap those holes stayed empty: at
+// 10,000 idle TLS connections over 1,000 users, 17.9 KB each with glibc's default,
+// 17.0 KB with one heap per core. Threads then share heaps, which costs little: a thread
+// waits only if another allocates in the same heap at that very moment. An administrator's
+// MALLOC_ARENA_MAX still wins.
+void shareAllocatorHeaps() {
+    if (std::getenv("MALLOC_ARENA_MAX")) return;
+    int cores = static_cast<int>(std::thread::hardware_concurrency());
+    ::mallopt(M_ARENA_MAX, std::max(2, cores));
+}
 }  // namespace
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)), connectionLimit_(config_.maxConnections) {
+    shareAllocatorHeaps();  // before the first thread starts
     if (!config_.tlsCertFile.empty()) {
         TlsOptions o{config_.tlsCertFile,   config_.tlsKeyFile,  config_.tlsDhParams,
                      config_.tlsTrustCerts, config_.tlsProtocol, config_.tlsCipherList};
