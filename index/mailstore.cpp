@@ -24,7 +24,7 @@ namespace {
 std::mutex registryMu;
 std::atomic<std::size_t> closedSinceAsked{0};  // databases closed, for closeUnusedDatabases
 std::atomic<std::size_t> openCount{0};         // databases open in the process
-std::atomic<std::size_t> openLimit{256};
+std::atomic<std::size_t> openLimit{64};
 std::map<std::string, std::weak_ptr<Mailstore>>& registry() {
     static std::map<std::string, std::weak_ptr<Mailstore>> r;
     return r;

@@ -97,7 +97,11 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // At most this many index databases are open in the process (three descriptors
     // each): opening one more first closes the least recently used that is not in use.
     // During a burst of logins every user between LOGIN and IDLE holds one, and without
-    // a bound they took the descriptors new connections needed. Default 256.
+    // a bound they took the descriptors new connections needed. Default 64: each open
+    // database holds tens of kilobytes that, freed later, leave holes between the blocks
+    // of the connections that logged in meanwhile (10,000 TLS connections over 1,000
+    // users: 17.0 KB each with 256, 16.6 KB with 64, 16.4 KB with 16), while opening one
+    // again costs about 0.35 ms, paid only when more than 64 users are busy at once.
     static void limitOpenDatabases(std::size_t limit);
     static std::size_t openDatabases();
     bool databaseOpen() const { return dbOpen_.load(std::memory_order_relaxed); }

@@ -328,7 +328,7 @@ TEST_F(FolderTest, OpenIndexDatabasesAreBounded) {
     EXPECT_EQ(stores[0]->folder("")->status().messages, 1u);
     EXPECT_TRUE(stores[0]->databaseOpen());
     EXPECT_LE(Mailstore::openDatabases(), base + 2);
-    Mailstore::limitOpenDatabases(256);
+    Mailstore::limitOpenDatabases(64);
     Watcher::instance().pauseForTest(false);
 }
 
