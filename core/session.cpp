@@ -216,7 +216,7 @@ Session::Next Session::execute(Request request) {
         // The command has more to say than fits the output buffer: the transport calls
         // resume() once the client has read what is there.
         running.resume = std::move(ctx.resume);
-        suspended_ = std::move(running);
+        suspended_ = std::make_unique<Running>(std::move(running));
         return Next::Suspended;
     }
     return complete(running);
@@ -229,7 +229,7 @@ Session::Next Session::resume() {
     bool done = false;
     if (!runGuarded(running, [&] { done = running.resume(); })) return Next::Command;
     if (!done) {
-        suspended_ = std::move(running);
+        suspended_ = std::make_unique<Running>(std::move(running));
         return Next::Suspended;
     }
     return complete(running);

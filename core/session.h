@@ -192,7 +192,9 @@ class Session {
     bool qresync_ = false;
     bool idling_ = false;
     std::optional<std::string> saslTag_;  // AUTHENTICATE waiting for the client's response
-    std::optional<Running> suspended_;
+    // Held apart: a suspended command is rare, and every idle session would otherwise
+    // carry room for one (about 200 bytes of 10,000 connections' memory).
+    std::unique_ptr<Running> suspended_;
     std::chrono::milliseconds responseDelay_{};
     std::function<void(const CommandRecord&)> observer_;
     std::string idleTag_;
