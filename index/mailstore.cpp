@@ -508,8 +508,8 @@ void Mailstore::makeRoomForDatabase() {
     }
 }
 
-void Mailstore::limitOpenDatabases(std::size_t limit) {
-    openLimit = std::max<std::size_t>(limit, 1);
+std::size_t Mailstore::limitOpenDatabases(std::size_t limit) {
+    return openLimit.exchange(std::max<std::size_t>(limit, 1));
 }
 
 std::size_t Mailstore::openDatabases() {

@@ -102,7 +102,8 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // of the connections that logged in meanwhile (10,000 TLS connections over 1,000
     // users: 17.0 KB each with 256, 16.6 KB with 64, 16.4 KB with 16), while opening one
     // again costs about 0.35 ms, paid only when more than 64 users are busy at once.
-    static void limitOpenDatabases(std::size_t limit);
+    // Returns the limit it replaces.
+    static std::size_t limitOpenDatabases(std::size_t limit);
     static std::size_t openDatabases();
     bool databaseOpen() const { return dbOpen_.load(std::memory_order_relaxed); }
     // Every setting, as maildexsettings holds them.

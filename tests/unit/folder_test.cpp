@@ -313,7 +313,7 @@ TEST_F(FolderTest, AClosedIndexHoldsNoDescriptorsAndOpensAgainOnUse) {
 TEST_F(FolderTest, OpenIndexDatabasesAreBounded) {
     Watcher::instance().pauseForTest(true);  // its checks would open indexes meanwhile
     auto base = Mailstore::openDatabases();
-    Mailstore::limitOpenDatabases(base + 2);
+    auto defaultLimit = Mailstore::limitOpenDatabases(base + 2);
     std::vector<std::unique_ptr<test::TempMaildir>> dirs;
     std::vector<std::shared_ptr<Mailstore>> stores;
     for (int i = 0; i < 5; ++i) {
@@ -328,7 +328,7 @@ TEST_F(FolderTest, OpenIndexDatabasesAreBounded) {
     EXPECT_EQ(stores[0]->folder("")->status().messages, 1u);
     EXPECT_TRUE(stores[0]->databaseOpen());
     EXPECT_LE(Mailstore::openDatabases(), base + 2);
-    Mailstore::limitOpenDatabases(64);
+    Mailstore::limitOpenDatabases(defaultLimit);
     Watcher::instance().pauseForTest(false);
 }
 
