@@ -69,6 +69,7 @@ void Session::Wakeup::set(std::function<void()> fn) {
 }
 
 void Session::Wakeup::fire() {
+    if (pending.exchange(true)) return;
     std::lock_guard lock(mu);
     if (fn) fn();
 }
@@ -383,6 +384,7 @@ Session::Next Session::line(const std::string& text) {
 }
 
 Session::Next Session::notifyChanges() {
+    wakeup_->pending.store(false);
     if (!idling_) return Next::Command;
     // The receiver stays in line mode waiting for DONE; only a close changes anything.
     // Woken by the folder, whose state is current: a thousand idlers on one folder asking

@@ -13,6 +13,7 @@
 //   reach the client only through reportChanges(), at the end of a command or during
 //   IDLE, with sequence numbers computed at that moment.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -95,7 +96,8 @@ class Session {
     Next resume();
     // How long the transport should hold back this output (after a failed login).
     std::chrono::milliseconds takeResponseDelay();
-    // The selected folder changed: report it now if the client is idling.
+    // The selected folder changed: report it now if the client is idling. Re-arms the
+    // wakeup first, so a change published while this looks wakes the session again.
     Next notifyChanges();
     // About how many messages notifyChanges() would report (see
     // MailboxView::unreportedChanges); 0 when nothing is selected.
@@ -104,8 +106,11 @@ class Session {
     void keepalive();
     // The server is shutting down.
     void shutdown(std::string_view reason);
-    // Called (from any thread) when the selected folder changes.
+    // Called (from any thread) when the selected folder changes; once until the next
+    // notifyChanges(), however many changes come before it.
     void setWakeup(std::function<void()> wakeup) { wakeup_->set(std::move(wakeup)); }
+    // Whether the wakeup fired and notifyChanges() has not run since.
+    bool wakeupPending() const { return wakeup_->pending.load(); }
     // Called after every command with its name, result and duration.
     void setCommandObserver(std::function<void(const CommandRecord&)> observer) {
         observer_ = std::move(observer);
@@ -206,6 +211,9 @@ class Session {
     struct Wakeup {
         std::mutex mu;
         std::function<void()> fn;
+        // Set by the first fire() after notifyChanges(); later ones only find it set. A
+        // bulk delivery is then one wakeup per idler, not one per message.
+        std::atomic<bool> pending{false};
         void set(std::function<void()> fn);
         void fire();
     };

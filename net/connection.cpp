@@ -64,13 +64,12 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-    // The folder's wakeup may fire on any thread: it only sets a flag and asks the loop
-    // to look, holding no reference to the connection (which may be going away).
-    auto pending = wakeupPending_;
+    // The folder's wakeup may fire on any thread (once until the engine looks): it asks
+    // the loop to look, holding no reference to the connection (which may be going away).
+    // Two words, so std::function keeps it without a heap block of its own.
     EventLoop* loop = &loop_;
     std::uint64_t id = id_;
-    engine_->session().setWakeup([pending, loop, id] {
-        if (pending->exchange(true)) return;  // a look is already on its way
+    engine_->session().setWakeup([loop, id] {
         loop->post([loop, id] {
             if (Connection* c = loop->find(id)) c->maybeSchedule();
         });
@@ -251,14 +250,13 @@ void Connection::maybeSchedule() {
     if (scheduled_ || phase_ != Phase::Open) return;
     if (Clock::now() < delayUntil_) return;
     WorkItem item;
-    bool wakeup = wakeupPending_->exchange(false);
+    // Cleared by the engine when it looks (notifyChanges), not here: a wakeup left
+    // pending by a command that did not look is looked at the next time round.
+    bool wakeup = engine_->session().wakeupPending();
     item.tlsStarted = std::exchange(tlsStartedPending_, false);
     item.shutdownReason = shutdownReason_;
     if (suspended_) {
-        if (outgoingSize() >= kResumeBelow && item.shutdownReason.empty()) {
-            if (wakeup) wakeupPending_->store(true);
-            return;
-        }
+        if (outgoingSize() >= kResumeBelow && item.shutdownReason.empty()) return;
         item.resume = true;
     } else {
         item.input = std::move(incoming_);

@@ -116,7 +116,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool tlsStartedPending_ = false;
     bool keepaliveDue_ = false;
     std::string shutdownReason_;
-    std::shared_ptr<std::atomic<bool>> wakeupPending_ = std::make_shared<std::atomic<bool>>(false);
 
     bool authenticated_ = false;
     bool idling_ = false;
