@@ -8,6 +8,7 @@
 
 #include "core/engine.h"
 #include "index/mailstore.h"
+#include "index/watcher.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::core {
@@ -20,6 +21,9 @@ struct SessionWakeupTest : ::testing::Test {
     std::atomic<int> wakes{0};
 
     void SetUp() override {
+        // Only this test's syncs publish changes: the watcher's own, from its thread, would
+        // wake the session at moments the expectations cannot know.
+        index::Watcher::instance().pauseForTest(true);
         md.deliver("", "first\n");
         engine.session().preauthenticate({"test", md.path()});
         engine.session().setWakeup([this] { ++wakes; });
@@ -29,7 +33,10 @@ struct SessionWakeupTest : ::testing::Test {
         ASSERT_NE(engine.output().find("+ idling"), std::string::npos) << engine.output();
         engine.output().clear();
     }
-    void TearDown() override { engine.session().setWakeup({}); }
+    void TearDown() override {
+        engine.session().setWakeup({});
+        index::Watcher::instance().pauseForTest(false);
+    }
 
     // As the MDA does it, then as the watcher would notice it: one change each.
     void deliverAndNotice() {
