@@ -489,11 +489,16 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     size_t logged = 0;
     for (const auto& e : log_)
         logged += e.uids.size();
-    while (!log_.empty() && (log_.size() > kMaxLogEvents || logged > kMaxLogUids)) {
-        logged -= log_.front().uids.size();
-        logStart_ = log_.front().modseq;
-        log_.pop_front();
-    }
+    if (log_.size() <= kMaxLogEvents && logged <= kMaxLogUids) return;
+    // Over a bound: drop the oldest down to three quarters of both, so a busy folder
+    // moves the rest of its log once per few hundred changes, not at every change.
+    auto keep = log_.begin();
+    for (auto events = log_.size();
+         keep != log_.end() && (events > kMaxLogEvents / 4 * 3 || logged > kMaxLogUids / 4 * 3);
+         ++keep, --events)
+        logged -= keep->uids.size();
+    logStart_ = std::prev(keep)->modseq;
+    log_.erase(log_.begin(), keep);
 }
 
 }  // namespace maildex::index

@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -337,8 +336,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
 
     mutable std::mutex mu_;
     State state_;
-    std::deque<ChangeEvent> log_;  // recent events, for views to catch up cheaply
-    std::uint64_t logStart_ = 0;   // modseq just before the oldest event in log_
+    // Recent events, for views to catch up cheaply. A vector, not a deque: libstdc++'s
+    // deque allocates 576 bytes even empty, and most folders stay unchanged while open.
+    std::vector<ChangeEvent> log_;
+    std::uint64_t logStart_ = 0;  // modseq just before the oldest event in log_
     std::vector<std::weak_ptr<Subscriber>> subscribers_;
     std::vector<MailboxView*> readWriteViews_;
     std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
