@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "core/imap/receiver.h"
 
 namespace maildex::core {
+
+struct CommandRecord;
 
 struct ImapConfig {
     std::filesystem::path indexDir;     // MAILDEX_INDEX_DIR; empty: in each Maildir
@@ -23,6 +26,9 @@ struct ImapConfig {
     // IMAP_EMPTYTRASH: at login, remove from these folders the messages that arrived
     // (file ctime) more than so many seconds ago, as Courier does.
     std::vector<std::pair<std::string, std::int64_t>> emptyTrash;
+    // Told of every finished command of every session (the server's metrics); here rather
+    // than in each session, since it is the same for all of them.
+    std::function<void(const CommandRecord&)> commandObserver;
 };
 
 }  // namespace maildex::core

@@ -53,6 +53,12 @@ std::uint8_t stateBit(const SessionState& s) {
 
 }  // namespace
 
+std::string TransportInfo::peer() const {
+    if (clientAddress.empty()) return {};
+    bool v6 = clientAddress.find(':') != std::string::npos;
+    return (v6 ? "[" + clientAddress + "]" : clientAddress) + ":" + std::to_string(clientPort);
+}
+
 Session::Session(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
     : config_(config),
       authenticator_(authenticator),
@@ -242,7 +248,7 @@ bool Session::outputFull() const {
 
 std::string Session::logPrefix() const {
     std::string p = "session " + std::to_string(transport_.sessionId);
-    if (!transport_.peer.empty()) p += " " + transport_.peer;
+    if (auto peer = transport_.peer(); !peer.empty()) p += " " + peer;
     if (!user_.empty()) p += " " + user_;
     return p;
 }
@@ -250,7 +256,7 @@ std::string Session::logPrefix() const {
 void Session::observe(const Running& running, std::string_view result) {
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - running.started);
-    if (observer_) observer_({running.name, result, took});
+    if (config_.commandObserver) config_.commandObserver({running.name, result, took});
     log::debug(logPrefix() + ": " + running.name + " " + std::string(result) + " " +
                std::to_string(took.count() / 1000.0) + " ms");
 }

@@ -53,8 +53,11 @@ struct TransportInfo {
     bool tlsActive = false;
     bool plaintextAuthAllowed = true;  // LOGIN without TLS (loopback, IMAP_TLS_REQUIRED=0)
     std::string clientAddress;         // the IP address: what failed logins are counted by
-    std::string peer;                  // "address:port", for the log
+    std::uint16_t clientPort = 0;
     std::uint64_t sessionId = 0;
+
+    // "address:port" ("[address]:port" for IPv6), for the log; empty without an address.
+    std::string peer() const;
 };
 
 // A finished command, for metrics and the log.
@@ -111,10 +114,6 @@ class Session {
     void setWakeup(std::function<void()> wakeup) { wakeup_->set(std::move(wakeup)); }
     // Whether the wakeup fired and notifyChanges() has not run since.
     bool wakeupPending() const { return wakeup_->pending.load(); }
-    // Called after every command with its name, result and duration.
-    void setCommandObserver(std::function<void(const CommandRecord&)> observer) {
-        observer_ = std::move(observer);
-    }
     void tlsStarted();
 
     bool idling() const { return idling_; }
@@ -201,7 +200,6 @@ class Session {
     // carry room for one (about 200 bytes of 10,000 connections' memory).
     std::unique_ptr<Running> suspended_;
     std::chrono::milliseconds responseDelay_{};
-    std::function<void(const CommandRecord&)> observer_;
     std::string idleTag_;
 
   public:

@@ -27,32 +27,31 @@ constexpr std::size_t kLoopReportLimit = 64;
 
 Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,
                        bool implicitTls, bool loopback, std::uint64_t id)
-    : server_(server),
-      loop_(loop),
-      fd_(fd),
-      ip_(std::move(ip)),
-      peer_(ip_ + ":" + std::to_string(port)),
-      id_(id),
-      implicitTls_(implicitTls) {
+    : server_(server), loop_(loop), fd_(fd), id_(id), implicitTls_(implicitTls) {
     core::TransportInfo transport;
     transport.tlsOffered = server.tls && server.config.startTls && !implicitTls;
     transport.tlsActive = false;
     // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
     transport.plaintextAuthAllowed =
         !server.config.tlsRequired || (loopback && server.config.plaintextLoopback);
-    transport.clientAddress = ip_;
-    transport.peer = peer_;
+    transport.clientAddress = std::move(ip);
+    transport.clientPort = static_cast<std::uint16_t>(port);
     transport.sessionId = id_;
     engine_ = std::make_unique<core::Engine>(server.config.imap, server.authenticator, transport);
-    engine_->session().setCommandObserver([](const core::CommandRecord& r) {
-        Metrics::instance().command(std::string(r.name), std::string(r.result), r.duration);
-    });
     if (implicitTls) {
         ssl_ = server.tls->newConnection();
         SSL_set_fd(ssl_, fd_);
         phase_ = Phase::Handshake;
     }
     ++Metrics::instance().connectionsOpen;
+}
+
+std::string Connection::peer() const {
+    return engine_->session().transport().peer();
+}
+
+const std::string& Connection::ip() const {
+    return engine_->session().transport().clientAddress;
 }
 
 Connection::~Connection() {
@@ -116,7 +115,7 @@ void Connection::continueHandshake() {
         return;
     }
     ++Metrics::instance().tlsHandshakesFailed;
-    log::info("TLS handshake with " + peer_ + " failed: " + opensslErrors());
+    log::info("TLS handshake with " + peer() + " failed: " + opensslErrors());
     close();
 }
 
@@ -237,7 +236,7 @@ void Connection::flush() {
         outOffset_ = 0;
     }
     if (outgoingSize() > server_.config.outputLimit) {
-        log::info("connection " + std::to_string(id_) + " from " + peer_ +
+        log::info("connection " + std::to_string(id_) + " from " + peer() +
                   " does not read its output; disconnecting");
         close();
         return;
@@ -414,7 +413,7 @@ void Connection::close() {
     ::close(fd_);
     // The slot first, then the gauge: whoever sees the gauge drop (a test waiting for
     // its probe to be gone, an operator) may count on the slot being free.
-    if (server_.onClosed) server_.onClosed(ip_);
+    if (server_.onClosed) server_.onClosed(ip());
     --m.connectionsOpen;
     loop_.remove(id_);
 }

@@ -45,8 +45,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ~Connection();
 
     std::uint64_t id() const { return id_; }
-    const std::string& peer() const { return peer_; }
-    const std::string& ip() const { return ip_; }
+    // The client's address and port live in the session (which needs them for logins and
+    // its log lines); fixed from the start, so the loop may read them while a worker runs.
+    std::string peer() const;
+    const std::string& ip() const;
     const std::string& user() const { return user_; }
     bool idling() const { return idling_; }
 
@@ -93,8 +95,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ServerContext& server_;
     EventLoop& loop_;
     const int fd_;
-    const std::string ip_;
-    const std::string peer_;  // ip:port, for the log
     const std::uint64_t id_;
     const bool implicitTls_;
     bool greeted_ = false;

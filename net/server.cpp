@@ -54,6 +54,9 @@ void shareAllocatorHeaps() {
 Server::Server(ServerConfig config)
     : config_(std::move(config)), connectionLimit_(config_.maxConnections) {
     shareAllocatorHeaps();  // before the first thread starts
+    config_.imap.commandObserver = [](const core::CommandRecord& r) {
+        Metrics::instance().command(std::string(r.name), std::string(r.result), r.duration);
+    };
     if (!config_.tlsCertFile.empty()) {
         TlsOptions o{config_.tlsCertFile,   config_.tlsKeyFile,  config_.tlsDhParams,
                      config_.tlsTrustCerts, config_.tlsProtocol, config_.tlsCipherList};

@@ -69,7 +69,7 @@ void Receiver::resetCommand() {
 }
 
 std::size_t Receiver::literalLimit() const {
-    return request_.name == "APPEND" ? limits_.maxAppendLiteral : limits_.maxLiteral;
+    return request_.name == "APPEND" ? limits_->maxAppendLiteral : limits_->maxLiteral;
 }
 
 void Receiver::fail(std::string message, std::string code, bool no) {
@@ -97,7 +97,7 @@ Receiver::Result Receiver::failNow(std::string message, std::string code, bool n
 }
 
 bool Receiver::pushToken(Token::Type type, std::string value) {
-    if (++tokens_ > limits_.maxTokens) {
+    if (++tokens_ > limits_->maxTokens) {
         fail("Too many arguments");
         return false;
     }
@@ -190,7 +190,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
                 resetCommand();
                 return r;
             }
-            if (current_.size() >= limits_.maxLineLength) return failNow("Line too long");
+            if (current_.size() >= limits_->maxLineLength) return failNow("Line too long");
             current_.push_back(c);
             continue;
         }
@@ -225,7 +225,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
             continue;
         }
 
-        if (++lineBytes_ > limits_.maxLineLength) {
+        if (++lineBytes_ > limits_->maxLineLength) {
             fail("Command line too long");
             current_.push_back(c);
             continue;
@@ -247,7 +247,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
                         if (auto r = finishCommand(); r.kind != Result::Kind::NeedMore) return r;
                     }
                 } else if (c == '(') {
-                    if (++depth_ > limits_.maxDepth) {
+                    if (++depth_ > limits_->maxDepth) {
                         fail("Lists nested too deeply");
                         break;
                     }

@@ -29,7 +29,10 @@ struct ReceiverLimits {
 
 class Receiver {
   public:
-    explicit Receiver(ReceiverLimits limits = {}) : limits_(limits) {}
+    // The limits are the configuration's, shared by every connection's receiver rather
+    // than copied into each: they must outlive the receiver.
+    explicit Receiver(const ReceiverLimits& limits = kDefaults) : limits_(&limits) {}
+    explicit Receiver(ReceiverLimits&&) = delete;
 
     struct Result {
         enum class Kind {
@@ -56,7 +59,7 @@ class Receiver {
     // Whether part of a command has been read.
     bool inCommand() const { return state_ != State::Start || !current_.empty(); }
 
-    const ReceiverLimits& limits() const { return limits_; }
+    const ReceiverLimits& limits() const { return *limits_; }
 
   private:
     enum class State {
@@ -81,7 +84,8 @@ class Receiver {
     void resetCommand();
     std::size_t literalLimit() const;
 
-    ReceiverLimits limits_;
+    static constexpr ReceiverLimits kDefaults{};
+    const ReceiverLimits* limits_;
     State state_ = State::Start;
     Request request_;
     std::string current_;  // the token being read
