@@ -60,7 +60,7 @@ void MaildirLayout::validateName(std::string_view name) {
 std::filesystem::path MaildirLayout::folderDir(std::string_view name) const {
     validateName(name);
     if (name.empty()) return root_;
-    return root_ / ("." + std::string(name));
+    return root() / ("." + std::string(name));
 }
 
 bool MaildirLayout::exists(std::string_view name) const {
@@ -89,7 +89,7 @@ std::vector<FolderEntry> MaildirLayout::list() const {
     std::map<std::string, FolderEntry> entries;
     entries[""] = FolderEntry{"", true, false};
     DIR* d = ::opendir(root_.c_str());
-    if (!d) throwIo("Cannot list the Maildir", root_.string(), errno);
+    if (!d) throwIo("Cannot list the Maildir", root_, errno);
     while (dirent* e = ::readdir(d)) {
         std::string_view n = e->d_name;
         if (n.size() < 2 || n[0] != '.' || n == "..") continue;
@@ -99,7 +99,7 @@ std::vector<FolderEntry> MaildirLayout::list() const {
         } catch (const Error&) {
             continue;  // names we could not serve safely are not folders to us
         }
-        if (!isDir(root_ / n / "cur")) continue;
+        if (!isDir(root() / n / "cur")) continue;
         entries[name] = FolderEntry{name, true, false};
     }
     ::closedir(d);

@@ -24,9 +24,9 @@ struct FolderEntry {
 
 class MaildirLayout {
   public:
-    explicit MaildirLayout(std::filesystem::path root) : root_(std::move(root)) {}
+    explicit MaildirLayout(const std::filesystem::path& root) : root_(root.string()) {}
 
-    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path root() const { return root_; }
 
     // Throws Error(InvalidName) unless `name` is a folder name that stays inside the
     // Maildir: no empty level, no '/', no control characters, valid UTF-8, short enough
@@ -48,7 +48,9 @@ class MaildirLayout {
     bool create(std::string_view name) const;
 
   private:
-    std::filesystem::path root_;
+    // A string, not a path: a path keeps a list of its components besides its text
+    // (about 50 bytes each), and every logged-in user's Mailstore has one of these.
+    std::string root_;
 };
 
 // The parent level of a folder name ("A.B" → "A", "A" → ""), and whether `name` is

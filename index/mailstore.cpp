@@ -67,7 +67,7 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
 
 Mailstore::Mailstore(const MailstoreOptions& options)
     : layout_(options.maildir),
-      indexPath_(indexPathFor(options.maildir, options.indexDir)),
+      indexPath_(indexPathFor(options.maildir, options.indexDir).string()),
       pendingRowsFrom_(options.pendingRowsFrom) {
     if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
     bool created = false;

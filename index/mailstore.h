@@ -44,7 +44,7 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     Mailstore& operator=(const Mailstore&) = delete;
 
     const MaildirLayout& layout() const { return layout_; }
-    const std::filesystem::path& indexPath() const { return indexPath_; }
+    std::filesystem::path indexPath() const { return indexPath_; }
 
     std::vector<FolderEntry> list() const { return layout_.list(); }
     bool exists(std::string_view name) const { return layout_.exists(name); }
@@ -147,7 +147,7 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::shared_ptr<Folder> folderImpl(std::string_view name, bool sync);
 
     MaildirLayout layout_;
-    std::filesystem::path indexPath_;
+    std::string indexPath_;  // not a path, for the reason MaildirLayout::root_ is not
     std::size_t pendingRowsFrom_;
 
     std::mutex dbMu_;
