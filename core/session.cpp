@@ -325,7 +325,8 @@ void Session::attemptLogin(const std::string& user, const std::string& password)
 }
 
 void Session::awaitSaslResponse(const std::string& tag) {
-    saslTag_ = tag;
+    awaiting_ = Awaiting::SaslResponse;
+    awaitingTag_ = tag;
 }
 
 void Session::finishPlain(const std::string& response) {
@@ -355,14 +356,15 @@ void Session::noteClientId(const std::string& fields) {
 }
 
 void Session::startIdle(const std::string& tag) {
-    idling_ = true;
-    idleTag_ = tag;
+    awaiting_ = Awaiting::IdleDone;
+    awaitingTag_ = tag;
 }
 
 Session::Next Session::line(const std::string& text) {
-    if (saslTag_) {
-        std::string tag = std::move(*saslTag_);
-        saslTag_.reset();
+    const auto awaiting = std::exchange(awaiting_, Awaiting::Command);
+    const std::string tag = std::move(awaitingTag_);
+    awaitingTag_.clear();
+    if (awaiting == Awaiting::SaslResponse) {
         if (text == "*") {
             writer_.tagged(tag).bad().text("Authentication cancelled").end();
             return Next::Command;
@@ -375,14 +377,13 @@ Session::Next Session::line(const std::string& text) {
         };
         return complete(running);
     }
-    if (idling_) {
-        idling_ = false;
+    if (awaiting == Awaiting::IdleDone) {
         if (upper(text) != "DONE") {
-            writer_.tagged(idleTag_).bad().text("Expected DONE to end IDLE").end();
+            writer_.tagged(tag).bad().text("Expected DONE to end IDLE").end();
             return Next::Command;
         }
         if (reportChanges(true, false) == Next::Close) return Next::Close;
-        writer_.tagged(idleTag_).ok().text("IDLE terminated").end();
+        writer_.tagged(tag).ok().text("IDLE terminated").end();
         return Next::Command;
     }
     writer_.untagged().bad().text("Unexpected continuation line").end();
@@ -391,7 +392,7 @@ Session::Next Session::line(const std::string& text) {
 
 Session::Next Session::notifyChanges() {
     wakeup_->pending.store(false);
-    if (!idling_) return Next::Command;
+    if (!idling()) return Next::Command;
     // The receiver stays in line mode waiting for DONE; only a close changes anything.
     // Woken by the folder, whose state is current: a thousand idlers on one folder asking
     // the index again would be a thousand queries under one database lock per change.
@@ -404,7 +405,7 @@ std::size_t Session::unreportedChanges() const {
 }
 
 void Session::keepalive() {
-    if (idling_) writer_.untagged().ok().text("Still here").end();
+    if (idling()) writer_.untagged().ok().text("Still here").end();
 }
 
 void Session::shutdown(std::string_view reason) {

@@ -116,7 +116,7 @@ class Session {
     bool wakeupPending() const { return wakeup_->pending.load(); }
     void tlsStarted();
 
-    bool idling() const { return idling_; }
+    bool idling() const { return awaiting_ == Awaiting::IdleDone; }
     const std::string& userName() const { return user_; }
     bool authenticated() const;
 
@@ -194,13 +194,15 @@ class Session {
     bool utf8_ = false;
     bool condstore_ = false;
     bool qresync_ = false;
-    bool idling_ = false;
-    std::optional<std::string> saslTag_;  // AUTHENTICATE waiting for the client's response
+    // A command that waits for a line rather than for the next command: AUTHENTICATE
+    // for the client's response, IDLE for DONE. One at a time, so one tag for both.
+    enum class Awaiting : std::uint8_t { Command, SaslResponse, IdleDone };
+    Awaiting awaiting_ = Awaiting::Command;
+    std::string awaitingTag_;
     // Held apart: a suspended command is rare, and every idle session would otherwise
     // carry room for one (about 200 bytes of 10,000 connections' memory).
     std::unique_ptr<Running> suspended_;
     std::chrono::milliseconds responseDelay_{};
-    std::string idleTag_;
 
   public:
     // The wakeup outlives the session: a folder may be calling it from another thread
