@@ -62,8 +62,8 @@ void Receiver::resetCommand() {
     tokens_ = 0;
     sawCr_ = false;
     failed_ = false;
-    errorMessage_.clear();
-    errorCode_.clear();
+    errorMessage_ = "";
+    errorCode_ = "";
     errorNo_ = false;
     errorFatalLine_ = false;
 }
@@ -72,11 +72,11 @@ std::size_t Receiver::literalLimit() const {
     return request_.name == "APPEND" ? limits_->maxAppendLiteral : limits_->maxLiteral;
 }
 
-void Receiver::fail(std::string message, std::string code, bool no) {
+void Receiver::fail(const char* message, const char* code, bool no) {
     if (!failed_) {
         failed_ = true;
-        errorMessage_ = std::move(message);
-        errorCode_ = std::move(code);
+        errorMessage_ = message;
+        errorCode_ = code;
         errorNo_ = no;
     }
     current_.clear();
@@ -84,8 +84,8 @@ void Receiver::fail(std::string message, std::string code, bool no) {
     state_ = State::Discard;
 }
 
-Receiver::Result Receiver::failNow(std::string message, std::string code, bool no) {
-    fail(std::move(message), std::move(code), no);
+Receiver::Result Receiver::failNow(const char* message, const char* code, bool no) {
+    fail(message, code, no);
     Result r;
     r.kind = Result::Kind::Error;
     r.tag = validTag(request_.tag) ? request_.tag : "";
@@ -376,7 +376,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
                     }
                     if (literalSize_ > literalLimit()) {
                         bool append = request_.name == "APPEND";
-                        std::string msg =
+                        const char* msg =
                             append ? "Message is larger than APPENDLIMIT" : "Literal is too large";
                         if (!literalPlus_) return failNow(msg, append ? "TOOBIG" : "", append);
                         fail(msg, append ? "TOOBIG" : "", append);

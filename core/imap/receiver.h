@@ -78,8 +78,10 @@ class Receiver {
     };
 
     Result finishCommand();
-    Result failNow(std::string message, std::string code = {}, bool no = false);
-    void fail(std::string message, std::string code = {}, bool no = false);
+    // The message and code are fixed sentences (string literals): the receiver keeps
+    // pointers to them, not copies.
+    Result failNow(const char* message, const char* code = "", bool no = false);
+    void fail(const char* message, const char* code = "", bool no = false);
     bool pushToken(Token::Type type, std::string value = {});
     void resetCommand();
     std::size_t literalLimit() const;
@@ -100,7 +102,8 @@ class Receiver {
     bool sawCr_ = false;
     // An error waiting for the end of its command.
     bool failed_ = false;
-    std::string errorMessage_, errorCode_;
+    const char* errorMessage_ = "";
+    const char* errorCode_ = "";
     bool errorNo_ = false;
     bool errorFatalLine_ = false;
 };
