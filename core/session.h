@@ -205,10 +205,10 @@ class Session {
     std::chrono::milliseconds responseDelay_{};
 
   public:
-    // The wakeup outlives the session: a folder may be calling it from another thread
-    // while the session goes away, so listeners hold it by shared_ptr and the session
-    // clears it when it ends.
-    struct Wakeup {
+    // The selected folder's listener. It may outlive the session: a folder may be calling
+    // it from another thread while the session goes away (the folder holds it weakly and
+    // locks it to call), so the session clears its function when it ends.
+    struct Wakeup final : index::ChangeListener {
         std::mutex mu;
         std::function<void()> fn;
         // Set by the first fire() after notifyChanges(); later ones only find it set. A
@@ -216,6 +216,7 @@ class Session {
         std::atomic<bool> pending{false};
         void set(std::function<void()> fn);
         void fire();
+        void folderChanged(const index::ChangeEvent&) override { fire(); }
     };
     const std::shared_ptr<Wakeup>& wakeupHandle() const { return wakeup_; }
 

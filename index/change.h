@@ -4,6 +4,8 @@
 // database), by an MDA delivering into new/ (seen through inotify) or found by a rescan.
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <vector>
 
 namespace maildex::index {
@@ -18,6 +20,26 @@ struct ChangeEvent {
     Kind kind;
     std::uint64_t modseq;  // the folder's HIGHESTMODSEQ once this change is applied
     std::vector<std::uint32_t> uids;
+};
+
+// Told of every change to a folder it listens to, from any thread, never under a lock.
+// A session's wakeup is one; it listens for as long as its view of the folder lives.
+class ChangeListener {
+  public:
+    virtual void folderChanged(const ChangeEvent& event) = 0;
+
+  protected:
+    ~ChangeListener() = default;
+};
+
+// A function as a listener (tests, tools).
+class FunctionListener final : public ChangeListener {
+  public:
+    explicit FunctionListener(std::function<void(const ChangeEvent&)> fn) : fn_(std::move(fn)) {}
+    void folderChanged(const ChangeEvent& event) override { fn_(event); }
+
+  private:
+    std::function<void(const ChangeEvent&)> fn_;
 };
 
 }  // namespace maildex::index

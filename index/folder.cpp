@@ -143,9 +143,18 @@ void Folder::catchUp() {
 }
 
 std::unique_ptr<MailboxView> Folder::open(bool readWrite, Listener listener) {
+    return open(readWrite, listener ? std::make_shared<FunctionListener>(std::move(listener))
+                                    : std::shared_ptr<ChangeListener>());
+}
+
+std::unique_ptr<MailboxView> Folder::open(bool readWrite,
+                                          std::shared_ptr<ChangeListener> listener) {
     sync(SyncMode::Quick);
     auto view = std::make_unique<MailboxView>(shared_from_this(), readWrite);
-    if (listener) view->subscription_ = subscribe(std::move(listener));
+    if (listener) {
+        listen(listener);
+        view->listener_ = std::move(listener);
+    }
     if (readWrite) {
         {
             std::lock_guard lock(mu_);
@@ -173,12 +182,23 @@ std::unique_ptr<MailboxView> Folder::open(bool readWrite, Listener listener) {
 }
 
 std::shared_ptr<void> Folder::subscribe(Listener listener) {
-    auto sub = std::make_shared<Subscriber>();
-    sub->listener = std::move(listener);
+    auto l = std::make_shared<FunctionListener>(std::move(listener));
+    listen(l);
+    return l;
+}
+
+void Folder::listen(const std::shared_ptr<ChangeListener>& listener) {
     std::lock_guard lock(mu_);
-    std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
-    subscribers_.push_back(sub);
-    return sub;
+    std::erase_if(listeners_, [](const auto& w) { return w.expired(); });
+    listeners_.push_back(listener);
+}
+
+void Folder::stopListening(const ChangeListener* listener) {
+    std::lock_guard lock(mu_);
+    // One entry: two views may share a listener, and each takes away its own.
+    auto it = std::find_if(listeners_.begin(), listeners_.end(),
+                           [&](const auto& w) { return w.lock().get() == listener; });
+    if (it != listeners_.end()) listeners_.erase(it);
 }
 
 void Folder::releaseView(MailboxView* view) {
@@ -188,15 +208,15 @@ void Folder::releaseView(MailboxView* view) {
 
 void Folder::publish(const std::vector<ChangeEvent>& events) {
     if (events.empty()) return;
-    std::vector<std::shared_ptr<Subscriber>> subs;
+    std::vector<std::shared_ptr<ChangeListener>> listeners;
     {
         std::lock_guard lock(mu_);
-        for (const auto& w : subscribers_)
-            if (auto s = w.lock()) subs.push_back(std::move(s));
+        for (const auto& w : listeners_)
+            if (auto l = w.lock()) listeners.push_back(std::move(l));
     }
     for (const auto& e : events)
-        for (const auto& s : subs)
-            if (s->listener) s->listener(e);
+        for (const auto& l : listeners)
+            l->folderChanged(e);
 }
 
 std::optional<std::pair<std::uint32_t, std::uint32_t>> Folder::claimRecentLocked(Sqlite& db) {

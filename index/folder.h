@@ -149,11 +149,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::vector<std::uint32_t> keywordSetsWith(std::string_view name) const;
 
     // A session's view of the folder. A read-write view moves new/ messages to cur/ and
-    // takes their \Recent. `listener` is called (from any thread, never under a lock)
-    // after every change.
-    std::unique_ptr<MailboxView> open(bool readWrite, Listener listener = {});
+    // takes their \Recent. `listener` is told of every change while the view lives.
+    std::unique_ptr<MailboxView> open(bool readWrite,
+                                      std::shared_ptr<ChangeListener> listener = {});
+    std::unique_ptr<MailboxView> open(bool readWrite, Listener listener);
 
-    // Subscribes without a view (tests, tools); the returned handle unsubscribes.
+    // Listens without a view (tests, tools); the returned handle unsubscribes.
     std::shared_ptr<void> subscribe(Listener listener);
 
     // Brings the folder in line with the files. Quick: only when the directories' mtimes
@@ -251,12 +252,6 @@ class Folder : public std::enable_shared_from_this<Folder> {
         bool deleted = false;  // views must go; a re-created folder is a new Folder
     };
 
-    // Views that hold \Recent and listeners, guarded by mu_.
-    struct Subscriber {
-        Listener listener;
-        MailboxView* view = nullptr;  // set for read-write views
-    };
-
     // Runs under the database mutex and an open transaction.
     void catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events);
     // The folder's pending first-index rows, ascending by UID (those below `doneBelow`
@@ -326,6 +321,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // Gives the messages of a claimed range to the first read-write view (after catch-up).
     void assignRecent(std::pair<std::uint32_t, std::uint32_t> range);
     void releaseView(MailboxView* view);
+    void listen(const std::shared_ptr<ChangeListener>& listener);
+    void stopListening(const ChangeListener* listener);
     void noteResetLocked(std::vector<ChangeEvent>& events, bool deleted);
     void markDeleted();
     std::int64_t id() const { return id_; }
@@ -340,7 +337,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // deque allocates 576 bytes even empty, and most folders stay unchanged while open.
     std::vector<ChangeEvent> log_;
     std::uint64_t logStart_ = 0;  // modseq just before the oldest event in log_
-    std::vector<std::weak_ptr<Subscriber>> subscribers_;
+    // Weak: a listener whose owner is gone is skipped, and dropped at the next listen().
+    std::vector<std::weak_ptr<ChangeListener>> listeners_;
     std::vector<MailboxView*> readWriteViews_;
     std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
     // new/ and cur/ mtimes when a sync last found the index current with them (0: not

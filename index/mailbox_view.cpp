@@ -9,7 +9,7 @@ MailboxView::MailboxView(std::shared_ptr<Folder> folder, bool readWrite)
     : folder_(std::move(folder)), readWrite_(readWrite), seq_(std::make_shared<const UidList>()) {}
 
 MailboxView::~MailboxView() {
-    subscription_.reset();
+    if (listener_) folder_->stopListening(listener_.get());
     if (readWrite_) folder_->releaseView(this);
 }
 

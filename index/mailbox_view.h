@@ -85,7 +85,7 @@ class MailboxView {
     UidList recent_;  // guarded by the folder's mutex
     std::uint32_t reportedRecent_ = 0;
     std::uint32_t uidValidity_ = 0;
-    std::shared_ptr<void> subscription_;
+    std::shared_ptr<ChangeListener> listener_;  // told of the folder's changes while we live
 };
 
 }  // namespace maildex::index

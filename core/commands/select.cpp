@@ -62,8 +62,7 @@ void open(CommandContext& ctx, bool readOnly) {
     auto folderName = ctx.session.names().toFolder(name, ctx.session.utf8());
     if (!folderName) throw CommandError("No such mailbox", "NONEXISTENT");
     auto folder = ctx.session.mailstore().folder(*folderName);
-    auto wakeup = ctx.session.wakeupHandle();
-    auto view = folder->open(!readOnly, [wakeup](const index::ChangeEvent&) { wakeup->fire(); });
+    auto view = folder->open(!readOnly, ctx.session.wakeupHandle());
 
     auto& w = ctx.out();
     w.untagged().atom("FLAGS");

@@ -66,5 +66,17 @@ TEST_F(SessionWakeupTest, ALookRearmsTheWakeup) {
     EXPECT_NE(engine.output().find("* 3 EXISTS"), std::string::npos) << engine.output();
 }
 
+TEST_F(SessionWakeupTest, AFolderNoLongerSelectedDoesNotWake) {
+    md.makeFolder("Other");
+    // Kept open, as another session's view or the watcher would keep it.
+    auto inbox = index::Mailstore::open({md.path(), {}})->folder("");
+    engine.feed("DONE\r\nc SELECT INBOX.Other\r\n");
+    engine.run();
+    ASSERT_NE(engine.output().find("c OK"), std::string::npos) << engine.output();
+    deliverAndNotice();  // into INBOX, which the session left
+    EXPECT_EQ(wakes, 0);
+    EXPECT_FALSE(engine.session().wakeupPending());
+}
+
 }  // namespace
 }  // namespace maildex::core
