@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace maildex::core {
 
@@ -90,7 +91,13 @@ ResponseWriter& ResponseWriter::literal(std::string_view bytes) {
     out_ += '{';
     out_ += std::to_string(bytes.size());
     out_ += "}\r\n";
+    std::size_t start = out_.size();
     out_ += bytes;
+    // A literal is CHAR8, which excludes NUL (RFC 3501 section 9): a NUL in a header
+    // parameter or an address would end the client's string early. Sent as 0x80, as
+    // Dovecot does in message text, so the length stays what it says.
+    if (std::memchr(bytes.data(), '\0', bytes.size()))
+        std::replace(out_.begin() + static_cast<std::ptrdiff_t>(start), out_.end(), '\0', '\x80');
     return *this;
 }
 

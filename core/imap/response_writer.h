@@ -49,7 +49,8 @@ class ResponseWriter {
     // nstring: NIL or a string.
     ResponseWriter& nstring(const std::optional<std::string_view>& s);
     ResponseWriter& nil() { return atom("NIL"); }
-    // Message content: always a literal, except that an empty string is written "".
+    // Message content: always a literal, except that an empty string is written "". NUL
+    // bytes, which no literal may hold, are written as 0x80.
     ResponseWriter& literal(std::string_view bytes);
     // A keyword or flag from the folder's keyword list: an atom when it is one, else
     // quoted (never valid, but never able to break the line either).

@@ -53,6 +53,16 @@ TEST(ResponseWriter, StringsAreQuotedOrLiteral) {
               "{2000}\r\n");
 }
 
+TEST(ResponseWriter, NoLiteralHoldsNul) {
+    // RFC 3501 section 9: literals are CHAR8 (no NUL). A NUL in a header parameter made
+    // BODYSTRUCTURE send one (found by tests/fuzz/mime_fuzz.cpp).
+    using namespace std::string_literals;
+    EXPECT_EQ(render([](ResponseWriter& w) { w.string("a\0b"s); }),
+              "{3}\r\na\x80"
+              "b");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.literal("\0\0"s); }), "{2}\r\n\x80\x80");
+}
+
 TEST(ResponseWriter, AstringAvoidsNilAndSpecials) {
     EXPECT_EQ(render([](ResponseWriter& w) { w.astring("INBOX.Sent"); }), "INBOX.Sent");
     EXPECT_EQ(render([](ResponseWriter& w) { w.astring("NIL"); }), "\"NIL\"");
