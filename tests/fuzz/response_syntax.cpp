@@ -8,17 +8,14 @@ namespace {
 
 class Scanner {
   public:
-    Scanner(std::string_view out, bool partialEnd) : s_(out), partialEnd_(partialEnd) {}
+    explicit Scanner(std::string_view out) : s_(out) {}
 
     std::optional<std::string> run() {
         while (p_ < s_.size()) {
             std::size_t start = p_;
             bool complete = freeText(start) ? textLine() : dataLine();
             if (problem_) return problem_;
-            if (!complete) {
-                if (partialEnd_) return std::nullopt;
-                return at(start, "the output ends inside this response");
-            }
+            if (!complete) return at(start, "the output ends inside this response");
         }
         return std::nullopt;
     }
@@ -174,15 +171,14 @@ class Scanner {
     }
 
     std::string_view s_;
-    bool partialEnd_;
     std::size_t p_ = 0;
     std::optional<std::string> problem_;
 };
 
 }  // namespace
 
-std::optional<std::string> responseProblem(std::string_view output, bool partialEnd) {
-    return Scanner(output, partialEnd).run();
+std::optional<std::string> responseProblem(std::string_view output) {
+    return Scanner(output).run();
 }
 
 }  // namespace maildex::test

@@ -6,8 +6,7 @@
 // Checked: every line ends in CRLF; no NUL anywhere and no bare CR or LF outside literals;
 // quoted strings close and escape only '"' and '\'; a literal's "{n}" is followed by CRLF
 // and n bytes; in data responses (everything but continuations and status responses,
-// whose text is free) parentheses balance. A response that ends half-way (a command
-// suspended until the client reads) is fine only as the last thing in the output.
+// whose text is free) parentheses balance; the output ends where a response ends.
 
 #include <optional>
 #include <string>
@@ -15,8 +14,8 @@
 
 namespace maildex::test {
 
-// nullopt when `output` is a sequence of well-formed responses (the last one may be cut
-// short when `partialEnd`); otherwise what is wrong, and where.
-std::optional<std::string> responseProblem(std::string_view output, bool partialEnd = false);
+// nullopt when `output` is a sequence of well-formed responses; otherwise what is wrong,
+// and where.
+std::optional<std::string> responseProblem(std::string_view output);
 
 }  // namespace maildex::test
