@@ -131,13 +131,16 @@ std::vector<std::uint32_t> Folder::keywordSetsWith(std::string_view name) const 
     return out;
 }
 
-void Folder::catchUp() {
+void Folder::catchUp(bool afterWriter) {
     std::vector<ChangeEvent> events;
     {
         auto lock = store_->lockDb();
-        Transaction read(store_->db(), Transaction::Mode::Read);
+        // A write transaction waits for the one another process has open; a read would
+        // see the index as it was before it.
+        Transaction txn(store_->db(),
+                        afterWriter ? Transaction::Mode::Write : Transaction::Mode::Read);
         catchUpLocked(store_->db(), events);
-        read.commit();
+        txn.commit();
     }
     publish(events);
 }

@@ -165,8 +165,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // of those messages exist now are what counts.
     void syncNames(const std::vector<std::string>& newNames,
                    const std::vector<std::string>& curNames);
-    // Reads what other processes committed to the index.
-    void catchUp();
+    // Reads what other processes committed to the index. `afterWriter`: first waits for a
+    // transaction another process has open (the watcher saw keyword files change, which
+    // writers do inside their transaction, before they commit).
+    void catchUp(bool afterWriter = false);
     // Inserts the rows of a first index that are still pending (index/pending_rows.h), a
     // chunk per transaction so that other work on the index waits one chunk at most.
     void insertPendingRows();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,11 +33,13 @@ WatcherOptions& globalOptions() {
 std::mutex optionsMu;
 
 enum class Dir { New, Cur, Keywords };
-// How long after a folder's first load its deferred inotify watch is added (see toArm).
-// A client that opens a folder asks right away for what it lists (every message's flags,
-// the envelopes on screen); adding the watch costs a big cur/ about 10 ms of CPU, better
-// spent when the client has what it asked for. A change meanwhile is found by the check
-// that follows the watch.
+// How long after a folder's first load the inotify watch of its cur/ is added (see
+// toArm). A client that opens a folder asks right away for what it lists (every
+// message's flags, the envelopes on screen); adding the watch costs a big cur/ about 10 ms
+// of CPU, better spent when the client has what it asked for. A change in cur/ meanwhile
+// is found by the check that follows the watch. new/, where deliveries land, and the
+// keyword files are small and watched at once: a delivery reaches a client idling on a
+// folder it just opened without waiting for the deferred watch.
 constexpr std::chrono::milliseconds kArmDelay{1000};
 constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                 IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -125,19 +128,30 @@ struct Watcher::Impl {
         std::lock_guard lock(mu);
         std::uint64_t id = nextId++;
         auto [it, inserted] = watches.emplace(id, std::move(w));
-        if (useInotify && deferred)
-            toArm.emplace_back(id, std::chrono::steady_clock::now() + kArmDelay);
-        else if (useInotify)
-            arm(id, it->second, folder->dir());
+        if (useInotify) {
+            arm(id, it->second, folder->dir(), deferred ? kSmallDirs : kAllDirs);
+            if (deferred && it->second.inotify)
+                toArm.emplace_back(id, std::chrono::steady_clock::now() + kArmDelay);
+        }
         it->second.nextPoll = std::chrono::steady_clock::now() + interval(it->second);
         poke();  // the thread may have watches to add; the poll timeout may have to shrink
         return id;
     }
 
-    // Caller holds mu. Adds the inotify watches; on failure the folder is polled instead.
-    void arm(std::uint64_t id, Watch& w, const std::filesystem::path& dir) {
-        for (auto [sub, kind] : {std::pair{"new", Dir::New}, std::pair{"cur", Dir::Cur},
-                                 std::pair{"courierimapkeywords", Dir::Keywords}}) {
+    using DirList = std::vector<std::pair<const char*, Dir>>;
+    inline static const DirList kSmallDirs = {{"new", Dir::New},
+                                              {"courierimapkeywords", Dir::Keywords}};
+    inline static const DirList kCurDir = {{"cur", Dir::Cur}};
+    inline static const DirList kAllDirs = {
+        {"new", Dir::New}, {"cur", Dir::Cur}, {"courierimapkeywords", Dir::Keywords}};
+
+    // Caller holds mu. Adds the inotify watches of these subdirectories; on failure the
+    // folder is polled instead.
+    void arm(std::uint64_t id, Watch& w, const std::filesystem::path& dir, const DirList& dirs) {
+        for (auto [sub, kind] : dirs) {
+            // Another process's keyword change is only seen through this directory, which
+            // Courier makes with the first keyword: made now, so it can be watched.
+            if (kind == Dir::Keywords) ::mkdir((dir / sub).c_str(), 0700);
             int wd = ::inotify_add_watch(fd, (dir / sub).c_str(), kMask);
             if (wd < 0) {
                 if (errno == ENOENT && kind == Dir::Keywords) continue;  // created later, or never
@@ -178,7 +192,8 @@ struct Watcher::Impl {
                 if (it == watches.end()) return true;  // closed already
                 auto folder = it->second.folder.lock();
                 if (!folder) return true;
-                arm(id, it->second, folder->dir());
+                if (!it->second.inotify) return true;  // polled after all: nothing to add
+                arm(id, it->second, folder->dir(), kCurDir);
                 armed.push_back(std::move(folder));
                 return true;
             });
@@ -340,7 +355,7 @@ struct Watcher::Impl {
                         folder->syncNames({batch.newNames.begin(), batch.newNames.end()},
                                           {batch.curNames.begin(), batch.curNames.end()});
                     } else if (batch.keywords) {
-                        folder->catchUp();
+                        folder->catchUp(true);
                     }
                 } catch (const std::exception& e) {
                     log::warn("folder '" + folder->name() +
