@@ -8,7 +8,16 @@
 #include <utility>
 #include <vector>
 
+#include "index/flags.h"
+
 namespace maildex::index {
+
+// A message's flags as the folder holds them in memory.
+struct MessageState {
+    SystemFlags flags = 0;
+    std::uint32_t keywords = 0;  // an interned set of the folder's KeywordTable
+    std::uint64_t modseq = 0;
+};
 
 struct ChangeEvent {
     enum class Kind {
@@ -20,6 +29,9 @@ struct ChangeEvent {
     Kind kind;
     std::uint64_t modseq;  // the folder's HIGHESTMODSEQ once this change is applied
     std::vector<std::uint32_t> uids;
+    // Expunged: each message's last state, parallel to `uids`. A session that still
+    // numbers an expunged message answers FETCH FLAGS from it (RFC 2180 4.1).
+    std::vector<MessageState> states{};
 };
 
 // Told of every change to a folder it listens to, from any thread, never under a lock.

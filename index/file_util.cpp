@@ -67,6 +67,38 @@ std::optional<std::string> readFileIfExists(const std::filesystem::path& path) {
     return data;
 }
 
+std::optional<FileSizes> measureFile(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throwIo("Cannot read", path.string(), errno);
+    }
+    FileSizes sizes;
+    char buf[65536];
+    bool afterCr = false;  // a CR ended the previous read: an LF starting this one is not bare
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            throwIo("Cannot read", path.string(), err);
+        }
+        if (n == 0) break;
+        std::string_view piece(buf, static_cast<size_t>(n));
+        for (auto nl = piece.find('\n'); nl != std::string_view::npos;
+             nl = piece.find('\n', nl + 1)) {
+            bool bare = nl == 0 ? !afterCr : piece[nl - 1] != '\r';
+            if (bare) ++sizes.vsize;
+        }
+        afterCr = piece.back() == '\r';
+        sizes.size += piece.size();
+    }
+    ::close(fd);
+    sizes.vsize += sizes.size;
+    return sizes;
+}
+
 void writeAll(int fd, std::string_view data, const std::string& path) {
     while (!data.empty()) {
         ssize_t n = ::write(fd, data.data(), data.size());

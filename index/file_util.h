@@ -26,6 +26,14 @@ std::int64_t trustworthyMtime(std::int64_t mtimeNs);
 
 std::optional<std::string> readFileIfExists(const std::filesystem::path& path);
 
+// A message file's size on disk and with CRLF line ends (RFC822.SIZE), read a piece at a
+// time (a 50 MB message is not held in memory to be counted); nullopt when it is gone.
+struct FileSizes {
+    std::uint64_t size = 0;
+    std::uint64_t vsize = 0;
+};
+std::optional<FileSizes> measureFile(const std::filesystem::path& path);
+
 // Writes `data` to <folderDir>/tmp/<unique> (fsync) and renames it to <folderDir>/<name>.
 void writeFileAtomically(const std::filesystem::path& folderDir, std::string_view name,
                          std::string_view data);

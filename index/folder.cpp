@@ -111,6 +111,11 @@ std::vector<std::string> Folder::keywordNames() const {
     return state_.keywords.names();
 }
 
+std::size_t Folder::keywordCount() const {
+    std::lock_guard lock(mu_);
+    return state_.keywords.names().size();
+}
+
 std::vector<std::string> Folder::keywordNames(std::uint32_t keywordSet) const {
     std::lock_guard lock(mu_);
     std::vector<std::string> out;
@@ -478,8 +483,13 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
             {r.flags, state_.keywords.intern(KeywordTable::decode(r.keywords)), r.modseq});
         (std::binary_search(old.begin(), old.end(), r.uid) ? changed : added).push_back(r.uid);
     }
-    for (auto uid : expunged)
-        if (std::binary_search(old.begin(), old.end(), uid)) gone.push_back(uid);
+    std::vector<MessageState> goneStates;
+    for (auto uid : expunged) {
+        auto it = std::lower_bound(old.begin(), old.end(), uid);
+        if (it == old.end() || *it != uid) continue;
+        gone.push_back(uid);
+        goneStates.push_back(state_.messages[static_cast<std::size_t>(it - old.begin())]);
+    }
 
     if (added.empty() && gone.empty()) {
         // Flag changes only: update in place, the UID list (shared with views) stays.
@@ -500,14 +510,14 @@ void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
     state_.recentUid = recentUid;
     state_.highestModseq = highest;
 
-    auto emit = [&](ChangeEvent::Kind kind, UidList& uids) {
+    auto emit = [&](ChangeEvent::Kind kind, UidList& uids, std::vector<MessageState> states) {
         if (uids.empty()) return;
-        events.push_back({kind, highest, std::move(uids)});
+        events.push_back({kind, highest, std::move(uids), std::move(states)});
         log_.push_back(events.back());
     };
-    emit(ChangeEvent::Kind::Expunged, gone);
-    emit(ChangeEvent::Kind::Added, added);
-    emit(ChangeEvent::Kind::FlagsChanged, changed);
+    emit(ChangeEvent::Kind::Expunged, gone, std::move(goneStates));
+    emit(ChangeEvent::Kind::Added, added, {});
+    emit(ChangeEvent::Kind::FlagsChanged, changed, {});
 
     size_t logged = 0;
     for (const auto& e : log_)

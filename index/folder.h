@@ -43,20 +43,16 @@ struct RebuildResult;
 
 using UidList = std::vector<std::uint32_t>;  // ascending
 
-struct MessageState {
-    SystemFlags flags = 0;
-    std::uint32_t keywords = 0;  // an interned set of the folder's KeywordTable
-    std::uint64_t modseq = 0;
-};
-
 // A message as commands see it in memory; `expunged` is set for a message a session still
-// numbers but that has left the folder.
+// numbers but that has left the folder. Its flags are then the last ones it had, when the
+// view still knows them (`lastStateKnown`), else empty.
 struct MessageMeta {
     std::uint32_t uid = 0;
     SystemFlags flags = 0;
     std::uint32_t keywords = 0;
     std::uint64_t modseq = 0;
     bool expunged = false;
+    bool lastStateKnown = false;
 };
 
 // What reading a message's content needs. Sizes and date are computed on first use and
@@ -93,8 +89,12 @@ struct StoreResult {
     std::uint64_t modseq = 0;  // the modseq given to the changed messages
 };
 
+class StagedMessage;  // index/staged_message.h
+
 struct NewMessage {
     std::string data;  // the message with LF or CRLF line ends, stored as given
+    // Or the message already written to a tmp/ file of this Maildir as it arrived (finished).
+    std::shared_ptr<StagedMessage> staged;
     SystemFlags flags = 0;
     std::vector<std::string> keywords;
     std::int64_t internalDate = 0;  // Unix seconds; 0 = now
@@ -143,6 +143,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint32_t messageCount() const;
     bool isDeleted() const;
     std::vector<std::string> keywordNames() const;
+    // How many keywords the folder has. Keywords are only added while it is open (a rebuild
+    // may renumber them), so a session that compares this with what it announced knows
+    // when to send FLAGS again.
+    std::size_t keywordCount() const;
     // Names of a message's keywords (from MessageMeta::keywords).
     std::vector<std::string> keywordNames(std::uint32_t keywordSet) const;
     // Keyword set ids whose set contains `name` (case-insensitive), for SEARCH KEYWORD.

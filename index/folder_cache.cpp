@@ -81,14 +81,6 @@ void forEachRow(Sqlite& db, std::int64_t folderId, const std::string& columns, c
         db, folderId, uids, "message", columns, "", [](Statement&) {}, fn);
 }
 
-// Bare LFs count twice in RFC822.SIZE (CRLF line ends).
-std::uint64_t crlfSize(const std::string& data) {
-    std::uint64_t bare = 0;
-    for (size_t k = 0; k < data.size(); ++k)
-        if (data[k] == '\n' && (k == 0 || data[k - 1] != '\r')) ++bare;
-    return data.size() + bare;
-}
-
 }  // namespace
 
 std::vector<std::optional<std::filesystem::path>> Folder::lastKnownPaths(const UidList& uids) {
@@ -175,9 +167,9 @@ std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& 
     };
     for (size_t m = 0; m < missing.size(); ++m) {
         struct stat st;
-        std::optional<std::string> data;
+        std::optional<FileSizes> sizes;
         bool found = paths[m] && ::stat(paths[m]->c_str(), &st) == 0 &&
-                     (fact == FileFact::InternalDate || (data = readFileIfExists(*paths[m])));
+                     (fact == FileFact::InternalDate || (sizes = measureFile(*paths[m])));
         if (!found) {
             // Renamed by another program, or gone: file() looks for it (and caches).
             try {
@@ -191,9 +183,9 @@ std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& 
             continue;
         }
         Computed c{missing[m], st.st_mtim.tv_sec, 0, 0};
-        if (data) {
-            c.size = static_cast<std::int64_t>(data->size());
-            c.vsize = static_cast<std::int64_t>(crlfSize(*data));
+        if (sizes) {
+            c.size = static_cast<std::int64_t>(sizes->size);
+            c.vsize = static_cast<std::int64_t>(sizes->vsize);
         }
         out[missingIndex[m]] = fact == FileFact::InternalDate ? c.mtime : c.vsize;
         computed.push_back(c);

@@ -18,6 +18,7 @@
 #include "index/mailstore.h"
 #include "index/message_rows.h"
 #include "index/sqlite.h"
+#include "index/staged_message.h"
 
 namespace maildex::index {
 
@@ -75,6 +76,19 @@ struct TmpFile {
     std::uint64_t vsize = 0;
     std::int64_t internalDate = 0;
 };
+
+// Gives a written tmp/ file its INTERNALDATE (the file's mtime; now when 0) and the base
+// name it will have in cur/ (which names its inode and size).
+void stampTmpFile(int fd, TmpFile& t, std::int64_t internalDate) {
+    struct timeval now;
+    gettimeofday(&now, nullptr);
+    t.internalDate = internalDate ? internalDate : now.tv_sec;
+    struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
+    ::futimens(fd, times);
+    struct stat st;
+    ::fstat(fd, &st);
+    t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+}
 
 }  // namespace
 
@@ -252,6 +266,15 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
         // Write each message to tmp/ and fsync it before it can become visible.
         for (auto& m : messages) {
             TmpFile t;
+            if (m.staged) {
+                // Written to tmp/ and synced as it arrived (index/staged_message.h).
+                t.path = m.staged->path();
+                t.size = m.staged->size();
+                t.vsize = m.staged->vsize();
+                stampTmpFile(m.staged->fd(), t, m.internalDate);
+                tmps.push_back(t);
+                continue;
+            }
             t.path = d / "tmp" / uniqueTmpName("append");
             std::string stored = toStoredForm(m.data, t.vsize);
             m.data.clear();
@@ -262,15 +285,8 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             try {
                 writeAll(fd, stored, t.path.string());
                 if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
-                struct timeval now;
-                gettimeofday(&now, nullptr);
-                t.internalDate = m.internalDate ? m.internalDate : now.tv_sec;
-                struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
-                ::futimens(fd, times);  // INTERNALDATE is the file's mtime
-                struct stat st;
-                ::fstat(fd, &st);
                 t.size = stored.size();
-                t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+                stampTmpFile(fd, t, m.internalDate);
             } catch (...) {
                 ::close(fd);
                 throw;
@@ -309,6 +325,7 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
             auto target = d / "cur" / (t.base + ":" + info);
             if (::rename(t.path.c_str(), target.c_str()) != 0)
                 throwIo("Cannot deliver", target.string(), errno);
+            if (m.staged) m.staged->release();
             placed.push_back(target);
             crashPoint("append-after-rename");
             KeywordIds kw;
@@ -548,14 +565,11 @@ MessageFile Folder::file(std::uint32_t uid) {
     if (vsize) {
         mf.vsize = static_cast<std::uint64_t>(*vsize);
     } else {
-        auto data = readFileIfExists(mf.path);
-        if (!data)
+        auto sizes = measureFile(mf.path);
+        if (!sizes)
             throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
-        std::uint64_t bare = 0;
-        for (size_t i = 0; i < data->size(); ++i)
-            if ((*data)[i] == '\n' && (i == 0 || (*data)[i - 1] != '\r')) ++bare;
-        mf.vsize = data->size() + bare;
-        mf.size = data->size();
+        mf.vsize = sizes->vsize;
+        mf.size = sizes->size;
     }
     auto lock = store_->lockDb();
     store_->db()

@@ -51,10 +51,31 @@ std::vector<MessageMeta> MailboxView::meta(const UidList& uids) const {
             m.modseq = st.modseq;
         } else {
             m.expunged = true;
+            if (auto last = lastStateLocked(uid)) {
+                m.flags = last->flags;
+                m.keywords = last->keywords;
+                m.modseq = last->modseq;
+                m.lastStateKnown = true;
+            }
         }
         out.push_back(m);
     }
     return out;
+}
+
+std::optional<MessageState> MailboxView::lastStateLocked(std::uint32_t uid) const {
+    auto kept = std::lower_bound(expungedStates_.begin(), expungedStates_.end(), uid,
+                                 [](const auto& e, std::uint32_t u) { return e.first < u; });
+    if (kept != expungedStates_.end() && kept->first == uid) return kept->second;
+    // Expunged since this view last synced: the folder's log still has it (unless the view
+    // fell behind the log, when the state is lost and the caller answers without it).
+    for (const auto& e : folder_->log_) {
+        if (e.modseq <= modseq_ || e.kind != ChangeEvent::Kind::Expunged) continue;
+        auto it = std::lower_bound(e.uids.begin(), e.uids.end(), uid);
+        if (it != e.uids.end() && *it == uid && e.states.size() == e.uids.size())
+            return e.states[static_cast<std::size_t>(it - e.uids.begin())];
+    }
+    return std::nullopt;
 }
 
 bool MailboxView::isRecent(std::uint32_t uid) const {
@@ -168,6 +189,13 @@ MailboxView::Update MailboxView::sync(bool allowExpunge) {
     UidList pending;
     std::set_union(pendingExpunged_.begin(), pendingExpunged_.end(), gone.begin(), gone.end(),
                    std::back_inserter(pending));
+    if (!allowExpunge) {
+        // Still numbered after this sync: keep what the log says of them while it has it.
+        for (auto uid : gone)
+            if (auto last = lastStateLocked(uid)) expungedStates_.emplace_back(uid, *last);
+        std::sort(expungedStates_.begin(), expungedStates_.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
 
     if (allowExpunge) {
         // EXPUNGE responses in ascending order, each number counted after the ones before
@@ -182,6 +210,7 @@ MailboxView::Update MailboxView::sync(bool allowExpunge) {
         }
         up.expungedUids = pending;
         pendingExpunged_.clear();
+        expungedStates_.clear();
         std::uint32_t oldCount = static_cast<std::uint32_t>(mine.size());
         seq_ = current;  // up to date: share the folder's list
         up.existsChanged = !added.empty() || (oldCount - removedBefore) != seq_->size();

@@ -40,7 +40,8 @@ class MailboxView {
     // The first sequence number whose UID is >= uid (exists()+1 if none).
     std::uint32_t seqAtOrAfter(std::uint32_t uid) const;
 
-    // The in-memory state of these messages (UIDs of this view), in the order given.
+    // The in-memory state of these messages (UIDs of this view), in the order given. A
+    // message that left the folder has `expunged` set, and its last flags where known.
     std::vector<MessageMeta> meta(const UidList& uids) const;
     bool isRecent(std::uint32_t uid) const;
     // The \Recent UIDs of this view, ascending, for asking about many messages in a row.
@@ -74,13 +75,18 @@ class MailboxView {
 
   private:
     friend class Folder;
+    // The last state of a message this view numbers but the folder no longer has: from
+    // what an earlier sync kept, or from the folder's log (caller holds the folder's mutex).
+    std::optional<MessageState> lastStateLocked(std::uint32_t uid) const;
 
     std::shared_ptr<Folder> folder_;
     bool readWrite_;
     std::shared_ptr<const UidList> seq_;
     std::uint64_t modseq_ = 0;
     UidList pendingExpunged_;  // numbered here but gone from the folder
-    UidList forcedReport_;     // reported at next sync (own STORE)
+    // The last states of pendingExpunged_ messages, by UID (those the folder's log told).
+    std::vector<std::pair<std::uint32_t, MessageState>> expungedStates_;
+    UidList forcedReport_;  // reported at next sync (own STORE)
     std::vector<std::uint64_t> silentModseqs_;
     UidList recent_;  // guarded by the folder's mutex
     std::uint32_t reportedRecent_ = 0;
