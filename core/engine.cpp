@@ -64,6 +64,10 @@ Engine::Status Engine::run() {
                 break;
         }
         if (status != Status::NeedInput) return status;
+        // A client that sends commands without reading the answers gets no more answers
+        // until it has read these: what waits for it stays within the output budget
+        // whatever it pipelines.
+        if (session_.outputFull() && hasInput()) return Status::Suspended;
     }
 }
 

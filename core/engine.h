@@ -34,7 +34,8 @@ class Engine {
         NeedInput,  // all input used; more is needed
         Close,      // send the output, then close
         StartTls,   // send the output, then negotiate TLS (input has been discarded)
-        Suspended,  // send the output; call resume() when the client has read it
+        Suspended,  // send the output; call resume() when the client has read it (a
+                    // command has more to say, or more commands wait behind full output)
     };
     Status run();
     // Continues a suspended command, then goes on with buffered input.

@@ -295,7 +295,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.seconds("MAILDEX_PREAUTH_TIMEOUT", c.preauthTimeout, 1, 86400);
     r.seconds("MAILDEX_AUTOLOGOUT", c.autologout, 60, 7 * 86400);
     r.seconds("IMAP_IDLE_TIMEOUT", c.idleKeepalive, 1, 86400);
-    r.number("MAILDEX_OUTPUT_LIMIT", c.outputLimit, 64 * 1024, 1LL << 32);
+    r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
     r.path("MAILDEX_USERDB", c.userDb);
     r.text("MAILDIRPATH", c.maildirPath);
     r.text("DEFDOMAIN", c.defaultDomain);

@@ -45,12 +45,12 @@ struct ServerConfig {
     std::string tlsCipherList;            // TLS_CIPHER_LIST (OpenSSL syntax; empty: ours)
 
     // Limits and timeouts
-    int maxConnections = 50000;                 // MAXDAEMONS: connections in all
-    int maxPerIp = 20;                          // MAXPERIP
-    std::chrono::seconds preauthTimeout{60};    // MAILDEX_PREAUTH_TIMEOUT
-    std::chrono::seconds autologout{1800};      // MAILDEX_AUTOLOGOUT (RFC 3501: >= 30 min)
-    std::chrono::seconds idleKeepalive{120};    // IMAP_IDLE_TIMEOUT: "* OK Still here" in IDLE
-    std::size_t outputLimit = 4 * 1024 * 1024;  // MAILDEX_OUTPUT_LIMIT: per slow client
+    int maxConnections = 50000;               // MAXDAEMONS: connections in all
+    int maxPerIp = 20;                        // MAXPERIP
+    std::chrono::seconds preauthTimeout{60};  // MAILDEX_PREAUTH_TIMEOUT
+    std::chrono::seconds autologout{1800};    // MAILDEX_AUTOLOGOUT (RFC 3501: >= 30 min)
+    std::chrono::seconds idleKeepalive{120};  // IMAP_IDLE_TIMEOUT: "* OK Still here" in IDLE
+    std::chrono::seconds writeTimeout{60};    // MAILDEX_WRITE_TIMEOUT: reads nothing
 
     // Users and mail
     std::filesystem::path userDb;         // MAILDEX_USERDB

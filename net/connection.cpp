@@ -81,7 +81,7 @@ void Connection::start() {
     }
     greeted_ = true;
     engine_->start();  // no worker has the engine yet
-    outgoing_ += engine_->output();
+    queueOutput(engine_->output());
     engine_->output().clear();
     flush();
 }
@@ -97,7 +97,7 @@ void Connection::continueHandshake() {
             greeted_ = true;
             engine_->session().tlsStarted();
             engine_->start();
-            outgoing_ += engine_->output();
+            queueOutput(engine_->output());
             engine_->output().clear();
         }
         updateInterest();
@@ -235,14 +235,18 @@ void Connection::flush() {
         outgoing_.erase(0, outOffset_);
         outOffset_ = 0;
     }
-    if (outgoingSize() > server_.config.outputLimit) {
-        log::info("connection " + std::to_string(id_) + " from " + peer() +
-                  " does not read its output; disconnecting");
-        close();
-        return;
-    }
-    if (suspended_ && outgoingSize() < kResumeBelow) maybeSchedule();
+    // Output held back for the client to read (a suspended command, changes for an idle
+    // session) goes on once it has read most of what waits.
+    if (outgoingSize() < kResumeBelow && (suspended_ || engine_->session().wakeupPending()))
+        maybeSchedule();
     updateInterest();
+}
+
+void Connection::queueOutput(std::string_view bytes) {
+    if (bytes.empty()) return;
+    // The write timeout counts from the moment output waits, not from the last write.
+    if (outgoingSize() == 0) lastWriteProgress_ = Clock::now();
+    outgoing_ += bytes;
 }
 
 void Connection::maybeSchedule() {
@@ -266,6 +270,9 @@ void Connection::maybeSchedule() {
     bool onlyWakeup = item.input.empty() && !item.resume && !item.keepalive && !item.tlsStarted &&
                       item.shutdownReason.empty();
     if (onlyWakeup && !item.wakeup) return;
+    // Changes for a client that has not read what waits are reported once it has (flush
+    // calls again): they pile up in the folder's log, not in this connection's output.
+    if (onlyWakeup && outgoingSize() >= kResumeBelow) return;
     if (onlyWakeup && idling_ && engine_->session().unreportedChanges() <= kLoopReportLimit) {
         reportInLoop();
         return;
@@ -282,7 +289,7 @@ void Connection::reportInLoop() {
     // folder at once; for the usual few lines, handing each one to a worker and back
     // cost more than writing them (at 1,000 idlers, most of the time to the last one).
     auto status = engine_->notifyChanges();
-    outgoing_ += engine_->output();
+    queueOutput(engine_->output());
     std::string().swap(engine_->output());
     if (status == core::Engine::Status::Close) closeAfterFlush_ = true;
     flush();
@@ -336,7 +343,7 @@ void Connection::afterWork(WorkResult r) {
         delayUntil_ = Clock::now() + r.delay;
         loop_.tickNoLaterThan(delayUntil_);
     } else {
-        outgoing_ += r.output;
+        queueOutput(r.output);
     }
     suspended_ = r.status == core::Engine::Status::Suspended;
     if (r.status == core::Engine::Status::Close) closeAfterFlush_ = true;
@@ -349,7 +356,7 @@ void Connection::tick(Clock::time_point now) {
     if (phase_ == Phase::Closed) return;
     const auto& cfg = server_.config;
     if (!delayed_.empty() && now >= delayUntil_) {
-        outgoing_ += delayed_;
+        queueOutput(delayed_);
         delayed_.clear();
         flush();
         if (phase_ != Phase::Open) return;
@@ -361,6 +368,13 @@ void Connection::tick(Clock::time_point now) {
         return;
     }
     if (phase_ != Phase::Open) return;
+    if (outgoingSize() > 0 && now - lastWriteProgress_ > cfg.writeTimeout) {
+        log::info("connection " + std::to_string(id_) + " from " + peer() +
+                  " does not read its output (nothing read for " +
+                  std::to_string(cfg.writeTimeout.count()) + " s); disconnecting");
+        close();
+        return;
+    }
     if (!authenticated_ && now - connectedAt_ > cfg.preauthTimeout) {
         shutdown("Autologout: no login in time");
         return;

@@ -7,8 +7,10 @@
 //
 // Flow control: input is read only while the connection holds less than a bound of
 // unprocessed input; a command whose output outgrows the session's budget is suspended
-// and resumed when the client has read it; a client whose unread output passes
-// MAILDEX_OUTPUT_LIMIT is disconnected.
+// and resumed when the client has read it, as are the commands after it and the change
+// reports of an idle session. So what waits for a client stays near the budget however
+// slowly it reads, and a slow reader is never cut off; a client that reads nothing at all
+// for MAILDEX_WRITE_TIMEOUT while output waits is.
 
 #include <openssl/ssl.h>
 
@@ -91,6 +93,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void continueHandshake();
     void close();
     std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
+    // Adds to what waits to be written.
+    void queueOutput(std::string_view bytes);
 
     ServerContext& server_;
     EventLoop& loop_;
@@ -123,6 +127,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Clock::time_point connectedAt_ = Clock::now();
     Clock::time_point lastInput_ = Clock::now();
     Clock::time_point nextKeepalive_{};
+    // When the client last took output, or output started to wait (for the write timeout).
     Clock::time_point lastWriteProgress_ = Clock::now();
 
     std::unique_ptr<core::Engine> engine_;

@@ -20,7 +20,7 @@ class Robustness(unittest.TestCase):
         c.close()
 
     def test_bad_input_gets_answers_and_others_go_on(self):
-        settings = {"MAILDEX_PREAUTH_TIMEOUT": "2", "MAILDEX_OUTPUT_LIMIT": "65536", "MAXPERIP": "50"}
+        settings = {"MAILDEX_PREAUTH_TIMEOUT": "2", "MAILDEX_WRITE_TIMEOUT": "3", "MAXPERIP": "50"}
         with MaildexServer(tls=True, settings=settings) as srv:
             md = srv.maildirs["alice"]
             watcher = LineClient(srv.port).login("alice", "secret")
@@ -77,7 +77,8 @@ class Robustness(unittest.TestCase):
             self.assertTrue(answer == b"" or answer[0] == 0x15, answer)
             g.close()
 
-            # Never reads its output: cut off once too much is waiting, not before.
+            # Never reads its output: cut off once it has read nothing for
+            # MAILDEX_WRITE_TIMEOUT while output waits.
             for i in range(300):
                 md.deliver("Subject: big %d\n\n%s\n" % (i, "y" * 20000), new=False, flags="S")
             greedy = socket.create_connection(("127.0.0.1", srv.port))
