@@ -51,6 +51,15 @@ class CommandError : public std::runtime_error {
     bool bad_;
 };
 
+// A response that cannot be completed: a literal whose file ended before the literal did
+// (a message file cut short by another program while it was being sent). Whatever the
+// server sent next would be read as part of the literal, so the session closes the
+// connection instead of answering.
+class BrokenResponse : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 struct CommandContext {
     CommandContext(Session& s, const Request& r, ArgReader a, bool isUid)
         : session(s), request(r), args(a), uid(isUid) {}
@@ -69,8 +78,9 @@ struct CommandContext {
     bool continues = false;
     Session::Next next = Session::Next::Command;
     // Set by a handler whose output would not fit the session's budget: called again
-    // (after the client has read) until it returns true; then the command completes.
-    std::function<bool()> resume;
+    // (after the client has read) until it returns true; then the command completes with
+    // the OK it was given (which starts as okCode and okText).
+    std::function<bool(OkReply&)> resume;
 
     ResponseWriter& out() { return session.writer(); }
     const std::string& tag() const { return request.tag; }

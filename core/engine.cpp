@@ -3,7 +3,15 @@
 namespace maildex::core {
 
 Engine::Engine(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
-    : receiver_(config.limits), session_(config, authenticator, std::move(transport)) {}
+    : receiver_(config.limits), session_(config, authenticator, std::move(transport)) {
+    receiver_.setSinkFactory(sinkFactory());
+}
+
+Receiver::SinkFactory Engine::sinkFactory() {
+    return [this](const Request& soFar, std::uint64_t size) {
+        return session_.literalSink(soFar, size);
+    };
+}
 
 void Engine::feed(std::string_view bytes) {
     // Compact before growing, so a long-lived connection does not keep old input.
@@ -31,6 +39,7 @@ Engine::Status Engine::apply(Session::Next next) {
             input_.clear();
             consumed_ = 0;
             receiver_ = Receiver(receiver_.limits());
+            receiver_.setSinkFactory(sinkFactory());
             return Status::StartTls;
     }
     return Status::NeedInput;

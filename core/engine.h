@@ -22,6 +22,9 @@ namespace maildex::core {
 class Engine {
   public:
     Engine(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport);
+    // The receiver calls back into this engine's session: it stays where it was made.
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     Session& session() { return session_; }
     std::string& output() { return session_.output(); }
@@ -46,6 +49,7 @@ class Engine {
 
   private:
     Status apply(Session::Next next);
+    Receiver::SinkFactory sinkFactory();
 
     Receiver receiver_;
     Session session_;

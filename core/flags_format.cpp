@@ -37,17 +37,28 @@ void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
     w.close();
 }
 
-void writeFolderFlags(ResponseWriter& w, const index::Folder& folder, bool permanent) {
-    w.open();
-    for (const auto& f : kSystemFlags)
-        w.atom(f.name);
-    for (const auto& k : folder.keywordNames())
-        w.flag(k);
-    if (permanent)
-        w.atom("\\*");
+std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly) {
+    // One list for both, so they cannot differ when a keyword is added meanwhile.
+    const auto keywords = folder.keywordNames();
+    auto list = [&](bool permanent) {
+        w.open();
+        for (const auto& f : kSystemFlags)
+            w.atom(f.name);
+        for (const auto& k : keywords)
+            w.flag(k);
+        w.atom(permanent ? "\\*" : "\\Recent");
+        w.close();
+    };
+    w.untagged().atom("FLAGS");
+    list(false);
+    w.end();
+    w.untagged().ok().code("PERMANENTFLAGS");
+    if (readOnly)
+        w.open().close();
     else
-        w.atom("\\Recent");
-    w.close();
+        list(true);
+    w.text(readOnly ? "No permanent flags permitted" : "Flags permitted").end();
+    return keywords.size();
 }
 
 ParsedFlags parseFlagList(ArgReader& args, bool allowBare) {

@@ -15,8 +15,11 @@ namespace maildex::core {
 // Writes "(...)" with the message's flags.
 void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
                    const index::Folder& folder);
-// Writes the folder's flags for FLAGS / PERMANENTFLAGS: system flags, then keywords.
-void writeFolderFlags(ResponseWriter& w, const index::Folder& folder, bool permanent);
+// Writes "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" for a selected folder (RFC
+// 3501 7.2.6, 7.1): system flags, then the folder's keywords. SELECT sends them, and a
+// session sends them again when the folder gains a keyword, before anything names it.
+// Returns how many keywords they named.
+std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly);
 
 struct ParsedFlags {
     index::SystemFlags flags = 0;

@@ -5,6 +5,7 @@
 
 #include "core/command.h"
 #include "core/commands/handlers.h"
+#include "core/commands/staged_literal.h"
 #include "core/flags_format.h"
 #include "core/imap/sequence_set.h"
 #include "index/error.h"
@@ -172,12 +173,45 @@ void Session::deselect() {
     if (std::holds_alternative<Selected>(state_)) state_ = Authenticated{};
 }
 
-void Session::select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly) {
+void Session::select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly,
+                     std::size_t keywordsAnnounced) {
     Selected s;
     s.view = std::move(view);
     s.name = std::move(name);
     s.readOnly = readOnly;
+    s.keywordsAnnounced = keywordsAnnounced;
     state_ = std::move(s);
+}
+
+void Session::announceKeywords() {
+    auto* sel = std::get_if<Selected>(&state_);
+    if (!sel) return;
+    const auto& folder = sel->view->folder();
+    if (folder.keywordCount() == sel->keywordsAnnounced) return;
+    sel->keywordsAnnounced = writeFlagsResponses(writer_, folder, sel->readOnly);
+}
+
+std::shared_ptr<LiteralSink> Session::literalSink(const Request& soFar, std::uint64_t size) {
+    if (size < kStageAppendFrom || soFar.name != "APPEND" || !authenticated() ||
+        soFar.args.empty() ||
+        (!soFar.args.front().isString() && soFar.args.front().type != Token::Type::Atom))
+        return nullptr;
+    // The target folder's tmp/, so that storing it is a rename within the folder; INBOX's
+    // when there is no such folder (the APPEND then fails with TRYCREATE and the file goes).
+    const auto& layout = store_->layout();
+    std::filesystem::path dir = layout.root();
+    try {
+        if (auto folder = names_.toFolder(soFar.args.front().value, utf8_);
+            folder && layout.exists(*folder))
+            dir = layout.folderDir(*folder);
+        return std::make_shared<commands::StagedLiteral>(
+            std::make_unique<index::StagedMessage>(dir));
+    } catch (const std::exception& e) {
+        // Received into memory as smaller messages are; the APPEND says what is wrong.
+        log::warn(logPrefix() + ": cannot receive an APPEND into " + dir.string() + ": " +
+                  e.what());
+        return nullptr;
+    }
 }
 
 Session::Next Session::execute(Request request) {
@@ -213,11 +247,10 @@ Session::Next Session::execute(Request request) {
     // client's other sessions did a moment ago.
     if (auto* sel = std::get_if<Selected>(&state_)) sel->view->folder().catchUp();
     CommandContext ctx{*this, request, ArgReader(request.args, argStart), uid};
-    Running running{request.tag, name, spec, uid, {}, {}, Next::Command, {}};
-    if (!runGuarded(running, [&] { spec->handler(ctx); })) return Next::Command;
+    Running running{request.tag, name, spec, uid, {}, Next::Command, {}};
+    if (auto failed = runGuarded(running, [&] { spec->handler(ctx); })) return *failed;
     if (ctx.continues) return ctx.next;
-    running.okCode = std::move(ctx.okCode);
-    running.okText = std::move(ctx.okText);
+    running.ok = {std::move(ctx.okCode), std::move(ctx.okText)};
     running.next = ctx.next;
     if (ctx.resume) {
         // The command has more to say than fits the output buffer: the transport calls
@@ -234,7 +267,8 @@ Session::Next Session::resume() {
     Running running = std::move(*suspended_);
     suspended_.reset();
     bool done = false;
-    if (!runGuarded(running, [&] { done = running.resume(); })) return Next::Command;
+    if (auto failed = runGuarded(running, [&] { done = running.resume(running.ok); }))
+        return *failed;
     if (!done) {
         suspended_ = std::make_unique<Running>(std::move(running));
         return Next::Suspended;
@@ -267,28 +301,40 @@ Session::Next Session::complete(Running& running) {
             return Next::Close;
     }
     auto& w = writer_.tagged(running.tag).ok();
-    if (running.okCode) running.okCode(w);  // text() closes the code
-    w.text(running.okText).end();
+    if (running.ok.code) running.ok.code(w);  // text() closes the code
+    w.text(running.ok.text).end();
     observe(running, "OK");
     return running.next;
 }
 
-bool Session::runGuarded(const Running& running, const std::function<void()>& body) {
+std::optional<Session::Next> Session::runGuarded(const Running& running,
+                                                 const std::function<void()>& body) {
     // Untagged responses of a failed command stay: clients use partial FETCH data.
     try {
         body();
-        return true;
+        return std::nullopt;
+    } catch (const BrokenResponse& e) {
+        log::error(logPrefix() + ": " + running.name +
+                   " cannot be completed, closing: " + e.what());
+        observe(running, "NO");
+        return Next::Close;
     } catch (const ParseError& e) {
         writer_.tagged(running.tag).bad().text(e.what()).end();
         observe(running, "BAD");
     } catch (const CommandError& e) {
+        // Changes go out while the command is still in progress: after its tagged reply
+        // the client would apply them to numbers it may already have used again (RFC
+        // 3501 5.5, 7.4.1).
+        if (std::holds_alternative<Selected>(state_) &&
+            reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close) {
+            observe(running, "NO");
+            return Next::Close;  // the mailbox is gone: BYE said it, no tagged reply follows
+        }
         auto& w = writer_.tagged(running.tag);
         e.bad() ? w.bad() : w.no();
         if (!e.code().empty()) w.code(e.code()).codeEnd();
         w.text(e.what()).end();
         observe(running, e.bad() ? "BAD" : "NO");
-        if (std::holds_alternative<Selected>(state_))
-            reportChanges(!running.spec->usesSequenceNumbers, running.uid);
     } catch (const index::Error& e) {
         bool fault = e.kind() == index::ErrorKind::Io || e.kind() == index::ErrorKind::Corrupt;
         if (fault) log::error(logPrefix() + ": " + running.name + " failed: " + e.what());
@@ -309,7 +355,7 @@ bool Session::runGuarded(const Running& running, const std::function<void()>& bo
             .end();
         observe(running, "NO");
     }
-    return false;
+    return Next::Command;
 }
 
 void Session::attemptLogin(const std::string& user, const std::string& password) {
@@ -370,9 +416,9 @@ Session::Next Session::line(const std::string& text) {
             return Next::Command;
         }
         static const CommandSpec* authSpec = findCommand("AUTHENTICATE");
-        Running running{tag, "AUTHENTICATE", authSpec, false, {}, "Logged in", Next::Command, {}};
-        if (!runGuarded(running, [&] { finishPlain(text); })) return Next::Command;
-        running.okCode = [caps = capabilities()](ResponseWriter& w) {
+        Running running{tag, "AUTHENTICATE", authSpec, false, {{}, "Logged in"}, Next::Command, {}};
+        if (auto failed = runGuarded(running, [&] { finishPlain(text); })) return *failed;
+        running.ok.code = [caps = capabilities()](ResponseWriter& w) {
             w.code("CAPABILITY").atom(caps);
         };
         return complete(running);
@@ -425,6 +471,11 @@ Session::Next Session::reportChanges(bool allowExpunge, bool withUid, bool askIn
         state_ = LoggedOut{};
         return Next::Close;
     }
+    // The flags to report are read first, and any keyword among them announced before
+    // the first response (RFC 3501 7.2.6).
+    std::vector<index::MessageMeta> changed;
+    if (!up.changedUids.empty()) changed = view.meta(up.changedUids);
+    announceKeywords();
     if (qresync_) {
         // RFC 7162 3.2.10: with QRESYNC, expunges are reported by UID.
         if (!up.expungedUids.empty())
@@ -438,9 +489,8 @@ Session::Next Session::reportChanges(bool allowExpunge, bool withUid, bool askIn
     }
     if (up.existsChanged) writer_.untagged().number(view.exists()).atom("EXISTS").end();
     if (up.recentChanged) writer_.untagged().number(view.recentCount()).atom("RECENT").end();
-    if (!up.changedUids.empty()) {
-        auto metas = view.meta(up.changedUids);
-        for (const auto& m : metas) {
+    if (!changed.empty()) {
+        for (const auto& m : changed) {
             auto seq = view.seqOf(m.uid);
             if (!seq || m.expunged) continue;
             writer_.untagged().number(*seq).atom("FETCH").open();

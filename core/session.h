@@ -43,6 +43,7 @@ struct Selected {
     std::unique_ptr<index::MailboxView> view;
     std::string name;  // the IMAP name the client selected it by
     bool readOnly = false;
+    std::size_t keywordsAnnounced = 0;  // how many keywords FLAGS last named
 };
 struct LoggedOut {};
 using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, LoggedOut>;
@@ -58,6 +59,13 @@ struct TransportInfo {
 
     // "address:port" ("[address]:port" for IPv6), for the log; empty without an address.
     std::string peer() const;
+};
+
+// What a command's tagged OK carries: an optional response code (written by a function,
+// so its arguments go through the writer) and text.
+struct OkReply {
+    std::function<void(ResponseWriter&)> code;
+    std::string text = "completed";
 };
 
 // A finished command, for metrics and the log.
@@ -91,6 +99,11 @@ class Session {
 
     void greet();
     Next execute(Request request);
+    // The receiver's question for each literal (Receiver::SinkFactory): a large APPEND
+    // message goes straight to a file in the target folder's tmp/, not into memory.
+    std::shared_ptr<LiteralSink> literalSink(const Request& soFar, std::uint64_t size);
+    // APPEND messages from this size on are received into files.
+    static constexpr std::uint64_t kStageAppendFrom = 256 * 1024;
     // A syntax error the receiver found: answer it under its tag.
     void rejectInput(const std::string& tag, const std::string& code, const std::string& message,
                      bool no);
@@ -133,7 +146,12 @@ class Session {
     // Leaves the selected state (no expunge), if selected.
     void deselect();
     // Enters the selected state.
-    void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly);
+    void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly,
+                std::size_t keywordsAnnounced);
+    // Sends FLAGS and PERMANENTFLAGS again when the selected folder has keywords the client
+    // was not told of (RFC 3501 7.2.6: before any response that names them). Handlers that
+    // write flags call it after reading the messages' state, before writing.
+    void announceKeywords();
     void logIn(const Identity& identity);
     // IMAP_EMPTYTRASH (ImapConfig::emptyTrash), run at login.
     void emptyTrash();
@@ -170,16 +188,16 @@ class Session {
         std::string name;
         const CommandSpec* spec;
         bool uid;
-        std::function<void(ResponseWriter&)> okCode;
-        std::string okText;
+        OkReply ok;
         Next next;
-        std::function<bool()> resume;
+        std::function<bool(OkReply&)> resume;
         std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     };
     void observe(const Running& running, std::string_view result);
     std::string logPrefix() const;
-    // Runs a handler (or its continuation); an exception becomes the tagged NO/BAD.
-    bool runGuarded(const Running& running, const std::function<void()>& body);
+    // Runs a handler (or its continuation); an exception becomes the tagged NO/BAD, and
+    // the result is what the transport does next. nullopt when the body succeeded.
+    std::optional<Next> runGuarded(const Running& running, const std::function<void()>& body);
     Next complete(Running& running);
 
     const ImapConfig& config_;

@@ -4,6 +4,7 @@
 
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
+#include "core/commands/staged_literal.h"
 #include "core/flags_format.h"
 #include "core/imap/dates.h"
 #include "index/mailstore.h"
@@ -28,8 +29,14 @@ void append(CommandContext& ctx) {
         }
         const Token& lit = ctx.args.next("the message as a literal");
         if (lit.type != Token::Type::Literal) ArgReader::fail("Expected the message as a literal");
-        if (lit.value.empty()) throw CommandError("Empty messages cannot be stored", "CANNOT");
-        m.data = lit.value;
+        if (auto* staged = dynamic_cast<StagedLiteral*>(lit.sink.get())) {
+            m.staged = staged->take();  // received into a file as it arrived
+            if (m.staged->size() == 0)
+                throw CommandError("Empty messages cannot be stored", "CANNOT");
+        } else {
+            if (lit.value.empty()) throw CommandError("Empty messages cannot be stored", "CANNOT");
+            m.data = lit.value;
+        }
         messages.push_back(std::move(m));
     } while (!ctx.args.atEnd());
 

@@ -65,15 +65,7 @@ void open(CommandContext& ctx, bool readOnly) {
     auto view = folder->open(!readOnly, ctx.session.wakeupHandle());
 
     auto& w = ctx.out();
-    w.untagged().atom("FLAGS");
-    writeFolderFlags(w, *folder, false);
-    w.end();
-    w.untagged().ok().code("PERMANENTFLAGS");
-    if (readOnly)
-        w.open().close();
-    else
-        writeFolderFlags(w, *folder, true);
-    w.text(readOnly ? "No permanent flags permitted" : "Flags permitted").end();
+    std::size_t keywordsAnnounced = writeFlagsResponses(w, *folder, readOnly);
     w.untagged().number(view->exists()).atom("EXISTS").end();
     w.untagged().number(view->recentCount()).atom("RECENT").end();
     auto metas = view->meta(view->uids());
@@ -122,7 +114,7 @@ void open(CommandContext& ctx, bool readOnly) {
         }
     }
 
-    ctx.session.select(std::move(view), name, readOnly);
+    ctx.session.select(std::move(view), name, readOnly, keywordsAnnounced);
     ctx.okCode = [readOnly](ResponseWriter& w) { w.code(readOnly ? "READ-ONLY" : "READ-WRITE"); };
     ctx.okText = readOnly ? "EXAMINE completed" : "SELECT completed";
 }

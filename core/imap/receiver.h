@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -56,6 +58,13 @@ class Receiver {
 
     // The next thing to read is one line, not a command (IDLE's DONE, AUTHENTICATE).
     void expectLine();
+
+    // Asked, for each literal about to be read, whether its bytes go to a sink rather than
+    // into the token (given the command so far and the literal's size); null: into the
+    // token. The token then has an empty value and the sink.
+    using SinkFactory =
+        std::function<std::shared_ptr<LiteralSink>(const Request& soFar, std::uint64_t size)>;
+    void setSinkFactory(SinkFactory factory) { sinkFactory_ = std::move(factory); }
     // Whether part of a command has been read.
     bool inCommand() const { return state_ != State::Start || !current_.empty(); }
 
@@ -82,7 +91,8 @@ class Receiver {
     // pointers to them, not copies.
     Result failNow(const char* message, const char* code = "", bool no = false);
     void fail(const char* message, const char* code = "", bool no = false);
-    bool pushToken(Token::Type type, std::string value = {});
+    bool pushToken(Token::Type type, std::string value = {},
+                   std::shared_ptr<LiteralSink> sink = {});
     void resetCommand();
     std::size_t literalLimit() const;
 
@@ -91,6 +101,8 @@ class Receiver {
     State state_ = State::Start;
     Request request_;
     std::string current_;  // the token being read
+    SinkFactory sinkFactory_;
+    std::shared_ptr<LiteralSink> sink_;  // where the literal being read goes, if not current_
     bool spaceBefore_ = false;
     bool literal8_ = false;
     bool literalPlus_ = false;

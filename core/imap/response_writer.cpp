@@ -101,6 +101,14 @@ ResponseWriter& ResponseWriter::literal(std::string_view bytes) {
     return *this;
 }
 
+ResponseWriter& ResponseWriter::literalPrefix(std::uint64_t size) {
+    separate();
+    out_ += '{';
+    out_ += std::to_string(size);
+    out_ += "}\r\n";
+    return *this;
+}
+
 ResponseWriter& ResponseWriter::string(std::string_view s) {
     bool quotable = s.size() <= kMaxQuoted;
     for (size_t i = 0; quotable && i < s.size(); ++i) {

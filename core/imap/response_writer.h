@@ -52,6 +52,10 @@ class ResponseWriter {
     // Message content: always a literal, except that an empty string is written "". NUL
     // bytes, which no literal may hold, are written as 0x80.
     ResponseWriter& literal(std::string_view bytes);
+    // The start of a literal of `size` bytes (at least one), which the caller then appends
+    // to the output itself as it reads them (a large message body, sent in pieces as the
+    // client reads: core/message/large_message.h). Nothing else may be written meanwhile.
+    ResponseWriter& literalPrefix(std::uint64_t size);
     // A keyword or flag from the folder's keyword list: an atom when it is one, else
     // quoted (never valid, but never able to break the line either).
     ResponseWriter& flag(std::string_view name);

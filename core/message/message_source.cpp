@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "index/error.h"
@@ -87,6 +88,10 @@ std::string loadMessageCrlf(const std::filesystem::path& path) {
 }
 
 std::string loadHeaderCrlf(const std::filesystem::path& path) {
+    return loadHeader(path).crlf;
+}
+
+LoadedHeader loadHeader(const std::filesystem::path& path) {
     int fd = openMessage(path);
     std::string raw;
     std::size_t end = std::string_view::npos;
@@ -97,9 +102,11 @@ std::string loadHeaderCrlf(const std::filesystem::path& path) {
         searched = raw.size();
     }
     ::close(fd);
-    std::string header = toCrlf(std::string_view(raw).substr(0, end));
-    header.resize(headerLength(header));
-    return header;
+    LoadedHeader h;
+    h.fileLength = std::min(end, raw.size());
+    h.crlf = toCrlf(std::string_view(raw).substr(0, end));
+    h.crlf.resize(headerLength(h.crlf));
+    return h;
 }
 
 std::size_t headerLength(std::string_view msg) {

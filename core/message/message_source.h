@@ -14,6 +14,12 @@ std::string loadMessageCrlf(const std::filesystem::path& path);
 // there is none), with CRLF line ends: what SORT and THREAD keys are made from, without
 // reading bodies.
 std::string loadHeaderCrlf(const std::filesystem::path& path);
+// The same, and how many bytes of the file the header took (where the body starts).
+struct LoadedHeader {
+    std::string crlf;
+    std::size_t fileLength = 0;
+};
+LoadedHeader loadHeader(const std::filesystem::path& path);
 // `text` with every bare LF made CRLF.
 std::string toCrlf(std::string_view text);
 // The length of the header including the empty line that ends it (all of `msg` when

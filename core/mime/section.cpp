@@ -1,6 +1,7 @@
 #include "core/mime/section.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/mime/header_fields.h"
 
@@ -63,16 +64,18 @@ const Part* findPart(const Part& root, const std::vector<std::uint32_t>& path) {
     return part;
 }
 
-std::string sectionBytes(std::string_view message, const Part& root, const SectionSpec& spec) {
+SectionRange sectionRange(const Part& root, const SectionSpec& spec) {
     using Text = SectionSpec::Text;
     const Part* part = findPart(root, spec.part);
     if (!part) return {};
     bool whole = spec.part.empty();
+    auto headerOf = [](const Part& p) { return SectionRange{p.headerOffset, p.headerSize}; };
+    auto bodyOf = [](const Part& p) { return SectionRange{p.bodyOffset, p.bodySize}; };
     switch (spec.text) {
         case Text::Full:
-            return literalSafe(whole ? message : part->body(message));
+            return whole ? SectionRange{0, SIZE_MAX} : bodyOf(*part);  // to the end
         case Text::Mime:
-            return whole ? std::string() : literalSafe(part->header(message));
+            return whole ? SectionRange{} : headerOf(*part);
         case Text::Header:
         case Text::HeaderFields:
         case Text::HeaderFieldsNot:
@@ -84,19 +87,31 @@ std::string sectionBytes(std::string_view message, const Part& root, const Secti
         if (part->kind != Part::Kind::Message || part->children.empty()) return {};
         part = &part->children.front();
     }
-    std::string_view header = part->header(message);
     switch (spec.text) {
         case Text::Header:
-            return literalSafe(header);
+            return headerOf(*part);
         case Text::Text:
-            return literalSafe(part->body(message));
+            return bodyOf(*part);
         case Text::HeaderFields:
-            return literalSafe(filterFields(header, spec.fields, true));
-        case Text::HeaderFieldsNot:
-            return literalSafe(filterFields(header, spec.fields, false));
+        case Text::HeaderFieldsNot: {
+            auto r = headerOf(*part);
+            r.filtered = true;
+            return r;
+        }
         default:
             return {};
     }
+}
+
+std::string sectionFilter(std::string_view header, const SectionSpec& spec) {
+    return filterFields(header, spec.fields, spec.text == SectionSpec::Text::HeaderFields);
+}
+
+std::string sectionBytes(std::string_view message, const Part& root, const SectionSpec& spec) {
+    auto r = sectionRange(root, spec);
+    std::string_view bytes =
+        r.offset <= message.size() ? message.substr(r.offset, r.length) : std::string_view();
+    return literalSafe(r.filtered ? sectionFilter(bytes, spec) : bytes);
 }
 
 }  // namespace maildex::core::mime

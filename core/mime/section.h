@@ -36,4 +36,18 @@ const Part* findPart(const Part& root, const std::vector<std::uint32_t>& path);
 // The bytes of `spec` in `message` (which `root` was parsed from).
 std::string sectionBytes(std::string_view message, const Part& root, const SectionSpec& spec);
 
+// Where the bytes of `spec` are in the message `root` was parsed from, without reading
+// them: a range of it, or for HEADER.FIELDS[.NOT] (which are made from the header, not
+// cut from the message) the range of the header they are made from. A large message is
+// sent from its file by range (core/message/large_message.h). A range may run past the
+// end of the message (the whole message is {0, SIZE_MAX}): the caller clips it.
+struct SectionRange {
+    std::size_t offset = 0;
+    std::size_t length = 0;
+    bool filtered = false;  // HEADER.FIELDS[.NOT]: apply sectionFilter() to the range
+};
+SectionRange sectionRange(const Part& root, const SectionSpec& spec);
+// HEADER.FIELDS[.NOT] of `header` (the bytes of a filtered SectionRange).
+std::string sectionFilter(std::string_view header, const SectionSpec& spec);
+
 }  // namespace maildex::core::mime
