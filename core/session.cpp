@@ -150,14 +150,14 @@ void Session::greet() {
         writer_.untagged()
             .atom("PREAUTH")
             .code("CAPABILITY")
-            .atom(capabilities())
+            .atoms(capabilities())
             .codeEnd()
             .text("Logged in as " + user_);
     } else {
         writer_.untagged()
             .ok()
             .code("CAPABILITY")
-            .atom(capabilities())
+            .atoms(capabilities())
             .codeEnd()
             .text(config_.greeting);
     }
@@ -373,7 +373,7 @@ Session::Next Session::line(const std::string& text) {
         Running running{tag, "AUTHENTICATE", authSpec, false, {}, "Logged in", Next::Command, {}};
         if (!runGuarded(running, [&] { finishPlain(text); })) return Next::Command;
         running.okCode = [caps = capabilities()](ResponseWriter& w) {
-            w.code("CAPABILITY").atom(caps);
+            w.code("CAPABILITY").atoms(caps);
         };
         return complete(running);
     }

@@ -58,7 +58,7 @@ void login(CommandContext& ctx) {
     requirePrivacy(ctx);
     ctx.session.attemptLogin(user, password);
     ctx.okCode = [caps = ctx.session.capabilities()](ResponseWriter& w) {
-        w.code("CAPABILITY").atom(caps);
+        w.code("CAPABILITY").atoms(caps);
     };
     ctx.okText = "Logged in";
 }
@@ -80,7 +80,7 @@ void authenticate(CommandContext& ctx) {
     }
     ctx.session.finishPlain(*initial == "=" ? std::string() : *initial);
     ctx.okCode = [caps = ctx.session.capabilities()](ResponseWriter& w) {
-        w.code("CAPABILITY").atom(caps);
+        w.code("CAPABILITY").atoms(caps);
     };
     ctx.okText = "Logged in";
 }

@@ -40,14 +40,13 @@ bool needsFileFacts(const FetchItem& i) {
 }
 
 void writeSection(ResponseWriter& w, const FetchItem& item, const std::string& data) {
-    std::string name = "BODY[" + item.section.toString() + "]";
+    writeSectionName(w, item);
     if (item.partialOrigin) {
-        name += "<" + std::to_string(*item.partialOrigin) + ">";
         size_t origin = std::min<size_t>(*item.partialOrigin, data.size());
-        w.atom(name).literal(std::string_view(data).substr(origin, item.partialLength));
+        w.literal(std::string_view(data).substr(origin, item.partialLength));
         return;
     }
-    w.atom(name).literal(data);
+    w.literal(data);
 }
 
 }  // namespace

@@ -181,7 +181,7 @@ void list(CommandContext& ctx) {
             w.atom("\\Noselect");
         if (req.returnChildren) w.atom(m.hasChildren ? "\\HasChildren" : "\\HasNoChildren");
         if (req.returnSubscribed && m.subscribed) w.atom("\\Subscribed");
-        if (req.returnSpecialUse && m.specialUse) w.atom(*m.specialUse);
+        if (req.returnSpecialUse && m.specialUse) w.flag(*m.specialUse);
         w.close().string(std::string(1, delim)).astring(m.imapName);
         if (childInfo) w.open().string("CHILDINFO").open().string("SUBSCRIBED").close().close();
         w.end();

@@ -13,6 +13,7 @@
 
 #include "core/commands/fetch_items.h"
 #include "core/imap/receiver.h"
+#include "core/imap/response_writer.h"
 
 namespace maildex::core {
 namespace {
@@ -119,6 +120,25 @@ TEST(ArgReader, FetchSectionsStillParse) {
                             fetch),
               (std::vector<std::string>{"section text2 FROM X]Y A[B <0.10>", "other text0",
                                         "section 1 2 text4", "section text0 <5.1>"}));
+}
+
+TEST(FetchItems, SectionNamesAreWrittenThroughTheSerializer) {
+    commands::FetchItem item{commands::FetchItem::Kind::Section, {}, true, std::nullopt, 0};
+    item.section.part = {2};
+    item.section.text = commands::Section::Text::HeaderFieldsNot;
+    item.section.fields = {"X\"Y", "NIL", "SUBJECT"};
+    std::string out;
+    ResponseWriter w(out);
+    commands::writeSectionName(w, item);
+    EXPECT_EQ(out, "BODY[2.HEADER.FIELDS.NOT (\"X\\\"Y\" \"NIL\" SUBJECT)]");
+    item.section = {};
+    item.section.text = commands::Section::Text::Mime;
+    item.section.part = {1, 3};
+    item.partialOrigin = 7;
+    std::string again;
+    ResponseWriter w2(again);
+    commands::writeSectionName(w2, item);
+    EXPECT_EQ(again, "BODY[1.3.MIME]<7>");
 }
 
 }  // namespace
