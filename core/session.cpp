@@ -351,6 +351,28 @@ void Session::rejectInput(const std::string& tag, const std::string& code,
     w.text(message).end();
 }
 
+void Session::enableCondstore() {
+    if (condstore_) return;
+    condstore_ = true;
+    // RFC 7162 3.1: the first CONDSTORE-enabling command (FETCH ... MODSEQ, SEARCH MODSEQ,
+    // STORE (UNCHANGEDSINCE ...), ENABLE) with a mailbox selected reports its
+    // HIGHESTMODSEQ before the command's tagged reply: the mod-sequence this view has told
+    // the client of (later changes come with their MODSEQ). SELECT (CONDSTORE) enables it
+    // before the mailbox is selected, and says HIGHESTMODSEQ itself.
+    if (auto* sel = std::get_if<Selected>(&state_))
+        writer_.untagged()
+            .ok()
+            .code("HIGHESTMODSEQ")
+            .number(sel->view->highestModseq())
+            .text("Highest")
+            .end();
+}
+
+void Session::enableQresync() {
+    enableCondstore();  // QRESYNC implies CONDSTORE (RFC 7162 3.2.3)
+    qresync_ = true;
+}
+
 void Session::noteClientId(const std::string& fields) {
     log::info(logPrefix() + ": client ID" + fields);
 }
