@@ -312,12 +312,19 @@ bool Session::runGuarded(const Running& running, const std::function<void()>& bo
     return false;
 }
 
-void Session::attemptLogin(const std::string& user, const std::string& password) {
+void Session::attemptLogin(const std::string& user, const std::string& password,
+                           const std::string& authzid) {
     auto identity = authenticator_->verify(user, password, transport_.clientAddress);
     if (!identity) {
         responseDelay_ = authenticator_->recordFailure(transport_.clientAddress);
         log::info(logPrefix() + ": login failed for " + user);
         throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
+    }
+    // RFC 4616 2 and RFC 5530 3: the credentials are right, but acting as another user
+    // is not offered; a valid request, refused.
+    if (!authzid.empty() && authzid != user && authzid != identity->user) {
+        log::info(logPrefix() + ": " + user + " may not act as another user");
+        throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
     }
     authenticator_->recordSuccess(transport_.clientAddress);
     logIn(*identity);
@@ -330,10 +337,10 @@ void Session::awaitSaslResponse(const std::string& tag) {
 }
 
 void Session::finishPlain(const std::string& response) {
-    std::string user, password;
-    if (!commands::parsePlainResponse(response, user, password))
+    std::string authzid, user, password;
+    if (!commands::parsePlainResponse(response, authzid, user, password))
         throw CommandError("Invalid PLAIN response", "", true);
-    attemptLogin(user, password);
+    attemptLogin(user, password, authzid);
     std::fill(password.begin(), password.end(), '\0');
 }
 

@@ -152,8 +152,10 @@ class Session {
     }
     void noteClientId(const std::string& fields);
     // LOGIN and AUTHENTICATE: checks the credentials and logs in, or throws
-    // CommandError(AUTHENTICATIONFAILED) after recording the failure.
-    void attemptLogin(const std::string& user, const std::string& password);
+    // CommandError(AUTHENTICATIONFAILED) after recording the failure. An authorization
+    // identity (SASL PLAIN) other than the user's is refused with AUTHORIZATIONFAILED.
+    void attemptLogin(const std::string& user, const std::string& password,
+                      const std::string& authzid = {});
     void awaitSaslResponse(const std::string& tag);
     void finishPlain(const std::string& base64Response);
     // Whether a command producing much output should stop and be resumed.
