@@ -43,7 +43,8 @@ constexpr std::array kCommands{
     CommandSpec{"UID COPY", s::Selected, false, copy},
     CommandSpec{"MOVE", s::Selected, false, move},
     CommandSpec{"UID MOVE", s::Selected, false, move},
-    CommandSpec{"IDLE", s::Selected, false, idle},
+    // RFC 9051 6.3 lists IDLE among the authenticated state's commands (as Dovecot takes it).
+    CommandSpec{"IDLE", s::LoggedIn, false, idle},
     CommandSpec{"FETCH", s::Selected, true, fetch},
     CommandSpec{"UID FETCH", s::Selected, false, fetch},
     CommandSpec{"SEARCH", s::Selected, true, search},

@@ -151,14 +151,14 @@ void Session::greet() {
         writer_.untagged()
             .atom("PREAUTH")
             .code("CAPABILITY")
-            .atom(capabilities())
+            .atoms(capabilities())
             .codeEnd()
             .text("Logged in as " + user_);
     } else {
         writer_.untagged()
             .ok()
             .code("CAPABILITY")
-            .atom(capabilities())
+            .atoms(capabilities())
             .codeEnd()
             .text(config_.greeting);
     }
@@ -358,12 +358,19 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
     return Next::Command;
 }
 
-void Session::attemptLogin(const std::string& user, const std::string& password) {
+void Session::attemptLogin(const std::string& user, const std::string& password,
+                           const std::string& authzid) {
     auto identity = authenticator_->verify(user, password, transport_.clientAddress);
     if (!identity) {
         responseDelay_ = authenticator_->recordFailure(transport_.clientAddress);
         log::info(logPrefix() + ": login failed for " + user);
         throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
+    }
+    // RFC 4616 2 and RFC 5530 3: the credentials are right, but acting as another user
+    // is not offered; a valid request, refused.
+    if (!authzid.empty() && authzid != user && authzid != identity->user) {
+        log::info(logPrefix() + ": " + user + " may not act as another user");
+        throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
     }
     authenticator_->recordSuccess(transport_.clientAddress);
     logIn(*identity);
@@ -376,10 +383,10 @@ void Session::awaitSaslResponse(const std::string& tag) {
 }
 
 void Session::finishPlain(const std::string& response) {
-    std::string user, password;
-    if (!commands::parsePlainResponse(response, user, password))
+    std::string authzid, user, password;
+    if (!commands::parsePlainResponse(response, authzid, user, password))
         throw CommandError("Invalid PLAIN response", "", true);
-    attemptLogin(user, password);
+    attemptLogin(user, password, authzid);
     std::fill(password.begin(), password.end(), '\0');
 }
 
@@ -395,6 +402,28 @@ void Session::rejectInput(const std::string& tag, const std::string& code,
     no ? w.no() : w.bad();
     if (!code.empty()) w.code(code).codeEnd();
     w.text(message).end();
+}
+
+void Session::enableCondstore() {
+    if (condstore_) return;
+    condstore_ = true;
+    // RFC 7162 3.1: the first CONDSTORE-enabling command (FETCH ... MODSEQ, SEARCH MODSEQ,
+    // STORE (UNCHANGEDSINCE ...), ENABLE) with a mailbox selected reports its
+    // HIGHESTMODSEQ before the command's tagged reply: the mod-sequence this view has told
+    // the client of (later changes come with their MODSEQ). SELECT (CONDSTORE) enables it
+    // before the mailbox is selected, and says HIGHESTMODSEQ itself.
+    if (auto* sel = std::get_if<Selected>(&state_))
+        writer_.untagged()
+            .ok()
+            .code("HIGHESTMODSEQ")
+            .number(sel->view->highestModseq())
+            .text("Highest")
+            .end();
+}
+
+void Session::enableQresync() {
+    enableCondstore();  // QRESYNC implies CONDSTORE (RFC 7162 3.2.3)
+    qresync_ = true;
 }
 
 void Session::noteClientId(const std::string& fields) {
@@ -419,7 +448,7 @@ Session::Next Session::line(const std::string& text) {
         Running running{tag, "AUTHENTICATE", authSpec, false, {{}, "Logged in"}, Next::Command, {}};
         if (auto failed = runGuarded(running, [&] { finishPlain(text); })) return *failed;
         running.ok.code = [caps = capabilities()](ResponseWriter& w) {
-            w.code("CAPABILITY").atom(caps);
+            w.code("CAPABILITY").atoms(caps);
         };
         return complete(running);
     }

@@ -158,19 +158,22 @@ class Session {
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns
-    // EXPUNGE responses into VANISHED (3.2.10).
+    // EXPUNGE responses into VANISHED (3.2.10). Enabling it with a mailbox selected tells
+    // the client that mailbox's HIGHESTMODSEQ at once, in an untagged OK.
     bool condstore() const { return condstore_; }
     bool qresync() const { return qresync_; }
-    void enableCondstore() { condstore_ = true; }
-    void enableQresync() { qresync_ = condstore_ = true; }
+    void enableCondstore();
+    void enableQresync();
     void enableUtf8() {
         utf8_ = true;
         writer_.setUtf8(true);
     }
     void noteClientId(const std::string& fields);
     // LOGIN and AUTHENTICATE: checks the credentials and logs in, or throws
-    // CommandError(AUTHENTICATIONFAILED) after recording the failure.
-    void attemptLogin(const std::string& user, const std::string& password);
+    // CommandError(AUTHENTICATIONFAILED) after recording the failure. An authorization
+    // identity (SASL PLAIN) other than the user's is refused with AUTHORIZATIONFAILED.
+    void attemptLogin(const std::string& user, const std::string& password,
+                      const std::string& authzid = {});
     void awaitSaslResponse(const std::string& tag);
     void finishPlain(const std::string& base64Response);
     // Whether a command producing much output should stop and be resumed.

@@ -185,6 +185,7 @@ std::unique_ptr<MailboxView> Folder::open(bool readWrite,
     view->seq_ = state_.uids;
     view->modseq_ = state_.highestModseq;
     view->uidValidity_ = state_.uidValidity;
+    if (!readWrite) view->noteUnclaimedRecentLocked(*state_.uids);
     view->reportedRecent_ = static_cast<std::uint32_t>(view->recent_.size());
     return view;
 }

@@ -106,6 +106,14 @@ std::uint32_t MailboxView::recentCount() const {
     return n;
 }
 
+void MailboxView::noteUnclaimedRecentLocked(const UidList& uids) {
+    auto from = std::lower_bound(uids.begin(), uids.end(), folder_->state_.recentUid);
+    if (from == uids.end()) return;
+    UidList merged;
+    std::set_union(recent_.begin(), recent_.end(), from, uids.end(), std::back_inserter(merged));
+    recent_ = std::move(merged);
+}
+
 void MailboxView::reportFlags(const UidList& uids) {
     forcedReport_.insert(forcedReport_.end(), uids.begin(), uids.end());
 }
@@ -246,6 +254,7 @@ MailboxView::Update MailboxView::sync(bool allowExpunge) {
     silentModseqs_.clear();
     modseq_ = f.state_.highestModseq;
 
+    if (!readWrite_) noteUnclaimedRecentLocked(added);
     std::uint32_t recent = 0;
     for (auto uid : recent_)
         if (std::binary_search(seq_->begin(), seq_->end(), uid)) ++recent;

@@ -11,7 +11,10 @@
 // sessions on one folder hold one copy of it, not ten thousand.
 //
 // A view is used by one thread at a time (its session's); the folder only touches its
-// \Recent list, under the folder's mutex.
+// \Recent list, under the folder's mutex. A read-write view gets the messages it claims
+// (the first read-write view of the folder in this process claims every new one); a
+// read-only view claims nothing and sees the unclaimed ones as \Recent, so EXAMINE never
+// takes \Recent from a later SELECT.
 
 #include <cstdint>
 #include <memory>
@@ -78,6 +81,11 @@ class MailboxView {
     // The last state of a message this view numbers but the folder no longer has: from
     // what an earlier sync kept, or from the folder's log (caller holds the folder's mutex).
     std::optional<MessageState> lastStateLocked(std::uint32_t uid) const;
+
+    // A read-only view (EXAMINE) claims no \Recent, but shows the messages no session has
+    // claimed yet as \Recent (RFC 3501 6.3.2, and what STATUS counts): of `uids`, those
+    // from the folder's unclaimed mark on join recent_. Under the folder's mutex.
+    void noteUnclaimedRecentLocked(const UidList& uids);
 
     std::shared_ptr<Folder> folder_;
     bool readWrite_;

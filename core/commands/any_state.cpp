@@ -7,7 +7,7 @@ namespace maildex::core::commands {
 
 void capability(CommandContext& ctx) {
     ctx.args.expectEnd();
-    ctx.out().untagged().atom("CAPABILITY").atom(ctx.session.capabilities()).end();
+    ctx.out().untagged().atom("CAPABILITY").atoms(ctx.session.capabilities()).end();
 }
 
 // NOOP looks for changes on disk that nothing told us about (the directories' mtimes:

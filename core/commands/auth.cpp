@@ -58,7 +58,7 @@ void login(CommandContext& ctx) {
     requirePrivacy(ctx);
     ctx.session.attemptLogin(user, password);
     ctx.okCode = [caps = ctx.session.capabilities()](ResponseWriter& w) {
-        w.code("CAPABILITY").atom(caps);
+        w.code("CAPABILITY").atoms(caps);
     };
     ctx.okText = "Logged in";
 }
@@ -80,25 +80,26 @@ void authenticate(CommandContext& ctx) {
     }
     ctx.session.finishPlain(*initial == "=" ? std::string() : *initial);
     ctx.okCode = [caps = ctx.session.capabilities()](ResponseWriter& w) {
-        w.code("CAPABILITY").atom(caps);
+        w.code("CAPABILITY").atoms(caps);
     };
     ctx.okText = "Logged in";
 }
 
-// The PLAIN message (RFC 4616): authzid NUL authcid NUL password. Authorizing as another
-// user is not supported.
-bool parsePlainResponse(const std::string& base64, std::string& user, std::string& password) {
+// The PLAIN message (RFC 4616): authzid NUL authcid NUL password. False when it is not
+// one; an authorization identity is returned for the login to check.
+bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
+                        std::string& password) {
     auto decoded = decodeBase64(base64);
     if (!decoded) return false;
     auto first = decoded->find('\0');
     if (first == std::string::npos) return false;
     auto second = decoded->find('\0', first + 1);
     if (second == std::string::npos) return false;
-    std::string authzid = decoded->substr(0, first);
+    authzid = decoded->substr(0, first);
     user = decoded->substr(first + 1, second - first - 1);
     password = decoded->substr(second + 1);
     std::fill(decoded->begin(), decoded->end(), '\0');
-    return !user.empty() && (authzid.empty() || authzid == user);
+    return !user.empty();
 }
 
 }  // namespace maildex::core::commands

@@ -55,13 +55,6 @@ bool needsFileFacts(const FetchItem& i) {
     return i.kind == Kind::InternalDate || i.kind == Kind::Rfc822Size;
 }
 
-// "BODY[1.2]<0>": how a section item is named in the response.
-void writeSectionName(ResponseWriter& w, const FetchItem& item) {
-    std::string name = "BODY[" + item.section.toString() + "]";
-    if (item.partialOrigin) name += "<" + std::to_string(*item.partialOrigin) + ">";
-    w.atom(name);
-}
-
 // `data` cut to the item's partial range, if it has one.
 std::string_view partial(const FetchItem& item, std::string_view data) {
     if (!item.partialOrigin) return data;

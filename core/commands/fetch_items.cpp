@@ -118,36 +118,46 @@ void parseItem(ArgReader& args, FetchRequest& req) {
 
 }  // namespace
 
-std::string Section::toString() const {
-    std::string out;
-    for (auto n : part) {
-        if (!out.empty()) out += '.';
-        out += std::to_string(n);
+void writeSectionName(ResponseWriter& w, const FetchItem& item) {
+    const Section& section = item.section;
+    std::string name = "BODY[";  // "[" is an ATOM-CHAR: the name up to the list is an atom
+    for (size_t i = 0; i < section.part.size(); ++i) {
+        if (i) name += '.';
+        name += std::to_string(section.part[i]);
     }
-    auto sep = [&] { return out.empty() ? "" : "."; };
-    switch (text) {
-        case Text::Full:
+    const char* text = nullptr;
+    switch (section.text) {
+        case Section::Text::Full:
             break;
-        case Text::Header:
-            out += std::string(sep()) + "HEADER";
+        case Section::Text::Header:
+            text = "HEADER";
             break;
-        case Text::Text:
-            out += std::string(sep()) + "TEXT";
+        case Section::Text::Text:
+            text = "TEXT";
             break;
-        case Text::Mime:
-            out += std::string(sep()) + "MIME";
+        case Section::Text::Mime:
+            text = "MIME";
             break;
-        case Text::HeaderFields:
-        case Text::HeaderFieldsNot: {
-            out += std::string(sep()) +
-                   (text == Text::HeaderFields ? "HEADER.FIELDS (" : "HEADER.FIELDS.NOT (");
-            for (size_t i = 0; i < fields.size(); ++i)
-                out += (i ? " " : "") + fields[i];
-            out += ')';
+        case Section::Text::HeaderFields:
+            text = "HEADER.FIELDS";
             break;
-        }
+        case Section::Text::HeaderFieldsNot:
+            text = "HEADER.FIELDS.NOT";
+            break;
     }
-    return out;
+    if (text) {
+        if (!section.part.empty()) name += '.';
+        name += text;
+    }
+    w.atom(name);
+    if (section.text == Section::Text::HeaderFields ||
+        section.text == Section::Text::HeaderFieldsNot) {
+        w.open();
+        for (const auto& field : section.fields)
+            w.astring(field);
+        w.close();
+    }
+    w.sectionEnd(item.partialOrigin);
 }
 
 bool FetchRequest::setsSeen() const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/imap/arguments.h"
+#include "core/imap/response_writer.h"
 
 namespace maildex::core::commands {
 
@@ -16,9 +17,6 @@ struct Section {
     enum class Text { Full, Header, HeaderFields, HeaderFieldsNot, Text, Mime };
     Text text = Text::Full;
     std::vector<std::string> fields;  // for HEADER.FIELDS[.NOT]
-
-    // The canonical spelling for the response, e.g. "1.2.HEADER.FIELDS (DATE FROM)".
-    std::string toString() const;
 };
 
 struct FetchItem {
@@ -56,5 +54,10 @@ struct FetchRequest {
 
 // Parses the fetch attributes after the sequence set, and the modifiers after them.
 FetchRequest parseFetchItems(ArgReader& args);
+
+// Writes a Section item's name as the FETCH response gives it back, e.g.
+// BODY[1.2.HEADER.FIELDS (DATE FROM)]<0>, through the writer: header field names are
+// astrings (RFC 3501 section 9, header-fld-name), so one that is no atom goes quoted.
+void writeSectionName(ResponseWriter& w, const FetchItem& item);
 
 }  // namespace maildex::core::commands

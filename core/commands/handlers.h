@@ -17,7 +17,8 @@ void enable(CommandContext& ctx);
 void startTls(CommandContext& ctx);
 void login(CommandContext& ctx);
 void authenticate(CommandContext& ctx);
-bool parsePlainResponse(const std::string& base64, std::string& user, std::string& password);
+bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
+                        std::string& password);
 
 // mailbox.cpp (RFC 3501 6.3.3-7, 6.3.10; RFC 2342 NAMESPACE)
 void create(CommandContext& ctx);

@@ -1,6 +1,8 @@
 // IDLE (RFC 2177): the client waits; every change to the selected mailbox, from any
 // source, is reported the moment the folder publishes it (the transport calls
-// Session::notifyChanges on the wakeup), until the client sends DONE.
+// Session::notifyChanges on the wakeup), until the client sends DONE. In the
+// authenticated state (RFC 9051 6.3) there is nothing to report: the client only gets
+// the keepalives until DONE.
 
 #include "core/commands/handlers.h"
 #include "index/mailstore.h"

@@ -5,6 +5,7 @@
 // use the same spelling (modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT).
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -37,7 +38,7 @@ struct Mailbox {
     bool hasChildren = false;
     bool subscribed = false;
     std::optional<std::string> specialUse;
-    bool childSubscribed = false;  // for RECURSIVEMATCH
+    bool childSubscribed = false;  // LSUB lists such a level as \Noselect
 };
 
 ListRequest parseList(ArgReader& args, bool extended) {
@@ -160,17 +161,52 @@ void list(CommandContext& ctx) {
         w.end();
         return;
     }
-    for (const auto& m : collect(ctx)) {
-        bool matched = false;
+    auto matches = [&](const std::string& imapName) {
         for (const auto& p : req.patterns)
-            matched =
-                matched || matchesListPattern(fullPattern(req.reference, p), m.imapName, delim);
-        if (!matched) continue;
-        bool childInfo = false;
-        if (req.subscribedOnly && !m.subscribed) {
-            if (!(req.recursiveMatch && m.childSubscribed)) continue;
-            childInfo = true;
+            if (matchesListPattern(fullPattern(req.reference, p), imapName, delim)) return true;
+        return false;
+    };
+    auto boxes = collect(ctx);
+    // RFC 5258 3.5 and section 5, example 9: with RECURSIVEMATCH, a name the patterns match
+    // gets CHILDINFO when a subscribed name below it is not listed itself (the patterns do
+    // not match it); a name that is not subscribed is listed only then ("Servers SHOULD
+    // ONLY return a non-matching mailbox name along with CHILDINFO if at least one matching
+    // child is not also being returned"). Such a parent need not exist (\NonExistent).
+    std::set<std::string> childInfoNames;
+    if (req.recursiveMatch) {
+        std::set<std::string> known;
+        for (const auto& m : boxes)
+            known.insert(m.imapName);
+        std::vector<Mailbox> added;
+        for (const auto& m : boxes) {
+            if (!m.subscribed || matches(m.imapName)) continue;
+            std::string_view name = m.imapName;
+            for (auto cut = name.rfind(delim); cut != std::string_view::npos && cut > 0;
+                 cut = name.rfind(delim)) {
+                name = name.substr(0, cut);
+                std::string parent(name);
+                if (!matches(parent) || !childInfoNames.insert(parent).second) continue;
+                if (known.count(parent)) continue;
+                auto folder = ctx.session.names().toFolder(parent, ctx.session.utf8());
+                if (!folder) continue;
+                Mailbox gone;
+                gone.folder = *folder;
+                gone.imapName = parent;
+                added.push_back(std::move(gone));
+                known.insert(parent);
+            }
         }
+        if (!added.empty()) {
+            boxes.insert(boxes.end(), std::make_move_iterator(added.begin()),
+                         std::make_move_iterator(added.end()));
+            std::sort(boxes.begin(), boxes.end(),
+                      [](const Mailbox& a, const Mailbox& b) { return a.folder < b.folder; });
+        }
+    }
+    for (const auto& m : boxes) {
+        if (!matches(m.imapName)) continue;
+        bool childInfo = childInfoNames.count(m.imapName) > 0;
+        if (req.subscribedOnly && !m.subscribed && !childInfo) continue;
         if (!req.subscribedOnly && !m.exists && !m.placeholder) continue;  // only subscribed
         if (req.specialUseOnly && !m.specialUse) continue;
 
@@ -181,7 +217,7 @@ void list(CommandContext& ctx) {
             w.atom("\\Noselect");
         if (req.returnChildren) w.atom(m.hasChildren ? "\\HasChildren" : "\\HasNoChildren");
         if (req.returnSubscribed && m.subscribed) w.atom("\\Subscribed");
-        if (req.returnSpecialUse && m.specialUse) w.atom(*m.specialUse);
+        if (req.returnSpecialUse && m.specialUse) w.flag(*m.specialUse);
         w.close().string(std::string(1, delim)).astring(m.imapName);
         if (childInfo) w.open().string("CHILDINFO").open().string("SUBSCRIBED").close().close();
         w.end();

@@ -22,6 +22,14 @@ void search(CommandContext& ctx) {
         numbers.push_back(ctx.uid ? m.uid : m.seq);
         highest = std::max(highest, m.modseq);
     }
+    // RFC 4731 3.2: when ESEARCH returns only MIN and/or MAX, its MODSEQ is the highest
+    // mod-sequence of the messages it returns, not of every match.
+    const auto& ret = program.ret;
+    if (ret.esearch && (ret.min || ret.max) && !ret.all && !ret.count && !matches.empty()) {
+        highest = 0;
+        if (ret.min) highest = std::max(highest, matches.front().modseq);
+        if (ret.max) highest = std::max(highest, matches.back().modseq);
+    }
     // RFC 7162 3.1.5: a search with MODSEQ answers with the highest modseq it found.
     bool withModseq = search::usesModseq(program.root) && !numbers.empty();
     if (search::usesModseq(program.root)) ctx.session.enableCondstore();

@@ -19,13 +19,13 @@ struct QresyncParams {
     std::optional<SequenceSet> knownUids;
 };
 
-std::optional<QresyncParams> parseSelectParams(CommandContext& ctx) {
+std::optional<QresyncParams> parseSelectParams(CommandContext& ctx, bool& condstore) {
     std::optional<QresyncParams> qresync;
     if (!ctx.args.accept(Token::Type::ListBegin)) return qresync;
     while (!ctx.args.accept(Token::Type::ListEnd)) {
         std::string p = ctx.args.upperAtom("a SELECT parameter");
         if (p == "CONDSTORE") {
-            ctx.session.enableCondstore();
+            condstore = true;
         } else if (p == "QRESYNC") {
             if (!ctx.session.qresync())
                 throw CommandError("QRESYNC must be enabled first (ENABLE QRESYNC)", "", true);
@@ -52,13 +52,16 @@ std::optional<QresyncParams> parseSelectParams(CommandContext& ctx) {
 
 void open(CommandContext& ctx, bool readOnly) {
     std::string name = ctx.args.astring("a mailbox name");
-    auto qresync = parseSelectParams(ctx);
+    bool condstore = false;
+    auto qresync = parseSelectParams(ctx, condstore);
     ctx.args.expectEnd();
     // A SELECT that fails leaves no mailbox selected (RFC 3501 6.3.1); with QRESYNC the
     // client is told where the old mailbox's responses end (RFC 7162 3.2.11).
     if (std::holds_alternative<Selected>(ctx.session.state()) && ctx.session.qresync())
         ctx.out().untagged().ok().code("CLOSED").codeEnd().text("Previous mailbox closed").end();
     ctx.session.deselect();
+    // Enabled with nothing selected: the HIGHESTMODSEQ below is the one for this mailbox.
+    if (condstore) ctx.session.enableCondstore();
     auto folderName = ctx.session.names().toFolder(name, ctx.session.utf8());
     if (!folderName) throw CommandError("No such mailbox", "NONEXISTENT");
     auto folder = ctx.session.mailstore().folder(*folderName);

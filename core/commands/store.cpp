@@ -22,7 +22,6 @@ void store(CommandContext& ctx) {
         if (!ctx.args.acceptAtom("UNCHANGEDSINCE")) ArgReader::fail("Expected UNCHANGEDSINCE");
         unchangedSince = ctx.args.number64("a mod-sequence");
         ctx.args.expect(Token::Type::ListEnd, ")");
-        ctx.session.enableCondstore();
     }
     std::string item = ctx.args.upperAtom("FLAGS, +FLAGS or -FLAGS");
     bool silent = false;
@@ -51,6 +50,7 @@ void store(CommandContext& ctx) {
         }
     }
     ctx.args.expectEnd();
+    if (unchangedSince) ctx.session.enableCondstore();
     change.flags = flags.flags;
     change.keywords = std::move(flags.keywords);
 

@@ -14,6 +14,21 @@ bool iequals(std::string_view a, std::string_view b) {
             return false;
     return true;
 }
+// The receiver makes "[" and "]" tokens of their own, for FETCH's BODY[...]<...>. Anywhere
+// else they are characters of a word: "[" is an ATOM-CHAR and "]" an ASTRING-CHAR and a
+// list-char (RFC 3501 and RFC 9051 section 9: atom-specials name "]" but not "["), so an
+// astring or list-mailbox goes on through them while no space comes between the pieces:
+// "ab[cd" is Atom "ab", SectionBegin, Atom "cd", read back as one word.
+bool isWordPiece(const Token& t) {
+    return t.type == Token::Type::Atom || t.type == Token::Type::SectionBegin ||
+           t.type == Token::Type::SectionEnd;
+}
+
+std::string_view pieceText(const Token& t) {
+    if (t.type == Token::Type::SectionBegin) return "[";
+    if (t.type == Token::Type::SectionEnd) return "]";
+    return t.value;
+}
 }  // namespace
 
 bool ArgReader::peekAtom(std::string_view word) const {
@@ -53,15 +68,10 @@ std::string ArgReader::upperAtom(std::string_view what) {
 std::string ArgReader::astring(std::string_view what) {
     const Token& t = next(what);
     if (t.isString()) return t.value;
-    if (t.type != Token::Type::Atom && t.type != Token::Type::SectionEnd)
-        fail("Expected " + std::string(what));
-    // ASTRING-CHAR includes ']': the receiver split "a]b" into pieces; join them back.
-    std::string value = t.type == Token::Type::Atom ? t.value : "]";
-    while (!atEnd() && !args_[pos_].spaceBefore &&
-           (args_[pos_].type == Token::Type::Atom || args_[pos_].type == Token::Type::SectionEnd)) {
-        value += args_[pos_].type == Token::Type::Atom ? args_[pos_].value : "]";
-        ++pos_;
-    }
+    if (!isWordPiece(t)) fail("Expected " + std::string(what));
+    std::string value(pieceText(t));
+    while (!atEnd() && !args_[pos_].spaceBefore && isWordPiece(args_[pos_]))
+        value += pieceText(args_[pos_++]);
     return value;
 }
 

@@ -38,13 +38,14 @@ class ArgReader {
     const Token& next(std::string_view what);
     std::string atom(std::string_view what = "an atom");
     std::string upperAtom(std::string_view what = "an atom");
+    // astring: a string, or 1*ASTRING-CHAR, which includes "[" and "]".
     std::string astring(std::string_view what = "a string");
     std::string string(std::string_view what = "a string");
     std::optional<std::string> nstring(std::string_view what = "a string or NIL");
     std::uint32_t number(std::string_view what = "a number");
     std::uint64_t number64(std::string_view what = "a number");
     SequenceSet sequenceSet();
-    // list-mailbox: an atom that may hold % * and ], or a string.
+    // list-mailbox: 1*list-char (ASTRING-CHARs and the wildcards % *), or a string.
     std::string listMailbox();
     void expect(Token::Type type, std::string_view what);
     void expectEnd();

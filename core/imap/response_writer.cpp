@@ -2,13 +2,36 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace maildex::core {
 
 namespace {
 constexpr size_t kMaxQuoted = 1024;  // longer strings go as literals
+
+#if MAILDEX_CHECKS
+// A handler gave atom() something that is no atom: sent as it is, it would break the
+// response (RFC 3501 section 9) or let a client's bytes change its meaning. Fatal where
+// the invariant checks are built in (tests, fuzzing), so the test that reaches it fails.
+[[noreturn]] void notAnAtom(std::string_view word) {
+    std::string shown;
+    for (unsigned char c : word) {
+        if (c >= 0x20 && c < 0x7f) {
+            shown += static_cast<char>(c);
+        } else {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            shown += hex;
+        }
+    }
+    std::fprintf(stderr, "maildex invariant: ResponseWriter::atom() given a non-atom: %s\n",
+                 shown.c_str());
+    std::abort();
 }
+#endif
+}  // namespace
 
 bool ResponseWriter::isAtom(std::string_view s) {
     if (s.empty()) return false;
@@ -18,6 +41,12 @@ bool ResponseWriter::isAtom(std::string_view s) {
             return false;
     }
     return true;
+}
+
+bool ResponseWriter::isAtomOrFlag(std::string_view s) {
+    if (s == "\\*") return true;
+    if (s.starts_with('\\')) s.remove_prefix(1);
+    return isAtom(s);
 }
 
 void ResponseWriter::separate() {
@@ -60,8 +89,33 @@ ResponseWriter& ResponseWriter::codeEnd() {
 }
 
 ResponseWriter& ResponseWriter::atom(std::string_view word) {
+#if MAILDEX_CHECKS
+    if (!isAtomOrFlag(word)) notAnAtom(word);
+#endif
     separate();
     out_ += word;
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::atoms(std::string_view words) {
+    while (!words.empty()) {
+        auto space = words.find(' ');
+        if (space != 0) atom(words.substr(0, space));
+        if (space == std::string_view::npos) break;
+        words.remove_prefix(space + 1);
+    }
+    return *this;
+}
+
+ResponseWriter& ResponseWriter::sectionEnd(std::optional<std::uint64_t> origin) {
+    out_ += ']';
+    if (origin) {
+        out_ += '<';
+        char digits[20];
+        out_.append(digits, std::to_chars(digits, digits + sizeof digits, *origin).ptr);
+        out_ += '>';
+    }
+    needSpace_ = true;
     return *this;
 }
 
@@ -86,8 +140,11 @@ std::string_view ResponseWriter::since(std::size_t mark) const {
 }
 
 ResponseWriter& ResponseWriter::literal(std::string_view bytes) {
-    if (bytes.empty()) return atom("\"\"");
     separate();
+    if (bytes.empty()) {
+        out_ += "\"\"";
+        return *this;
+    }
     out_ += '{';
     out_ += std::to_string(bytes.size());
     out_ += "}\r\n";

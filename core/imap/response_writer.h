@@ -39,8 +39,13 @@ class ResponseWriter {
     ResponseWriter& code(std::string_view name);
     ResponseWriter& codeEnd();
 
-    // A protocol word the server chose (FETCH, \Seen, BODY[1.2]): written as is.
+    // A protocol word the server chose (FETCH, \Seen, BODY[1.2): written as is. It must be
+    // an atom, or a flag ("\" atom, or \*); a build with MAILDEX_CHECKS (the tests') stops
+    // the process when it is not. Anything that comes from a message, a client or a file
+    // goes through string(), astring() or flag() instead.
     ResponseWriter& atom(std::string_view word);
+    // Several such words separated by spaces, e.g. the capability list.
+    ResponseWriter& atoms(std::string_view words);
     ResponseWriter& number(std::uint64_t n);
     // Any string: quoted when that is safe, else a literal.
     ResponseWriter& string(std::string_view s);
@@ -62,6 +67,11 @@ class ResponseWriter {
 
     ResponseWriter& open();
     ResponseWriter& close();
+    // The end of a FETCH item's section, joined to what came before: "]", then "<origin>"
+    // when a partial fetch answers (RFC 3501 section 9, msg-att-static:
+    // "BODY" section ["<" number ">"]). The name before it is an atom ("BODY[1.TEXT": "["
+    // is an ATOM-CHAR), with a header list between them written with open() and close().
+    ResponseWriter& sectionEnd(std::optional<std::uint64_t> origin = std::nullopt);
     // The next item follows without a space, where the grammar concatenates: "1*address" in
     // ENVELOPE and "1*body" in a multipart BODYSTRUCTURE (RFC 3501 section 9).
     ResponseWriter& adjacent() {
@@ -82,6 +92,8 @@ class ResponseWriter {
 
     // Whether `s` may be sent as an atom (RFC 3501 ATOM-CHAR, non-empty).
     static bool isAtom(std::string_view s);
+    // What atom() accepts: an atom, or a flag ("\" atom, or "\*").
+    static bool isAtomOrFlag(std::string_view s);
 
   private:
     void separate();

@@ -6,6 +6,7 @@
 #include "core/imap/dates.h"
 #include "core/message/date_header.h"
 #include "core/message/message_source.h"
+#include "core/mime/address.h"
 #include "core/mime/header_fields.h"
 #include "core/search/text_match.h"
 #include "index/error.h"
@@ -105,6 +106,60 @@ bool headerContains(Candidate& c, std::string_view field, const std::string& nee
         if (!f.hasColon || !mime::sameFieldName(f.name, field)) continue;
         // HEADER field "" matches every message that has the field (RFC 3501 6.4.4).
         if (needle.empty() || containsIgnoringCase(decodeHeaderForSearch(f.value()), needle))
+            return true;
+    }
+    return false;
+}
+
+// An address header's addresses as text to search in, the way Dovecot normalizes them
+// before matching: each "name <mailbox@host>" (or "mailbox@host"), the name decoded,
+// comments and folding gone, groups as "name: ...;". Placeholders the parser puts in for
+// a missing mailbox or host (core/mime/address.h) are left out: they are not in the
+// message.
+std::string searchableAddresses(const std::string& value) {
+    auto real = [](const std::optional<std::string>& part, std::string_view placeholder) {
+        return part && *part != placeholder && *part != "SYNTAX_ERROR";
+    };
+    std::string out;
+    bool separate = false;
+    for (const auto& a : mime::parseAddressList(value)) {
+        if (a.isGroupEnd()) {
+            out += ';';
+            separate = true;
+            continue;
+        }
+        if (separate) out += ", ";
+        separate = !a.isGroupStart();
+        if (a.isGroupStart()) {
+            out += decodeHeaderForSearch(*a.mailbox) + ": ";
+            continue;
+        }
+        std::string spec;
+        if (real(a.mailbox, "MISSING_MAILBOX")) spec = *a.mailbox;
+        if (real(a.host, "MISSING_DOMAIN")) spec += "@" + *a.host;
+        if (a.name) {
+            out += decodeHeaderForSearch(*a.name);
+            if (!spec.empty()) out += " <" + spec + ">";
+        } else {
+            out += spec;
+        }
+    }
+    return out;
+}
+
+// FROM, TO, CC, BCC: RFC 3501 6.4.4 matches "the envelope structure's" field, so the
+// addresses as parsed count as well as the header's text: "user@domain.org" finds
+// "<user (comment)@ (comment) domain.org>", whose text does not contain it. The text
+// still counts too ("comment" finds it; Dovecot matches the parsed form only).
+bool addressHeaderContains(Candidate& c, std::string_view field, const std::string& needle) {
+    const auto* fields = c.header();
+    if (!fields) return false;
+    for (const auto& f : *fields) {
+        if (!f.hasColon || !mime::sameFieldName(f.name, field)) continue;
+        if (needle.empty()) return true;
+        std::string value = f.value();
+        if (containsIgnoringCase(decodeHeaderForSearch(value), needle) ||
+            containsIgnoringCase(searchableAddresses(value), needle))
             return true;
     }
     return false;
@@ -213,15 +268,15 @@ bool eval(const Key& k, Candidate& c, const Context& ctx) {
         case K::Header:
             return headerContains(c, k.field, k.text);
         case K::Bcc:
-            return headerContains(c, "Bcc", k.text);
+            return addressHeaderContains(c, "Bcc", k.text);
         case K::Cc:
-            return headerContains(c, "Cc", k.text);
+            return addressHeaderContains(c, "Cc", k.text);
         case K::From:
-            return headerContains(c, "From", k.text);
+            return addressHeaderContains(c, "From", k.text);
         case K::Subject:
             return headerContains(c, "Subject", k.text);
         case K::To:
-            return headerContains(c, "To", k.text);
+            return addressHeaderContains(c, "To", k.text);
         case K::Body:
         case K::Text: {
             const auto* content = c.content();

@@ -59,7 +59,8 @@ void fetchSections(std::string_view message, const mime::Part& root, const mime:
             .number(1)
             .atom("FETCH")
             .open()
-            .atom("BODY[]")
+            .atom("BODY[")
+            .sectionEnd()
             .literal(bytes)
             .close()
             .end();

@@ -169,10 +169,12 @@ TEST_F(FolderTest, ReadWriteOpenMovesNewToCur) {
     EXPECT_FALSE(fs::exists(md.path() / "new" / name));
     EXPECT_TRUE(fs::exists(md.path() / "cur" / (name + ":2,")));
     EXPECT_TRUE(select->isRecent(1));
-    EXPECT_FALSE(examine->isRecent(1));
-    // \Recent goes to exactly one session.
+    // \Recent goes to exactly one read-write session. A read-only one (EXAMINE) claims
+    // none but shows what was unclaimed when it looked (RFC 3501 6.3.2).
     auto second = inbox->open(true);
     EXPECT_FALSE(second->isRecent(1));
+    EXPECT_TRUE(examine->isRecent(1));
+    EXPECT_FALSE(inbox->open(false)->isRecent(1));
 }
 
 TEST_F(FolderTest, StoreRenamesTheFile) {

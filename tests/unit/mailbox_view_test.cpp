@@ -57,6 +57,35 @@ TEST_F(ViewTest, AdditionsDuringHeldExpunges) {
     EXPECT_EQ(a->uids(), (V{2, 3, 4, 5}));
 }
 
+TEST_F(ViewTest, ReadOnlyViewsShowUnclaimedRecentAndClaimNone) {
+    // EXAMINE (RFC 3501 6.3.2): the messages no session has claimed are \Recent to a
+    // read-only view, which leaves them to the first read-write one.
+    auto examine = inbox->open(false);
+    EXPECT_EQ(examine->recentCount(), 4u);
+    EXPECT_EQ(inbox->status().recent, 4u);
+    auto select = inbox->open(true);
+    EXPECT_EQ(select->recentCount(), 4u);
+    EXPECT_EQ(inbox->open(false)->recentCount(), 0u);
+    EXPECT_EQ(examine->recentCount(), 4u);  // what it was shown stays
+    // A delivery while a read-write view is open is claimed by it.
+    md.deliver("", "new\n");
+    inbox->sync(Folder::SyncMode::Full);
+    auto up = examine->sync(true);
+    EXPECT_TRUE(up.existsChanged);
+    EXPECT_FALSE(examine->isRecent(5));
+    select->sync(true);
+    EXPECT_TRUE(select->isRecent(5));
+    // With none open, a delivery stays unclaimed: \Recent to the read-only view.
+    select.reset();
+    md.deliver("", "newer\n");
+    inbox->sync(Folder::SyncMode::Full);
+    up = examine->sync(true);
+    EXPECT_TRUE(up.recentChanged);
+    EXPECT_TRUE(examine->isRecent(6));
+    EXPECT_EQ(examine->recentCount(), 5u);
+    EXPECT_EQ(inbox->status().recent, 1u);
+}
+
 TEST_F(ViewTest, FlagChangesAreReportedOnceAndSilentOnesNot) {
     auto a = inbox->open(true);
     auto b = inbox->open(true);

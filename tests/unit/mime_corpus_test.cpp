@@ -74,8 +74,15 @@ std::map<std::string, ImapValue> maildexAnswer(const std::string& msg,
     writeBodyStructure(w, msg, root);
     w.atom("BODY");
     writeBody(w, msg, root);
-    for (const auto& s : sections)
-        w.atom("BODY[" + s + "]").literal(sectionBytes(msg, root, parseSectionName(s)));
+    for (const auto& s : sections) {
+        // "1.HEADER.FIELDS (A B)": the name up to the list is an atom, the list's names too.
+        auto list = s.find(" (");
+        w.atom("BODY[" + s.substr(0, list));
+        if (list != std::string::npos) {
+            w.open().atoms(s.substr(list + 2, s.size() - list - 3)).close();
+        }
+        w.sectionEnd().literal(sectionBytes(msg, root, parseSectionName(s)));
+    }
     w.close().end();
     return ImapValueReader::fetchItems(out);
 }

@@ -103,6 +103,54 @@ TEST(ResponseWriter, AdjacentItemsHaveNoSpace) {
     EXPECT_EQ(s, "((NIL)(NIL) \"x\")");
 }
 
+TEST(ResponseWriter, SectionEndJoinsTheItemName) {
+    // msg-att-static: "BODY" section ["<" number ">"] (RFC 3501 section 9).
+    auto s =
+        render([](ResponseWriter& w) { w.open().atom("BODY[").sectionEnd().literal("").close(); });
+    EXPECT_EQ(s, "(BODY[] \"\")");
+    s = render([](ResponseWriter& w) {
+        w.atom("BODY[1.HEADER.FIELDS")
+            .open()
+            .astring("X\"Y")
+            .astring("DATE")
+            .close()
+            .sectionEnd(0)
+            .literal("ab");
+    });
+    EXPECT_EQ(s, "BODY[1.HEADER.FIELDS (\"X\\\"Y\" DATE)]<0> {2}\r\nab");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.atom("BODY[TEXT").sectionEnd(4096).nil(); }),
+              "BODY[TEXT]<4096> NIL");
+}
+
+TEST(ResponseWriter, AtomsWritesEachWord) {
+    EXPECT_EQ(render([](ResponseWriter& w) { w.atom("CAPABILITY").atoms("IMAP4rev1  IDLE "); }),
+              "CAPABILITY IMAP4rev1 IDLE");
+}
+
+TEST(ResponseWriter, WhatAtomAccepts) {
+    EXPECT_TRUE(ResponseWriter::isAtomOrFlag("FETCH"));
+    EXPECT_TRUE(ResponseWriter::isAtomOrFlag("BODY[1.2"));  // "[" is an ATOM-CHAR
+    EXPECT_TRUE(ResponseWriter::isAtomOrFlag("\\Seen"));
+    EXPECT_TRUE(ResponseWriter::isAtomOrFlag("\\*"));
+    EXPECT_TRUE(ResponseWriter::isAtomOrFlag("1:3,5"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag(""));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("\\"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("BODY[]"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("IMAP4rev1 IDLE"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("X\"Y"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("a\\b"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("*"));
+    EXPECT_FALSE(ResponseWriter::isAtomOrFlag("{5}"));
+}
+
+#if MAILDEX_CHECKS
+TEST(ResponseWriterDeathTest, AtomStopsOnANonAtomInChecksBuilds) {
+    EXPECT_DEATH(render([](ResponseWriter& w) { w.atom("BODY[HEADER.FIELDS (X\"Y)]"); }),
+                 "non-atom: BODY\\[HEADER.FIELDS \\(X\"Y\\)\\]");
+    EXPECT_DEATH(render([](ResponseWriter& w) { w.atom("a\r\nb"); }), "non-atom: a\\\\x0d\\\\x0ab");
+}
+#endif
+
 TEST(ResponseWriter, Nstring) {
     EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::nullopt); }), "NIL");
     EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::string_view("x")); }), "\"x\"");
