@@ -143,13 +143,21 @@ TEST(ResponseWriter, WhatAtomAccepts) {
     EXPECT_FALSE(ResponseWriter::isAtomOrFlag("{5}"));
 }
 
-#if MAILDEX_CHECKS
-TEST(ResponseWriterDeathTest, AtomStopsOnANonAtomInChecksBuilds) {
+TEST(ResponseWriterDeathTest, AtomStopsOnANonAtomInTestRuns) {
+    ::setenv("MAILDEX_FATAL_CHECKS", "1", 1);
     EXPECT_DEATH(render([](ResponseWriter& w) { w.atom("BODY[HEADER.FIELDS (X\"Y)]"); }),
                  "non-atom: BODY\\[HEADER.FIELDS \\(X\"Y\\)\\]");
     EXPECT_DEATH(render([](ResponseWriter& w) { w.atom("a\r\nb"); }), "non-atom: a\\\\x0d\\\\x0ab");
 }
-#endif
+
+TEST(ResponseWriter, ANonAtomInServiceGoesOutAsAString) {
+    const char* fatal = std::getenv("MAILDEX_FATAL_CHECKS");
+    std::string saved = fatal ? fatal : "";
+    ::unsetenv("MAILDEX_FATAL_CHECKS");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.atom("X\"Y").atom("OK"); }), "\"X\\\"Y\" OK");
+    EXPECT_EQ(render([](ResponseWriter& w) { w.atom("a\r\nb"); }), "{4}\r\na\r\nb");
+    if (fatal) ::setenv("MAILDEX_FATAL_CHECKS", saved.c_str(), 1);
+}
 
 TEST(ResponseWriter, Nstring) {
     EXPECT_EQ(render([](ResponseWriter& w) { w.nstring(std::nullopt); }), "NIL");
