@@ -201,7 +201,8 @@ class Client(threading.Thread):
                 while not self.stop.is_set():
                     self.one_operation()
             except ImapError as e:
-                self.stats.add("disconnects")
+                if not self.stop.is_set():
+                    self.stats.add("disconnects")
                 self.trace.append("!! %s" % e)
             except Exception as e:  # a bug of this script: report it, do not hide it
                 self.stats.add("client errors", example="%s: %r\n%s" % (self.name, e, "\n".join(self.trace)))

@@ -65,12 +65,17 @@ class Violations:
         self.lock = threading.Lock()
         self.counts = collections.Counter()
         self.examples = collections.defaultdict(list)
+        self.variants = collections.defaultdict(set)
 
-    def add(self, kind, session, detail):
+    def add(self, kind, session, detail, variant=None):
+        """Counts one; keeps up to 3 examples of each kind, each of another `variant`
+        (by default: from another session)."""
         assert kind in INCONSISTENCIES, kind
+        variant = variant or session.name
         with self.lock:
             self.counts[kind] += 1
-            if len(self.examples[kind]) < 3:
+            if len(self.examples[kind]) < 3 and variant not in self.variants[kind]:
+                self.variants[kind].add(variant)
                 self.examples[kind].append("%s: %s\n  last lines of %s:\n    %s" % (
                     session.name, detail, session.name, "\n    ".join(list(session.trace)[-12:])))
 
@@ -96,14 +101,14 @@ class View:
 
     # the checks
 
-    def violation(self, kind, command, response, what):
+    def violation(self, kind, command, response, what, variant=None):
         if command:
             context = "during `%s %s`" % (command[0].decode(), command[1][:120].decode("utf-8", "replace"))
         else:
             context = "with no command in progress (the last was `%s`, answered `%s`)" % (
                 self.session.last_command, self.session.last_reply)
         self.session.violations.add(kind, self.session, "%s in %s, %s: %s" % (
-            what, self.folder, context, response.text()[:300]))
+            what, self.folder, context, response.text()[:300]), variant)
 
     @staticmethod
     def command_name(command):
@@ -126,7 +131,7 @@ class View:
         name, uid_command = self.command_name(command) if command else (None, False)
         if r.kind in (b"EXPUNGE", b"EXISTS", b"VANISHED") and command is None:
             self.session.stats["%s outside a command" % r.kind.decode()] += 1
-            self.violation("untagged outside a command", command, r, r.kind.decode())
+            self.violation("untagged outside a command", command, r, r.kind.decode(), variant=r.kind)
         if r.kind in (b"EXPUNGE", b"VANISHED") and not r.raw.upper().startswith(b"* VANISHED (EARLIER)"):
             if name in ("FETCH", "STORE", "SEARCH") and not uid_command:
                 self.violation("EXPUNGE during FETCH/STORE/SEARCH", command, r, r.kind.decode())
@@ -148,7 +153,15 @@ class View:
         elif r.code == b"UIDVALIDITY":
             self.got_validity = True
         elif r.kind == b"SEARCH":
-            self.pending_search = (uid_command, [int(x) for x in r.raw.split()[2:] if x.isdigit()], r, command)
+            numbers = [int(x) for x in r.raw.split()[2:] if x.isdigit()]
+            if uid_command:
+                # Expunged before the search: the session was told; after it (later in
+                # the same command's responses) is fine.
+                told = [u for u in numbers if u in self.gone]
+                if told:
+                    self.violation("UID SEARCH names an unknown UID", command, r,
+                                   "UID %d was expunged for this session before" % told[0])
+            self.pending_search = (uid_command, numbers, r, command)
         elif r.kind == b"BYE":
             self.session.bye = r.text()
 
@@ -272,12 +285,8 @@ class View:
             return
         known = set(u for u in self.uids if u is not None)
         for u in numbers:
-            if u in known:
+            if u in known or u in self.gone:
                 continue
-            if u in self.gone:
-                self.violation("UID SEARCH names an unknown UID", search_command, r,
-                               "UID %d was expunged for this session" % u)
-                return
             if self.unknown_slot(u) is not None:
                 continue  # one of the messages announced by EXISTS whose UID is not fetched yet
             self.violation("UID SEARCH names an unknown UID", search_command, r,

@@ -136,6 +136,11 @@ class StressView(unittest.TestCase):
         feed(view, b"* SEARCH 5 9", b"UID SEARCH ALL")  # 9: one of the unfetched new ones
         view.finish_command(None, Response(b"x1 OK done"))
         self.assertEqual(counts["UID SEARCH names an unknown UID"], 0)
+        view.qresync = True
+        feed(view, b"* SEARCH 6", b"UID SEARCH ALL")
+        feed(view, b"* VANISHED 6", b"UID SEARCH ALL")  # expunged after the search: fine
+        view.finish_command(None, Response(b"x1 OK done"))
+        self.assertEqual(counts["UID SEARCH names an unknown UID"], 0)
         feed(view, b"* SEARCH 4", b"UID SEARCH ALL")
         view.finish_command(None, Response(b"x1 OK done"))
         self.assertEqual(counts["UID SEARCH names an unknown UID"], 1)
