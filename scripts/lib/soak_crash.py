@@ -653,9 +653,15 @@ def final_check(args, users, ledger, observations, stats):
     results = collections.Counter()
     examples = collections.defaultdict(list)
 
-    def finding(kind, detail, n=1):
+    variants = collections.defaultdict(set)
+
+    def finding(kind, detail, n=1, variant=None):
+        """Counts; keeps up to 5 examples of a kind, each of another variant (e.g. the
+        interrupted command: one mixed-flags example each of APPEND, STORE, COPY ...)."""
         results[kind] += n
-        if len(examples[kind]) < 5:
+        variant = variant or detail
+        if len(examples[kind]) < 5 and variant not in variants[kind]:
+            variants[kind].add(variant)
             examples[kind].append(detail)
 
     disk, tmp_files, no_id = scan_disk(users)
@@ -694,7 +700,7 @@ def final_check(args, users, ledger, observations, stats):
             finding("unknown messages", "%s in %s" % (msgid, sorted(seen[msgid])))
     for m in messages:
         for kind, detail in judge(m, seen.get(m.msgid, {})):
-            finding(kind, detail)
+            finding(kind, detail, variant=m.doubt_kind if kind == "mixed flags" else None)
         if m.worlds is not None:
             results["in doubt at the end"] += 1
             outcome = "not done" if seen_matches(seen.get(m.msgid, {}), m.worlds[0]) else \

@@ -131,6 +131,8 @@ class View:
         name, uid_command = self.command_name(command) if command else (None, False)
         if r.kind in (b"EXPUNGE", b"EXISTS", b"VANISHED") and command is None:
             self.session.stats["%s outside a command" % r.kind.decode()] += 1
+            if "[EXPUNGEISSUED]" in self.session.last_reply:
+                self.session.stats["untagged outside a command after a reply with [EXPUNGEISSUED]"] += 1
             self.violation("untagged outside a command", command, r, r.kind.decode(), variant=r.kind)
         if r.kind in (b"EXPUNGE", b"VANISHED") and not r.raw.upper().startswith(b"* VANISHED (EARLIER)"):
             if name in ("FETCH", "STORE", "SEARCH") and not uid_command:
