@@ -734,6 +734,14 @@ FAILURES = ["lost", "duplicated", "moved-in-both", "UID reuse", "UIDVALIDITY cha
 RUN_FAILURES = ["store confirmed other flags", "protocol errors", "client errors"]
 
 
+def log_tail(path, lines=8):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:]).rstrip()
+    except OSError:
+        return ""
+
+
 def say(text):
     print("soak-crash: " + text, file=sys.stderr, flush=True)
 
@@ -776,6 +784,7 @@ def main():
     mda = Mda(users, owners, ledger, stats, stop_mda, args.mda_interval, rng.randrange(1 << 30))
     kills = 0
     final_exit = None
+    problems = []  # the server would not start again, or the Maildirs could not be read
     try:
         server.start()
         for c in clients:
@@ -783,7 +792,11 @@ def main():
         mda.start()
         for cycle in range(1, args.cycles + 1):
             if cycle > 1:
-                server.start()
+                try:
+                    server.start()
+                except RuntimeError as e:  # recovery failed: a finding, not a script error
+                    problems.append("restart after kill %d: %s\n%s" % (kills, e, log_tail(server.log_path)))
+                    break
             time.sleep(rng.uniform(args.up_min, args.up_max))
             server.kill()
             kills += 1
@@ -800,24 +813,34 @@ def main():
             c.join(timeout=60)
         stop_mda.set()
         mda.join(timeout=60)
-        say("all cycles done; starting the server once more (recovery), then stopping it with SIGTERM")
-        server.start()
-        open_every_folder(server.port, users)
-        time.sleep(1)
-        final_exit = server.stop()
+        if not problems:
+            say("all cycles done; starting the server once more (recovery), then stopping it with SIGTERM")
+            try:
+                server.start()
+                open_every_folder(server.port, users)
+                time.sleep(1)
+                final_exit = server.stop()
+            except (RuntimeError, ImapError) as e:
+                problems.append("the final start: %s\n%s" % (e, log_tail(server.log_path)))
     finally:
         stop_clients.set()
         stop_mda.set()
         server.kill()
 
-    results, examples = final_check(args, users, ledger, observations, stats)
+    try:
+        results, examples = final_check(args, users, ledger, observations, stats)
+    except (RuntimeError, ImapError, EOFError, TimeoutError, OSError) as e:
+        problems.append("the final check could not read the Maildirs: %r" % e)
+        results, examples = collections.Counter(), {}
     elapsed = time.monotonic() - began
     commands = collections.Counter()
     for c in clients:
         commands.update(c.commands)
     report(args, seed, kills, elapsed, stats, commands, results, examples, final_exit)
+    for p in problems:
+        print("  FAILED: " + p.replace("\n", "\n    "))
     failed = [k for k in FAILURES if results[k]] + [k for k in RUN_FAILURES if stats.counts[k]] \
-        + (["final stop"] if final_exit != 0 else [])
+        + (["server start or final check"] if problems else ["final stop"] if final_exit != 0 else [])
     if failed:
         say("FAILED: " + ", ".join(failed))
         return 1
