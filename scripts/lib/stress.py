@@ -271,7 +271,7 @@ class View:
         else:
             self.uids[n - 1] = uid
 
-    def finish_command(self, command, tagged):
+    def finish_command(self, tagged):
         """At the tagged reply: a SEARCH's numbers, against what the session knows now."""
         if self.pending_search is None:
             return
@@ -394,7 +394,7 @@ class Session(threading.Thread):
         self.replies["%s %s" % (name, result)] += 1
         self.last_command = "%s %s" % (tagged.tag.decode(), text[:100].decode("utf-8", "replace"))
         self.last_reply = tagged.text()[:160]
-        self.view.finish_command(None, tagged)
+        self.view.finish_command(tagged)
         if tagged.kind == b"BAD":
             self.violations.add("BAD answers", self, "`%s` -> %s" % (self.last_command, tagged.text()[:200]))
 

@@ -279,11 +279,7 @@ class ImapConnection:
             if r.tag == tag:
                 self.in_progress = None
                 return untagged, r
-            if r.kind == b"BYE":
-                # Not the end yet: the tagged reply or the close follows.
-                untagged.append(r)
-                continue
-            untagged.append(r)
+            untagged.append(r)  # a BYE too: the tagged reply or the close follows
 
     def command(self, text, timeout=None):
         return self.finish(self.start(text), timeout)

@@ -111,7 +111,7 @@ class StressView(unittest.TestCase):
         # A session may know message 6's UID and not those of 4 and 5.
         view, counts = view_with([1, 2, 5, None, None, 39])
         feed(view, b"* SEARCH 1 2 5 37 38 39", b"UID SEARCH ALL")
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(dict(counts), {})
         view.qresync = True
         feed(view, b"* VANISHED 37", b"NOOP")
@@ -120,29 +120,29 @@ class StressView(unittest.TestCase):
         self.assertEqual(view.uids, [1, 2, 5, None, 39])
         feed(view, b"* 5 EXISTS", b"NOOP")
         feed(view, b"* SEARCH 3", b"UID SEARCH ALL")
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(dict(counts), {"UID SEARCH names an unknown UID": 1})
 
     def test_search_results_are_checked_at_the_tagged_reply(self):
         view, counts = view_with([5, 6, None])
         feed(view, b"* SEARCH 1 3", b"SEARCH ALL")
         feed(view, b"* 4 EXISTS", b"SEARCH ALL")
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(dict(counts), {})
         feed(view, b"* SEARCH 1 5", b"SEARCH ALL")
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(dict(counts), {"sequence number out of range": 1})
         view.gone = {4}
         feed(view, b"* SEARCH 5 9", b"UID SEARCH ALL")  # 9: one of the unfetched new ones
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(counts["UID SEARCH names an unknown UID"], 0)
         view.qresync = True
         feed(view, b"* SEARCH 6", b"UID SEARCH ALL")
         feed(view, b"* VANISHED 6", b"UID SEARCH ALL")  # expunged after the search: fine
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(counts["UID SEARCH names an unknown UID"], 0)
         feed(view, b"* SEARCH 4", b"UID SEARCH ALL")
-        view.finish_command(None, Response(b"x1 OK done"))
+        view.finish_command(Response(b"x1 OK done"))
         self.assertEqual(counts["UID SEARCH names an unknown UID"], 1)
 
     def test_examples_name_the_session_command_and_line(self):
