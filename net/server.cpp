@@ -113,8 +113,8 @@ Server::Server(ServerConfig config)
         std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
         // nginx's mail proxy speaks plain IMAP to its back ends: /auth names PORT, or no
         // port at all when only SSLPORT is listened on.
-        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, users_.get(), host,
-                                               listensPlain(config_) ? config_.port : 0);
+        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(),
+                                               host, listensPlain(config_) ? config_.port : 0);
     }
     if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }

@@ -111,5 +111,38 @@ class LoginThrottle(unittest.TestCase):
             self.assertLess(time.time() - start, 3)
 
 
+    def test_logins_through_nginx_auth_http_are_paced_too(self):
+        import urllib.request
+
+        def auth(user, password, client, attempt=1):
+            req = urllib.request.Request(
+                "http://127.0.0.1:%d/auth" % srv.admin_port,
+                headers={"Auth-Method": "plain", "Auth-User": user, "Auth-Pass": password,
+                         "Auth-Protocol": "imap", "Auth-Login-Attempt": str(attempt),
+                         "Client-IP": client})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.headers.get("Auth-Status"), r.headers.get("Auth-Wait"), r.headers.get("Auth-Port")
+
+        with MaildexServer(users=USERS) as srv:
+            self.assertEqual(auth("alice", USERS["alice"], "192.0.2.1"), ("OK", None, str(srv.port)))
+            # Wrong passwords from one client address, as fast as nginx can ask: the wait
+            # nginx is to hold each answer grows, and past 30 s the answer is "later".
+            answers = [auth("alice", "wrong-%d" % i, "192.0.2.7") for i in range(8)]
+            self.assertEqual([a[1] for a in answers[:6]], ["0", "1", "2", "4", "8", "16"])
+            self.assertTrue(all(a[0] == "Invalid login or password" for a in answers[:6]))
+            self.assertTrue(all(a[0].startswith("Too many failed logins") for a in answers[6:]))
+            # The right password from there is not told early either.
+            status, wait, port = auth("alice", USERS["alice"], "192.0.2.7")
+            self.assertNotEqual(status, "OK")
+            self.assertGreaterEqual(int(wait), 1)
+            # Nor, for a while, from anywhere (the user name is paced as well); another
+            # user from another address is not slowed.
+            self.assertNotEqual(auth("alice", USERS["alice"], "198.51.100.1")[0], "OK")
+            self.assertEqual(auth("bob", USERS["bob"], "198.51.100.2")[0], "OK")
+            # nginx's own limit on attempts in one session.
+            self.assertEqual(auth("bob", USERS["bob"], "198.51.100.2", attempt=11),
+                             ("Too many login attempts", None, None))
+
+
 if __name__ == "__main__":
     unittest.main()
