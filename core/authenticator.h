@@ -22,12 +22,19 @@ class Authenticator {
     // caller owns delays between failures.
     virtual std::optional<Identity> verify(std::string_view user, std::string_view password,
                                            std::string_view clientAddress) = 0;
-    // A failed attempt from this address: how long to hold back the answer (failed logins
-    // are slowed down, more so the more there were).
-    virtual std::chrono::milliseconds recordFailure(std::string_view /*clientAddress*/) {
-        return {};
+
+    // Login pacing (net/login_throttle.h has the policy). A login asks admit() before
+    // verify(): false refuses it unchecked. Then settle() with the verdict says how long
+    // to hold back the answer, right or wrong (nullopt: refuse it without telling the
+    // verdict). The defaults pace nothing.
+    virtual bool admit(std::string_view /*user*/, std::string_view /*clientAddress*/) {
+        return true;
     }
-    virtual void recordSuccess(std::string_view /*clientAddress*/) {}
+    virtual std::optional<std::chrono::milliseconds> settle(std::string_view /*user*/,
+                                                            std::string_view /*clientAddress*/,
+                                                            bool /*succeeded*/) {
+        return std::chrono::milliseconds{0};
+    }
 };
 
 }  // namespace maildex::core

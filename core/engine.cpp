@@ -70,6 +70,12 @@ Engine::Status Engine::run() {
                 break;
             case Receiver::Result::Kind::Error:
                 session_.rejectInput(result.tag, result.code, result.message, result.no);
+                if (result.close) {
+                    // A line past the limit: its end may never come, so the connection
+                    // ends here rather than wait for it (RFC 3501 7.1.5: BYE first).
+                    session_.writer().untagged().bye().text("Line too long; closing").end();
+                    return Status::Close;
+                }
                 break;
         }
         if (status != Status::NeedInput) return status;

@@ -360,9 +360,23 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
 
 void Session::attemptLogin(const std::string& user, const std::string& password,
                            const std::string& authzid) {
-    auto identity = authenticator_->verify(user, password, transport_.clientAddress);
+    // Pacing (net/login_throttle.h): the answer, right or wrong, waits its turn; one that
+    // would wait too long is refused without the password being checked or its verdict
+    // told. UNAVAILABLE (RFC 5530) says "try again later", not "wrong password".
+    const auto& address = transport_.clientAddress;
+    auto refuse = [&] {
+        // A refusal tells nothing, so holding it back a second costs nobody anything and
+        // keeps a client from asking again in a tight loop.
+        responseDelay_ = std::chrono::seconds(1);
+        log::info(logPrefix() + ": login refused for " + user + ": too many failed logins");
+        throw CommandError("Too many failed logins; try again later", "UNAVAILABLE");
+    };
+    if (!authenticator_->admit(user, address)) refuse();
+    auto identity = authenticator_->verify(user, password, address);
+    auto delay = authenticator_->settle(user, address, identity.has_value());
+    if (!delay) refuse();
+    responseDelay_ = *delay;
     if (!identity) {
-        responseDelay_ = authenticator_->recordFailure(transport_.clientAddress);
         log::info(logPrefix() + ": login failed for " + user);
         throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
     }
@@ -372,7 +386,6 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
         log::info(logPrefix() + ": " + user + " may not act as another user");
         throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
     }
-    authenticator_->recordSuccess(transport_.clientAddress);
     logIn(*identity);
     log::info(logPrefix() + ": logged in");
 }

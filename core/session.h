@@ -110,7 +110,8 @@ class Session {
     Next line(const std::string& line);
     // Continues a suspended command (a FETCH with more output than the buffer holds).
     Next resume();
-    // How long the transport should hold back this output (after a failed login).
+    // How long the transport should hold back this output, and the next command (a
+    // login's answer waiting its turn, see net/login_throttle.h).
     std::chrono::milliseconds takeResponseDelay();
     // The selected folder changed: report it now if the client is idling. Re-arms the
     // wakeup first, so a change published while this looks wakes the session again.
@@ -170,8 +171,10 @@ class Session {
     }
     void noteClientId(const std::string& fields);
     // LOGIN and AUTHENTICATE: checks the credentials and logs in, or throws
-    // CommandError(AUTHENTICATIONFAILED) after recording the failure. An authorization
-    // identity (SASL PLAIN) other than the user's is refused with AUTHORIZATIONFAILED.
+    // CommandError(AUTHENTICATIONFAILED) after recording the failure, or
+    // CommandError(UNAVAILABLE) when login pacing refuses the attempt unchecked. An
+    // authorization identity (SASL PLAIN) other than the user's is refused with
+    // AUTHORIZATIONFAILED.
     void attemptLogin(const std::string& user, const std::string& password,
                       const std::string& authzid = {});
     void awaitSaslResponse(const std::string& tag);

@@ -13,6 +13,7 @@
 #include "index/file_util.h"
 #include "index/log.h"
 #include "index/mailbox_view.h"
+#include "index/private_files.h"
 #include "index/schema.h"
 #include "index/sqlite.h"
 #include "index/watcher.h"
@@ -69,7 +70,7 @@ Mailstore::Mailstore(const MailstoreOptions& options)
     : layout_(options.maildir),
       indexPath_(indexPathFor(options.maildir, options.indexDir).string()),
       pendingRowsFrom_(options.pendingRowsFrom) {
-    if (!options.indexDir.empty()) std::filesystem::create_directories(options.indexDir);
+    if (!options.indexDir.empty()) createPrivateDirectory(options.indexDir);
     bool created = false;
     db_ = openIndex(indexPath_, &created);
     dbOpen_ = true;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "index/error.h"
+#include "index/private_files.h"
 
 namespace maildex::index {
 
@@ -169,6 +170,7 @@ std::filesystem::path indexPathFor(const std::filesystem::path& maildir,
 }
 
 std::unique_ptr<Sqlite> openIndex(const std::filesystem::path& path, bool* created) {
+    makeIndexFilesPrivate(path);  // 0600, and older 0644 indexes tightened: see the header
     auto db = std::make_unique<Sqlite>(path.string());
     db->exec("PRAGMA journal_mode=WAL");
     // NORMAL in WAL mode: a commit survives a process crash; a power loss may lose the

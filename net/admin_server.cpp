@@ -12,13 +12,15 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/authenticator.h"
 #include "index/watcher.h"
 #include "net/metrics.h"
 #include "net/server.h"
-#include "net/user_database.h"
 
 namespace maildex::net {
 
@@ -58,8 +60,8 @@ std::string indexMetrics() {
 
 class Handler : public Poco::Net::HTTPRequestHandler {
   public:
-    Handler(Server& server, UserDatabase* users, std::string imapHost, int imapPort)
-        : server_(server), users_(users), imapHost_(std::move(imapHost)), imapPort_(imapPort) {}
+    Handler(Server& server, core::Authenticator* logins, std::string imapHost, int imapPort)
+        : server_(server), logins_(logins), imapHost_(std::move(imapHost)), imapPort_(imapPort) {}
 
     void handleRequest(HTTPServerRequest& req, HTTPServerResponse& res) override {
         Poco::URI uri(req.getURI());
@@ -92,17 +94,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
             send(res, HTTPResponse::HTTP_OK, "application/json",
                  "{\"kicked\":" + std::to_string(n) + "}\n");
         } else if (path == "/auth") {
-            // nginx mail proxy (ngx_mail_auth_http_module): answer with where to connect.
-            std::string user = req.get("Auth-User", ""), pass = req.get("Auth-Pass", "");
-            res.setStatus(HTTPResponse::HTTP_OK);
-            if (users_ && users_->verify(user, pass, req.get("Client-IP", ""))) {
-                res.set("Auth-Status", "OK");
-                res.set("Auth-Server", imapHost_);
-                res.set("Auth-Port", std::to_string(imapPort_));
-            } else {
-                res.set("Auth-Status", "Invalid login or password");
-                res.set("Auth-Wait", "3");
-            }
+            auth(req, res);
             res.setContentLength(0);
             res.send();
         } else {
@@ -111,30 +103,73 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
 
   private:
+    // nginx mail proxy (ngx_mail_auth_http_module): answer with where to connect. Logins
+    // through the proxy are paced as IMAP logins are (net/login_throttle.h), by the
+    // client's address nginx passes on. nginx holds an error back for Auth-Wait seconds,
+    // so the wait goes there and no HTTP thread sleeps; a right password whose answer
+    // must wait is answered "try again" after that same wait (the client's next try then
+    // goes through), so it is told no earlier than a wrong one would be.
+    void auth(HTTPServerRequest& req, HTTPServerResponse& res) {
+        std::string user = req.get("Auth-User", ""), pass = req.get("Auth-Pass", "");
+        std::string client = req.get("Client-IP", "");
+        res.setStatus(HTTPResponse::HTTP_OK);
+        auto tryLater = [&](long long seconds) {
+            res.set("Auth-Status", "Too many failed logins, try again later");
+            res.set("Auth-Wait", std::to_string(seconds));
+        };
+        if (!logins_ || imapPort_ == 0) {
+            // No plain IMAP port to send the client to (IMAPDSTART=NO).
+            res.set("Auth-Status", "Temporary server problem, try again later");
+            res.set("Auth-Wait", "3");
+            return;
+        }
+        // nginx keeps memory for every attempt of a session until it ends, and asks to
+        // be answered without Auth-Wait (which ends the session) after 10-20 of them.
+        if (std::atoi(req.get("Auth-Login-Attempt", "1").c_str()) > 10) {
+            res.set("Auth-Status", "Too many login attempts");
+            return;
+        }
+        if (!logins_->admit(user, client)) return tryLater(1);
+        bool ok = logins_->verify(user, pass, client).has_value();
+        auto delay = logins_->settle(user, client, ok);
+        if (!delay) return tryLater(1);
+        auto seconds = std::chrono::ceil<std::chrono::seconds>(*delay).count();
+        if (ok && seconds == 0) {
+            res.set("Auth-Status", "OK");
+            res.set("Auth-Server", imapHost_);
+            res.set("Auth-Port", std::to_string(imapPort_));
+        } else if (ok) {
+            tryLater(seconds);
+        } else {
+            res.set("Auth-Status", "Invalid login or password");
+            res.set("Auth-Wait", std::to_string(seconds));
+        }
+    }
+
     Server& server_;
-    UserDatabase* users_;
+    core::Authenticator* logins_;
     std::string imapHost_;
     int imapPort_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
   public:
-    Factory(Server& server, UserDatabase* users, std::string host, int port)
-        : server_(server), users_(users), host_(std::move(host)), port_(port) {}
+    Factory(Server& server, core::Authenticator* logins, std::string host, int port)
+        : server_(server), logins_(logins), host_(std::move(host)), port_(port) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-        return new Handler(server_, users_, host_, port_);
+        return new Handler(server_, logins_, host_, port_);
     }
 
   private:
     Server& server_;
-    UserDatabase* users_;
+    core::Authenticator* logins_;
     std::string host_;
     int port_;
 };
 
 }  // namespace
 
-AdminServer::AdminServer(const std::string& address, Server& server, UserDatabase* users,
+AdminServer::AdminServer(const std::string& address, Server& server, core::Authenticator* logins,
                          std::string imapHost, int imapPort) {
     Poco::Net::ServerSocket socket;
     try {
@@ -148,7 +183,7 @@ AdminServer::AdminServer(const std::string& address, Server& server, UserDatabas
     auto params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(2);
     http_ = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(server, users, std::move(imapHost), imapPort), socket, params);
+        new Factory(server, logins, std::move(imapHost), imapPort), socket, params);
     http_->start();
 }
 

@@ -3,7 +3,8 @@
 //   GET  /metrics           Prometheus metrics
 //   GET  /who               the open sessions, JSON
 //   POST /kick?user=NAME    end a user's sessions (or ?ip=ADDRESS)
-//   GET  /auth              nginx mail proxy authentication (Auth-User, Auth-Pass headers)
+//   GET  /auth              nginx mail proxy authentication (Auth-User, Auth-Pass headers),
+//                           paced per Client-IP and user name as IMAP logins are
 
 #include <memory>
 #include <string>
@@ -12,14 +13,17 @@ namespace Poco::Net {
 class HTTPServer;
 }
 
+namespace maildex::core {
+class Authenticator;
+}
+
 namespace maildex::net {
 
 class Server;
-class UserDatabase;
 
 class AdminServer {
   public:
-    AdminServer(const std::string& address, Server& server, UserDatabase* users,
+    AdminServer(const std::string& address, Server& server, core::Authenticator* logins,
                 std::string imapHost, int imapPort);
     ~AdminServer();
     int port() const { return port_; }

@@ -1,6 +1,9 @@
 #include "net/authentication.h"
 
+#include <cctype>
+
 #include "net/metrics.h"
+#include "net/passwd_file.h"
 
 namespace maildex::net {
 
@@ -10,14 +13,26 @@ std::optional<core::Identity> Authentication::verify(std::string_view user,
     return users_.verify(user, password, clientAddress);
 }
 
-std::chrono::milliseconds Authentication::recordFailure(std::string_view clientAddress) {
-    ++Metrics::instance().loginsFailed;
-    return throttle_.recordFailure(clientAddress);
+std::string Authentication::userKey(std::string_view user) {
+    if (auto info = users_.lookup(user)) return passwd::nameKey(info->name);
+    return passwd::lower(user);
 }
 
-void Authentication::recordSuccess(std::string_view clientAddress) {
-    ++Metrics::instance().loginsOk;
-    throttle_.recordSuccess(clientAddress);
+bool Authentication::admit(std::string_view user, std::string_view clientAddress) {
+    if (throttle_.admit(clientAddress, userKey(user))) return true;
+    ++Metrics::instance().loginsThrottled;
+    return false;
+}
+
+std::optional<std::chrono::milliseconds> Authentication::settle(std::string_view user,
+                                                                std::string_view clientAddress,
+                                                                bool succeeded) {
+    auto delay = throttle_.settle(clientAddress, userKey(user), succeeded);
+    if (!delay)
+        ++Metrics::instance().loginsThrottled;
+    else
+        ++(succeeded ? Metrics::instance().loginsOk : Metrics::instance().loginsFailed);
+    return delay;
 }
 
 }  // namespace maildex::net

@@ -1,6 +1,7 @@
 #pragma once
 // The login check the IMAP engine calls: the user database for the password, the
-// per-address throttle for how long a failure is held back.
+// throttle for when the answer may go out (per address and per account, see
+// net/login_throttle.h).
 
 #include "core/authenticator.h"
 #include "net/login_throttle.h"
@@ -15,10 +16,17 @@ class Authentication : public core::Authenticator {
 
     std::optional<core::Identity> verify(std::string_view user, std::string_view password,
                                          std::string_view clientAddress) override;
-    std::chrono::milliseconds recordFailure(std::string_view clientAddress) override;
-    void recordSuccess(std::string_view clientAddress) override;
+    bool admit(std::string_view user, std::string_view clientAddress) override;
+    std::optional<std::chrono::milliseconds> settle(std::string_view user,
+                                                    std::string_view clientAddress,
+                                                    bool succeeded) override;
 
   private:
+    // The key a login name is paced under: the account it names, so every spelling of
+    // one account (case of the domain, with or without DEFDOMAIN) is one key; a name
+    // that is no account, in lower case.
+    std::string userKey(std::string_view user);
+
     UserDatabase& users_;
     LoginThrottle& throttle_;
 };

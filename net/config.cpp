@@ -32,8 +32,6 @@ const std::set<std::string>& courierOnlyKeys() {
         "COURIERTLS",
         "IMAPACCESSFILE",
         "IMAPDEBUGFILE",
-        "IMAPDSSLSTART",
-        "IMAPDSTART",
         "IMAP_ACL",
         "IMAP_BROKENUIDV",
         "IMAP_CAPABILITY",
@@ -199,6 +197,24 @@ class Reader {
         else
             throw ConfigError(key + ": expected YES or NO (or 1 or 0), got '" + raw(key) + "'");
     }
+    // IMAPDSTART and IMAPDSSLSTART as Courier's init scripts read them: Debian's start a
+    // listener only when the word is "yes" in any case, Courier's own sample only when it
+    // starts with y or Y. YES and NO mean the same to both; a value that would mean "no"
+    // to Courier but "yes" to a reader (1, TRUE) or that the two read differently (Y)
+    // stops the start rather than open or close a port by guesswork.
+    void courierStart(const std::string& key, bool& out) {
+        if (!has(key)) return;
+        std::string v = raw(key);
+        for (char& c : v)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (v == "YES")
+            out = true;
+        else if (v == "NO")
+            out = false;
+        else
+            throw ConfigError(key + ": expected YES or NO (Courier starts the listener only for " +
+                              "YES), got '" + raw(key) + "'");
+    }
     template <class T>
     void number(const std::string& key, T& out, long long min, long long max) {
         if (!has(key)) return;
@@ -277,10 +293,11 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     ServerConfig c;
     r.text("ADDRESS", c.address);
     r.number("PORT", c.port, 0, 65535);
+    r.courierStart("IMAPDSTART", c.plainStart);
     r.text("SSLADDRESS", c.sslAddress);
     r.number("SSLPORT", c.sslPort, 0, 65535);
     r.boolean("IMAPDSTARTTLS", c.startTls);
-    r.boolean("IMAPDSSLSTART", c.implicitTls);
+    r.courierStart("IMAPDSSLSTART", c.implicitTls);
     r.boolean("IMAP_TLS_REQUIRED", c.tlsRequired);
     r.boolean("MAILDEX_PLAINTEXT_LOOPBACK", c.plaintextLoopback);
     r.path("TLS_CERTFILE", c.tlsCertFile);
@@ -326,13 +343,30 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
         throw ConfigError("TLS_CERTFILE: empty");
     if (c.implicitTls && c.tlsCertFile.empty())
         throw ConfigError("IMAPDSSLSTART=YES needs TLS_CERTFILE (certificate and key)");
-    if (c.port == 0 && (!c.implicitTls || c.sslPort == 0))
-        throw ConfigError("PORT and SSLPORT: nothing to listen on");
+    if (!listensPlain(c) && !listensTls(c))
+        throw ConfigError(
+            "IMAPDSTART, PORT, IMAPDSSLSTART and SSLPORT: nothing to listen on (IMAPDSTART=NO or "
+            "PORT=0, and IMAPDSSLSTART=NO or SSLPORT=0)");
     unknown = r.unknown();
     return c;
 }
 
 }  // namespace
+
+std::vector<std::string> configWarnings(const ServerConfig& c) {
+    std::vector<std::string> out;
+    // Courier asks for STARTTLS only where it offers it: with IMAP_TLS_REQUIRED=1 and no
+    // STARTTLS, couriertcpd's imaplogin takes plain-text logins. Maildex does not open
+    // that hole; it says what the port is good for instead.
+    bool startTlsOffered = c.startTls && !c.tlsCertFile.empty();
+    if (listensPlain(c) && c.tlsRequired && !startTlsOffered)
+        out.push_back("IMAP_TLS_REQUIRED=1 but port " + std::to_string(c.port) +
+                      " offers no STARTTLS (IMAPDSTARTTLS=NO or no TLS_CERTFILE): " +
+                      (c.plaintextLoopback ? "only loopback clients" : "no client") +
+                      " can log in there (Courier would take plain-text logins; set "
+                      "IMAP_TLS_REQUIRED=0 for that, or IMAPDSTART=NO not to listen)");
+    return out;
+}
 
 std::vector<std::string> knownConfigKeys() {
     // Building from nothing asks for every key once.

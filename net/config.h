@@ -24,9 +24,13 @@ class ConfigError : public std::runtime_error {
 };
 
 struct ServerConfig {
-    // Listeners
+    // Listeners. Courier's init scripts start imapd (PORT) only when /etc/courier/imapd
+    // says IMAPDSTART=YES and imapd-ssl (SSLPORT) only when imapd-ssl says
+    // IMAPDSSLSTART=YES; Maildex reads the same two keys the same way (see
+    // etc/maildex.conf for how they combine with IMAPDSTARTTLS and IMAP_TLS_REQUIRED).
     std::string address = "0";     // ADDRESS ("0": every address)
     int port = 143;                // PORT (0: none)
+    bool plainStart = true;        // IMAPDSTART: listen on PORT (Debian's default, YES)
     std::string sslAddress = "0";  // SSLADDRESS
     int sslPort = 993;             // SSLPORT
     bool startTls = true;          // IMAPDSTARTTLS: offer STARTTLS on PORT
@@ -84,6 +88,18 @@ class ConfigSource {
 // Builds the typed configuration; throws ConfigError naming the key of an invalid value.
 // Unknown keys are returned in `unknown` (Courier keys with no meaning here are not).
 ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown);
+
+// Whether PORT is listened on (IMAPDSTART=YES and PORT not 0), and SSLPORT.
+inline bool listensPlain(const ServerConfig& c) {
+    return c.plainStart && c.port != 0;
+}
+inline bool listensTls(const ServerConfig& c) {
+    return c.implicitTls && c.sslPort != 0;
+}
+
+// What an operator should hear about a configuration that is valid but probably not what
+// was meant (e.g. IMAP_TLS_REQUIRED=1 on a port without STARTTLS), one sentence each.
+std::vector<std::string> configWarnings(const ServerConfig& config);
 
 // Every key buildConfig() reads (for the documentation test).
 std::vector<std::string> knownConfigKeys();

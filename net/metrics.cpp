@@ -46,6 +46,7 @@ std::string Metrics::render(const std::string& extra) const {
            "counter\n";
     out << "maildex_logins_total{result=\"ok\"} " << loginsOk << "\n";
     out << "maildex_logins_total{result=\"failed\"} " << loginsFailed << "\n";
+    out << "maildex_logins_total{result=\"throttled\"} " << loginsThrottled << "\n";
     out << "# HELP maildex_tls_handshakes_total TLS handshakes by result.\n# TYPE "
            "maildex_tls_handshakes_total counter\n";
     out << "maildex_tls_handshakes_total{result=\"ok\"} " << tlsHandshakesOk << "\n";

@@ -22,6 +22,7 @@ class Metrics {
     std::atomic<std::uint64_t> connectionsRefused{0};  // MAXDAEMONS / MAXPERIP
     std::atomic<std::uint64_t> loginsOk{0};
     std::atomic<std::uint64_t> loginsFailed{0};
+    std::atomic<std::uint64_t> loginsThrottled{0};  // refused unchecked (login pacing)
     std::atomic<std::uint64_t> tlsHandshakesOk{0};
     std::atomic<std::uint64_t> tlsHandshakesFailed{0};
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace maildex::net {
 
@@ -291,6 +292,10 @@ void parseText(std::string_view text, const UserDatabaseOptions& options, Parsed
         std::string error;
         std::vector<std::string> notes;
         bool ok = parseLine(line, options, e, error, notes);
+        if (!ok) {
+            out.errors.push_back(std::to_string(lineNo) + ": " + error);
+            out.errorLines.push_back(std::hash<std::string_view>{}(line));
+        }
         if (ok) {
             e.info.line = lineNo;
             auto [it, inserted] = out.byKey.emplace(nameKey(e.info.name), out.entries.size() - 1);

@@ -47,6 +47,12 @@ struct Parsed {
     std::vector<Entry> entries;                          // the usable lines, in file order
     std::unordered_map<std::string, std::size_t> byKey;  // nameKey(name) -> entries index
     std::vector<std::string> warnings;                   // "line N: ..." sentences
+    // The lines that could not be read at all (also among the warnings), as
+    // "N: reason", and a hash of each line's text (not the text: it may hold a
+    // password): a reread with a bad line the data in use did not have keeps the
+    // previous data (user_database.h).
+    std::vector<std::string> errors;
+    std::vector<std::size_t> errorLines;
 };
 
 // Reads and parses the file; throws UserDbError when it cannot be read. Warns about a

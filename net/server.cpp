@@ -78,12 +78,16 @@ Server::Server(ServerConfig config)
     throttle_ = std::make_unique<LoginThrottle>();
     authentication_ = std::make_unique<Authentication>(*users_, *throttle_);
 
-    // Bind first (the ports may be privileged), then drop privileges.
+    for (const auto& w : configWarnings(config_))
+        log::warn(w);
+
+    // Bind first (the ports may be privileged), then drop privileges. IMAPDSTART=NO and
+    // IMAPDSSLSTART=NO leave their ports closed, as Courier's init scripts do.
     auto adopt = [this](Accepted a) { this->adopt(std::move(a)); };
-    if (config_.port != 0)
+    if (listensPlain(config_))
         listeners_.push_back(
             std::make_unique<Listener>(config_.address, config_.port, false, adopt));
-    if (config_.implicitTls && config_.sslPort != 0)
+    if (listensTls(config_))
         listeners_.push_back(
             std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true, adopt));
     raiseFileLimit();
@@ -107,8 +111,10 @@ Server::Server(ServerConfig config)
     };
     if (!config_.adminAddress.empty()) {
         std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
-        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, users_.get(), host,
-                                               listeners_.empty() ? 0 : listeners_.front()->port());
+        // nginx's mail proxy speaks plain IMAP to its back ends: /auth names PORT, or no
+        // port at all when only SSLPORT is listened on.
+        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(),
+                                               host, listensPlain(config_) ? config_.port : 0);
     }
     if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }

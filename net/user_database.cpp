@@ -134,11 +134,37 @@ struct UserDbSnapshot {
     }
 };
 
+struct FileVersion {
+    Signature signature;
+};
+
 }  // namespace detail
 
 namespace {
 
 using detail::UserDbSnapshot;
+
+// Why a reread that gave `parsed` is refused (see user_database.h), or nullopt. A bad
+// line the data in use also had (read at start, skipped with a warning) is an old stray
+// line, not this edit's mistake: it does not stop the edit from taking effect.
+std::optional<std::string> rejection(const std::filesystem::path& file, const Parsed& parsed,
+                                     const Parsed& inUse) {
+    std::vector<std::string> fresh;
+    for (std::size_t i = 0; i < parsed.errors.size(); ++i)
+        if (std::find(inUse.errorLines.begin(), inUse.errorLines.end(), parsed.errorLines[i]) ==
+            inUse.errorLines.end())
+            fresh.push_back(file.string() + ":" + parsed.errors[i]);
+    if (!fresh.empty()) {
+        std::string why;
+        for (std::size_t i = 0; i < fresh.size() && i < 5; ++i)
+            why += (i ? "; " : "") + fresh[i];
+        if (fresh.size() > 5) why += "; and " + std::to_string(fresh.size() - 5) + " more lines";
+        return why;
+    }
+    if (parsed.entries.empty() && !inUse.entries.empty())
+        return file.string() + " has no users in it";
+    return std::nullopt;
+}
 
 std::shared_ptr<UserDbSnapshot> loadSnapshot(const std::filesystem::path& file,
                                              const UserDatabaseOptions& options) {
@@ -224,11 +250,30 @@ bool UserDatabase::reloadIfChanged(bool wait) {
         lastFailure_.clear();  // the file we have is back: a new failure is news again
         return true;
     }
+    if (!wait) {
+        // A login's recheck does not parse again a file already refused (SIGHUP does).
+        std::lock_guard lock(mu_);
+        if (rejected_ && rejected_->signature == passwd::signatureOf(st)) return false;
+    }
     std::shared_ptr<UserDbSnapshot> snap;
     try {
         snap = loadSnapshot(file_, options_);
     } catch (const UserDbError& e) {
         return failed(e.what());
+    }
+    // A file with lines that cannot be read, or with nobody in it, is taken for a
+    // mistake (an edit gone wrong, a half-written copy), not for the new list of users:
+    // logging everyone out for it would be worse than keeping the old list a while.
+    auto inUse = current();
+    const std::size_t usersInUse = inUse->parsed.entries.size();
+    if (auto why = rejection(file_, snap->parsed, inUse->parsed)) {
+        std::lock_guard lock(mu_);
+        rejected_ = std::make_unique<detail::FileVersion>(detail::FileVersion{snap->signature});
+        if (*why != lastFailure_)
+            log::error("user database reload failed, keeping the previous one (" +
+                       std::to_string(usersInUse) + " users): " + *why);
+        lastFailure_ = *why;
+        return false;
     }
     for (const auto& w : snap->parsed.warnings)
         log::warn("user database " + file_.string() + ": " + w);

@@ -37,7 +37,8 @@ namespace maildex::net {
 
 namespace detail {
 struct UserDbSnapshot;  // one reading of the file; defined in user_database.cpp
-}
+struct FileVersion;     // which version of the file; defined in user_database.cpp
+}  // namespace detail
 
 // What the file and its editing functions throw: a sentence for the operator.
 class UserDbError : public std::runtime_error {
@@ -69,8 +70,18 @@ struct UserInfo {
 // The logins-to-Maildirs map that LOGIN and AUTHENTICATE check against. Thread-safe: any
 // number of threads may call verify() and lookup() at once; each verification uses its
 // own crypt state. The file is rechecked (inode, size, mtime, ctime) at most every
-// recheckInterval on lookup and reread when it changed; a reread that fails keeps the
-// previous data and logs a warning.
+// recheckInterval on lookup, and on SIGHUP, and reread when it changed.
+//
+// Rereading is all or nothing, as the TLS certificates' reload is: a file that cannot be
+// read, that has a new line that cannot be parsed (wrong field count, bad uid, no
+// home...), or that has no users while the data in use has some, is refused as a whole;
+// the previous data stays in use and an error names the file and each bad line
+// ("FILE:LINE: reason"), once per version of the file, until it is fixed. At start there
+// is nothing to keep: bad lines are skipped with a warning each, and such a line that is
+// still there, unchanged, in a later version is not held against that version (the admin
+// tool keeps lines it does not understand). Lines that parse but cannot be logged in with
+// (an unknown scheme, a locked hash, a user defined twice) are not errors: they are the
+// file's meaning, and warned about.
 class UserDatabase : public core::Authenticator {
   public:
     // Reads the file; throws UserDbError when it cannot be read at all. Malformed lines
@@ -112,7 +123,8 @@ class UserDatabase : public core::Authenticator {
     std::shared_ptr<const detail::UserDbSnapshot> snapshot_;
     std::chrono::steady_clock::time_point lastCheck_;
     std::string lastFailure_;  // so a missing file is not reported on every login
-    std::mutex reloadMu_;      // one reread at a time; others keep using the old data
+    std::unique_ptr<detail::FileVersion> rejected_;  // the version of the file last refused
+    std::mutex reloadMu_;  // one reread at a time; others keep using the old data
 };
 
 // Hashing for the admin tool (maildexctl user ...).

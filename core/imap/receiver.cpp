@@ -66,7 +66,6 @@ void Receiver::resetCommand() {
     errorMessage_ = "";
     errorCode_ = "";
     errorNo_ = false;
-    errorFatalLine_ = false;
 }
 
 std::size_t Receiver::literalLimit() const {
@@ -94,6 +93,18 @@ Receiver::Result Receiver::failNow(const char* message, const char* code, bool n
     r.code = errorCode_;
     r.no = errorNo_;
     resetCommand();
+    return r;
+}
+
+Receiver::Result Receiver::closeNow(const char* message) {
+    Result r;
+    r.kind = Result::Kind::Error;
+    r.tag = validTag(request_.tag) ? request_.tag : "";
+    r.message = message;
+    r.close = true;
+    resetCommand();
+    current_.shrink_to_fit();
+    state_ = State::Closed;
     return r;
 }
 
@@ -155,6 +166,10 @@ Receiver::Result Receiver::finishCommand() {
 }
 
 Receiver::Result Receiver::parse(std::string_view& in) {
+    if (state_ == State::Closed) {
+        in.remove_prefix(in.size());
+        return Result{};
+    }
     while (!in.empty()) {
         // Literal octets are copied in bulk; everything else byte by byte.
         if (state_ == State::Literal) {
@@ -197,7 +212,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
                 resetCommand();
                 return r;
             }
-            if (current_.size() >= limits_->maxLineLength) return failNow("Line too long");
+            if (current_.size() >= limits_->maxLineLength) return closeNow("Line too long");
             current_.push_back(c);
             continue;
         }
@@ -227,16 +242,15 @@ Receiver::Result Receiver::parse(std::string_view& in) {
                 if (auto r = finishCommand(); r.kind != Result::Kind::NeedMore) return r;
                 continue;
             }
+            // A skipped command's text counts against the line limit too: its end may
+            // never come either.
+            if (++lineBytes_ > limits_->maxLineLength) return closeNow("Command line too long");
             current_.push_back(c);
             if (current_.size() > 32) current_.erase(0, current_.size() - 32);
             continue;
         }
 
-        if (++lineBytes_ > limits_->maxLineLength) {
-            fail("Command line too long");
-            current_.push_back(c);
-            continue;
-        }
+        if (++lineBytes_ > limits_->maxLineLength) return closeNow("Command line too long");
         if (c == '\0') {
             fail("NUL byte in command");
             continue;
@@ -432,6 +446,7 @@ Receiver::Result Receiver::parse(std::string_view& in) {
             case State::DiscardLiteral:
             case State::Discard:
             case State::LineMode:
+            case State::Closed:
                 break;  // handled above
         }
     }

@@ -6,9 +6,12 @@
 // at a byte twice and gives the same results for any split of the same input.
 //
 // Limits are checked before memory is committed: a literal is refused on its announced
-// size, a line as soon as it grows past the limit, nesting and argument counts as they
-// occur. After an error the rest of the command is skipped (without storing it) up to
-// its end, so the next command parses cleanly.
+// size, nesting and argument counts as they occur. After such an error the rest of the
+// command is skipped (without storing it) up to its end, so the next command parses
+// cleanly. A line that grows past the line limit (MAILDEX_MAX_LINE), in a command, in a
+// command being skipped, or in line mode, ends the connection instead: its end may never
+// come (a client streaming bytes without CRLF would otherwise hold the connection
+// forever), so the error is reported at once with `close` set and nothing more is read.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +53,8 @@ class Receiver {
         std::string tag;
         std::string code;  // response code for Error ("TOOBIG"), may be empty
         std::string message;
-        bool no = false;  // answer NO rather than BAD (a valid command we will not take)
+        bool no = false;     // answer NO rather than BAD (a valid command we will not take)
+        bool close = false;  // an Error after which the connection is to be closed
     };
 
     // Consumes bytes from the front of `input` and returns at the first event.
@@ -84,12 +88,15 @@ class Receiver {
         Discard,         // skipping an erroneous command to its end
         DiscardLiteral,  // skipping the octets of a literal in an erroneous command
         LineMode,
+        Closed,  // after a line too long: everything is ignored
     };
 
     Result finishCommand();
     // The message and code are fixed sentences (string literals): the receiver keeps
     // pointers to them, not copies.
     Result failNow(const char* message, const char* code = "", bool no = false);
+    // An error the connection does not survive (a line past the limit).
+    Result closeNow(const char* message);
     void fail(const char* message, const char* code = "", bool no = false);
     bool pushToken(Token::Type type, std::string value = {},
                    std::shared_ptr<LiteralSink> sink = {});
@@ -117,7 +124,6 @@ class Receiver {
     const char* errorMessage_ = "";
     const char* errorCode_ = "";
     bool errorNo_ = false;
-    bool errorFatalLine_ = false;
 };
 
 }  // namespace maildex::core

@@ -78,11 +78,13 @@ class MaildexServer:
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit)
         deadline = time.time() + 20
         probes = 0
+        # With IMAPDSTART=NO only SSLPORT is listened on: knock there.
+        probe_port = self.port if self.settings.get("IMAPDSTART", "YES").upper() != "NO" else self.ssl_port
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("maildexd exited: " + self.read_log())
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", probe_port), timeout=1).close()
                 probes += 1
                 # A probe counts against MAXPERIP from when the server accepts it until it
                 # sees it closed: wait for both (the gauge alone reads 0 before the accept).

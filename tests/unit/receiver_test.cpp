@@ -52,7 +52,7 @@ std::string describe(const Receiver::Result& r) {
             return s;
         }
         case Kind::Error:
-            return r.tag + "|" + (r.no ? "NO" : "BAD") + "|" + r.code;
+            return r.tag + "|" + (r.no ? "NO" : "BAD") + "|" + r.code + (r.close ? "|close" : "");
         case Kind::Line:
             return r.line;
         default:
@@ -184,14 +184,61 @@ TEST(Receiver, NulByteIsRefused) {
     EXPECT_EQ(ev[1].text, "b|NOOP");
 }
 
-TEST(Receiver, LineLengthLimitIsEnforcedWithoutBuffering) {
+TEST(Receiver, ALineTooLongEndsTheConnectionAtOnce) {
+    // Reported as soon as the limit is passed, not when (if ever) the line ends, and the
+    // connection is to be closed: nothing after it is read.
     ReceiverLimits limits;
     limits.maxLineLength = 100;
     std::string input = "a X " + std::string(100000, 'x') + "\r\nb NOOP\r\n";
     auto ev = feed(input, 4096, limits);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].text, "a|BAD||close");
+
+    Receiver rx(limits);
+    std::string head = "a X " + std::string(97, 'x');  // 101 bytes, no CRLF
+    std::string_view in = head;
+    auto r = rx.parse(in);
+    EXPECT_EQ(r.kind, Kind::Error);
+    EXPECT_TRUE(r.close);
+    EXPECT_EQ(r.tag, "a");
+    EXPECT_EQ(r.message, "Command line too long");
+    std::string more = "\r\nb NOOP\r\n" + std::string(1 << 20, 'y');
+    in = more;
+    EXPECT_EQ(rx.parse(in).kind, Kind::NeedMore);
+    EXPECT_TRUE(in.empty());
+}
+
+TEST(Receiver, ALineJustWithinTheLimitIsServed) {
+    ReceiverLimits limits;
+    limits.maxLineLength = 100;
+    std::string line = "a X " + std::string(94, 'x') + "\r\n";  // 100 bytes with CRLF
+    auto ev = feed(line + "b NOOP\r\n", 7, limits);
+    ASSERT_EQ(ev.size(), 2u);
+    EXPECT_EQ(ev[0].kind, Kind::Request);
+    EXPECT_EQ(ev[1].text, "b|NOOP");
+}
+
+TEST(Receiver, ASkippedCommandStreamingWithoutEndIsCutOffToo) {
+    // After an error the rest of the command is skipped, but not forever.
+    ReceiverLimits limits;
+    limits.maxLineLength = 100;
+    auto ev = feed(std::string("a NO\0OP ", 8) + std::string(5000, 'z'), 64, limits);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].text, "a|BAD||close");
+    // A skipped literal's octets are not line bytes; the text around them is.
+    ev = feed("a X ) {300+}\r\n" + std::string(300, 'q') + " rest\r\nb NOOP\r\n", 0, limits);
     ASSERT_EQ(ev.size(), 2u);
     EXPECT_EQ(ev[0].text, "a|BAD|");
     EXPECT_EQ(ev[1].text, "b|NOOP");
+}
+
+TEST(Receiver, ALineTooLongInLineModeEndsTheConnection) {
+    ReceiverLimits limits;
+    limits.maxLineLength = 100;
+    auto ev = feed("a IDLE\r\n" + std::string(1000, 'D'), 16, limits, true);
+    ASSERT_EQ(ev.size(), 2u);
+    EXPECT_EQ(ev[0].text, "a|IDLE");
+    EXPECT_EQ(ev[1].text, "|BAD||close");
 }
 
 TEST(Receiver, OversizedSynchronizingLiteralIsRefusedBeforeItComes) {
@@ -263,8 +310,9 @@ TEST(Receiver, SameErrorsForEverySplit) {
     ReceiverLimits limits;
     limits.maxLineLength = 30;
     limits.maxLiteral = 8;
-    expectSplitInvariant("a1 X " + std::string(40, 'z') + "\r\na2 X {20+}\r\n" +
-                             std::string(20, 'q') + "\r\na3 X \"unterminated\r\na4 NOOP\r\n",
+    expectSplitInvariant("a2 X {20+}\r\n" + std::string(20, 'q') +
+                             "\r\na3 X \"unterminated\r\na4 NOOP\r\na1 X " + std::string(40, 'z') +
+                             "\r\na5 NOOP\r\n",
                          limits);
 }
 

@@ -472,10 +472,67 @@ TEST_F(UserDbTest, AFailedRereadKeepsTheOldDataAndWarnsOnce) {
     fs::remove(file);
     write("alice:{PLAIN}two::::" + home + "\n");
     EXPECT_TRUE(db.verify("alice", "two", "::1"));
-    // Malformed lines in a reread are logged, with their line numbers.
+    // A reread with a malformed line is refused as a whole, with file and line logged.
     write("alice:{PLAIN}three::::" + home + "\nbroken line\n");
-    EXPECT_TRUE(db.verify("alice", "three", "::1"));
-    EXPECT_EQ(logs.count("warn: user database " + file.string() + ": line 2: no ':'"), 1u);
+    EXPECT_TRUE(db.verify("alice", "two", "::1"));
+    EXPECT_FALSE(db.verify("alice", "three", "::1"));
+    EXPECT_EQ(
+        logs.count("other: user database reload failed, keeping the previous one (1 users): " +
+                   file.string() + ":2: no ':'"),
+        1u);
+}
+
+// ---------------------------------------------------------------------------------------
+// A broken file does not lock everyone out.
+
+TEST_F(UserDbTest, ABrokenRereadKeepsThePreviousUsers) {
+    write("alice:{PLAIN}a::::" + home + "\nbob:{PLAIN}b::::" + home + "\n");
+    LogCapture logs;
+    UserDatabase db(file, instant());
+    // Something that is not a passwd-file at all (a config file saved over it, say).
+    write("[users]\nalice = a\nbob = b\n\ncarol:{PLAIN}c:x:y::" + home + "\n");
+    EXPECT_TRUE(db.verify("alice", "a", "::1"));
+    EXPECT_TRUE(db.verify("bob", "b", "::1"));
+    EXPECT_FALSE(db.reload());
+    EXPECT_EQ(db.userCount(), 2u);
+    EXPECT_EQ(logs.count("user database reload failed, keeping the previous one (2 users): " +
+                         file.string() + ":1: no ':'"),
+              1u)
+        << logs.lines().back();
+    EXPECT_EQ(logs.count(file.string() + ":5: uid and gid must be numbers"), 1u);
+    // Fixed: taken at once.
+    write("alice:{PLAIN}a2::::" + home + "\ncarol:{PLAIN}c::::" + home + "\n");
+    EXPECT_TRUE(db.verify("carol", "c", "::1"));
+    EXPECT_TRUE(db.verify("alice", "a2", "::1"));
+    EXPECT_FALSE(db.verify("bob", "b", "::1"));
+}
+
+TEST_F(UserDbTest, AnEmptyRereadKeepsThePreviousUsers) {
+    write("alice:{PLAIN}a::::" + home + "\n");
+    LogCapture logs;
+    UserDatabase db(file, instant());
+    write("");  // half-written, or truncated by mistake
+    EXPECT_TRUE(db.verify("alice", "a", "::1"));
+    EXPECT_EQ(logs.count(file.string() + " has no users in it"), 1u);
+    write("# every user commented out\n#alice:{PLAIN}a::::" + home + "\n");
+    EXPECT_TRUE(db.verify("alice", "a", "::1"));
+    EXPECT_EQ(logs.count(file.string() + " has no users in it"), 1u);  // the same reason
+    EXPECT_EQ(db.userCount(), 1u);
+}
+
+TEST_F(UserDbTest, AStrayLineFromTheStartDoesNotBlockLaterEdits) {
+    write("alice:{PLAIN}a::::" + home + "\nthis line is not understood\n");
+    UserDatabase db(file, instant());
+    ASSERT_EQ(db.userCount(), 1u);
+    // Edited with the stray line still there (moved down a line): taken.
+    write("bob:{PLAIN}b::::" + home + "\nalice:{PLAIN}a::::" + home +
+          "\nthis line is not understood\n");
+    EXPECT_TRUE(db.verify("bob", "b", "::1"));
+    // A new bad line is this edit's mistake: refused.
+    write("bob:{PLAIN}b::::" + home + "\nalice:{PLAIN}a::::" + home +
+          "\nthis line is not understood\ncarol{PLAIN}c\n");
+    EXPECT_TRUE(db.verify("bob", "b", "::1"));
+    EXPECT_EQ(db.userCount(), 2u);
 }
 
 // ---------------------------------------------------------------------------------------
