@@ -399,8 +399,12 @@ void Session::finishPlain(const std::string& response) {
     std::string authzid, user, password;
     if (!commands::parsePlainResponse(response, authzid, user, password))
         throw CommandError("Invalid PLAIN response", "", true);
+    // The password leaves memory whether or not the login succeeds.
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { std::fill(s.begin(), s.end(), '\0'); }
+    } wipe{password};
     attemptLogin(user, password, authzid);
-    std::fill(password.begin(), password.end(), '\0');
 }
 
 std::chrono::milliseconds Session::takeResponseDelay() {

@@ -121,6 +121,10 @@ void Connection::continueHandshake() {
 
 void Connection::onEvents(std::uint32_t events) {
     if (phase_ == Phase::Closed) return;
+    if (phase_ == Phase::Lingering) {
+        drainLingering();
+        return;
+    }
     if (phase_ == Phase::Handshake) {
         if (events & (EPOLLERR | EPOLLHUP)) {
             close();
@@ -218,7 +222,7 @@ void Connection::flush() {
         std::string().swap(outgoing_);
         outOffset_ = 0;
         if (closeAfterFlush_) {
-            close();
+            linger();
             return;
         }
         if (startTlsAfterFlush_) {
@@ -363,6 +367,10 @@ void Connection::tick(Clock::time_point now) {
         maybeSchedule();
     }
     if (!delayed_.empty()) loop_.tickNoLaterThan(delayUntil_);  // this tick came too early
+    if (phase_ == Phase::Lingering) {
+        if (now >= lingerUntil_) close();
+        return;
+    }
     if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
         close();
         return;
@@ -402,6 +410,40 @@ void Connection::shutdown(const std::string& reason) {
 
 void Connection::abort() {
     close();
+}
+
+void Connection::linger() {
+    // How long a client that goes on sending after our last word is read and ignored.
+    constexpr auto kLinger = std::chrono::seconds(2);
+    if (ssl_) {
+        ERR_clear_error();
+        SSL_shutdown(ssl_);  // close_notify; the client's answer is not waited for
+    }
+    if (::shutdown(fd_, SHUT_WR) != 0) {
+        close();
+        return;
+    }
+    phase_ = Phase::Lingering;
+    lingerUntil_ = Clock::now() + kLinger;
+    loop_.watch(fd_, id_, EPOLLIN, true);
+    interest_ = EPOLLIN;
+    loop_.tickNoLaterThan(lingerUntil_);
+    drainLingering();
+}
+
+void Connection::drainLingering() {
+    // What a client may still send while we linger; one that sends on and on is closed on
+    // (its reset is its own doing).
+    constexpr std::size_t kLingerBytes = 256 * 1024;
+    auto& buf = loop_.readBuffer();
+    for (;;) {
+        // Raw bytes, TLS or not: nothing the client says now is looked at.
+        ssize_t n = ::read(fd_, buf.data(), buf.size());
+        if (n > 0 && (lingerRead_ += static_cast<std::size_t>(n)) < kLingerBytes) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        close();  // the client closed too (or the socket failed): nothing left to lose
+        return;
+    }
 }
 
 void Connection::close() {

@@ -81,7 +81,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::string user;
     };
 
-    enum class Phase { Handshake, Open, Closing, Closed };
+    // Lingering: the last words are sent and the write side shut; what the client still
+    // sends is read and dropped for a moment before the close, because closing a socket
+    // with unread input sends a reset, which can destroy the BYE before the client reads it.
+    enum class Phase { Handshake, Open, Lingering, Closing, Closed };
 
     void readSome();
     void flush();
@@ -91,6 +94,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void work(WorkItem item);  // worker thread
     void afterWork(WorkResult result);
     void continueHandshake();
+    // Ends the connection once its output is sent: lingers (see Phase), then closes.
+    void linger();
+    void drainLingering();
     void close();
     std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
     // Adds to what waits to be written.
@@ -129,6 +135,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Clock::time_point nextKeepalive_{};
     // When the client last took output, or output started to wait (for the write timeout).
     Clock::time_point lastWriteProgress_ = Clock::now();
+    Clock::time_point lingerUntil_{};
+    std::size_t lingerRead_ = 0;
 
     std::unique_ptr<core::Engine> engine_;
 };

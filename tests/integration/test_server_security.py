@@ -210,6 +210,29 @@ class Security(unittest.TestCase):
             s.close()
             LineClient(srv.port).login("alice", "secret").close()
 
+    def test_the_server_lingers_after_its_last_words(self):
+        # Closing a socket with unread input sends a reset, and on a real network a reset
+        # can destroy what the client has not read yet (the BYE). So after its last words
+        # the server shuts its side and reads on for a moment: a client that goes on
+        # sending (it pipelined, it did not read yet) gets no reset meanwhile.
+        with MaildexServer(settings={"MAILDEX_MAX_LINE": "4096"}) as srv:
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            s.recv(4096)
+            s.sendall(b"x1 NOOP " + b"a" * 5000 + b"\r\n")
+            answer = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            self.assertRegex(answer, rb"x1 BAD [^\r]*[Ll]ine too long\r\n\* BYE ")
+            try:
+                for _ in range(5):  # a closed socket would answer the first with a reset
+                    s.sendall(b"x2 NOOP\r\n")
+                    time.sleep(0.05)
+            except (ConnectionResetError, BrokenPipeError):
+                self.fail("the server closed at once: a reset could destroy its BYE")
+            s.close()
 
 if __name__ == "__main__":
     unittest.main()
