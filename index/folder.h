@@ -313,6 +313,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
     enum class FileFact { InternalDate, VirtualSize };
     std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
 
+    // Cleans tmp/ (cleanTmpDirectory in file_util.h): at the folder's first use in the
+    // process, then at most hourly from the periodic check.
+    void cleanTmp(bool firstUse);
+
     void publish(const std::vector<ChangeEvent>& events);
     // Claims the unclaimed \Recent messages for this process's first read-write view
     // (caller holds the database lock inside a write transaction); returns the claimed
@@ -345,7 +349,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // trustworthy), for periodicCheck.
     std::atomic<std::int64_t> syncedNewMtime_{0};
     std::atomic<std::int64_t> syncedCurMtime_{0};
-    std::uint32_t pendingKeywordFiles_ = 0;  // update files written since :list (db mutex)
+    std::atomic<std::int64_t> tmpCleanedAt_{0};  // steady clock, seconds; 0: never
+    std::uint32_t pendingKeywordFiles_ = 0;      // update files written since :list (db mutex)
     // The pending rows as last read, for finding their files without the database while
     // a background task inserts them (guarded by mu_; null when there are none).
     std::shared_ptr<const std::vector<MessageRow>> pending_;

@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -37,6 +38,7 @@
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
+#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
@@ -255,6 +257,7 @@ void Folder::fullScanLocked(Sqlite& db) {
 }
 
 void Folder::periodicCheck() {
+    cleanTmp(false);
     if (!store_->databaseOpen()) {
         auto d = dir();
         std::int64_t newM = syncedNewMtime_, curM = syncedCurMtime_;
@@ -262,6 +265,22 @@ void Folder::periodicCheck() {
             return;
     }
     sync(SyncMode::Quick);
+}
+
+void Folder::cleanTmp(bool firstUse) {
+    // Hourly is plenty: a stranger's file may go after 36 hours, and what a dead Maildex
+    // process left costs only disk space meanwhile. At first use (a restart, say) at once.
+    constexpr std::int64_t kEverySeconds = 3600;
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count() +
+               1;
+    auto last = tmpCleanedAt_.load(std::memory_order_relaxed);
+    if (!firstUse && last != 0 && now - last < kEverySeconds) return;
+    if (!tmpCleanedAt_.compare_exchange_strong(last, now)) return;  // another thread does it
+    if (auto removed = cleanTmpDirectory(dir(), ::time(nullptr)))
+        log::info("folder '" + name_ + "': removed " + std::to_string(removed) +
+                  " abandoned file(s) from tmp/");
 }
 
 std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds& ids) {
