@@ -239,6 +239,27 @@ class Folder : public std::enable_shared_from_this<Folder> {
     friend class Mailstore;
     struct ScanPlan;
 
+    // A message APPEND wrote to tmp/ and synced, for placeTmpFiles to move into cur/.
+    struct TmpFile {
+        std::filesystem::path path;
+        std::string base;  // its name in cur/ up to the ':'
+        std::uint64_t size = 0;
+        std::uint64_t vsize = 0;
+        std::int64_t internalDate = 0;
+        SystemFlags flags = 0;
+        std::vector<std::string> keywords;
+    };
+    // APPEND's first half: writes the message to tmp/ (LF line ends, mtime = INTERNALDATE)
+    // and syncs it. Takes the message's data.
+    TmpFile writeTmpFile(NewMessage& message);
+    // APPEND's second half: the files' keywords into courierimapkeywords/, the files into
+    // cur/, their rows, one commit. Removes the tmp/ files whatever happens.
+    UidList placeTmpFiles(std::vector<TmpFile>& files);
+    // After a writer that added messages failed: courierimapuiddb was written ahead of a
+    // commit that did not come, and names `uidNext` as its next UID; the index takes it,
+    // so that neither goes backwards. Best effort (the index may be what failed).
+    void keepReservedUids(std::uint32_t uidNext) noexcept;
+
     // Memory, guarded by mu_.
     struct State {
         std::shared_ptr<const UidList> uids = std::make_shared<const UidList>();
@@ -288,10 +309,14 @@ class Folder : public std::enable_shared_from_this<Folder> {
                               std::uint64_t& modseq, bool keywordsFromMirror);
     void moveNewToCurLocked(Sqlite& db);
     // courierimapkeywords/: a pending update file per message whose keywords changed (what
-    // Courier's own STORE writes), merged into :list once enough have piled up.
-    void mirrorKeywordsLocked(Sqlite& db,
+    // Courier's own STORE writes), merged into :list once enough have piled up. Also for
+    // messages about to be placed (APPEND, COPY, MOVE), before their files appear. Returns
+    // true when it wrote update files (false: nothing, or :list).
+    bool mirrorKeywordsLocked(Sqlite& db,
                               const std::vector<std::pair<std::string, KeywordIds>>& changes);
-    void rewriteKeywordMirrorLocked(Sqlite& db);
+    // :list from the rows, with `overlay` (base name, keywords) over them.
+    void rewriteKeywordMirrorLocked(
+        Sqlite& db, const std::vector<std::pair<std::string, KeywordIds>>& overlay = {});
     std::vector<std::string> keywordNamesLocked(Sqlite& db, const KeywordIds& ids);
     // Brings courierimapuiddb up to date: appends `added` when it can, else rewrites it.
     // `addedIsAll`: `added` (ascending) is every message of the folder, and the file is
