@@ -7,10 +7,11 @@
 //   always taken before a Folder's own mutex, never after.
 // - A Folder's mutex guards its in-memory message list and change log, and only for short
 //   moments: no file I/O, no SQL and no listener call happens while it is held.
-// - Every writer follows the same order: open a transaction; catch up with what other
-//   processes committed; change the files (rename/link/unlink); write the rows; commit;
-//   then apply the committed rows to memory ("catch-up" again, which is the only way
-//   memory changes) and publish the events. Commit, then publish.
+// - Every writer follows the same order: open a transaction; finish the STOREs a dead
+//   process left half-done (finishInterruptedStoresLocked, folder_store.cpp); catch up
+//   with what other processes committed; change the files (rename/link/unlink); write the
+//   rows; commit; then apply the committed rows to memory ("catch-up" again, which is the
+//   only way memory changes) and publish the events. Commit, then publish.
 // - Because memory only ever changes by reading committed rows, a change made by another
 //   process and one made here travel the same path and produce the same events.
 
@@ -38,6 +39,7 @@ namespace maildex::index {
 class Mailstore;
 class MailboxView;
 class Sqlite;
+struct StoreIntent;     // a STORE's record of its change, for recovery (folder_store.cpp)
 struct RebuildOptions;  // index/folder_rebuild.h
 struct RebuildResult;
 
@@ -337,6 +339,16 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::optional<std::string> locateByBase(const std::string& base);
     enum class FileFact { InternalDate, VirtualSize };
     std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
+
+    // Interrupted STOREs (folder_store.cpp). Each writer's first step, right after its
+    // BEGIN IMMEDIATE: finishes the STOREs whose intent is still in the folder's journal,
+    // commits that, and begins the caller's transaction again. A directory listing when
+    // there are none.
+    void finishInterruptedStoresLocked(Sqlite& db);
+    // Whether the journal holds an intent (for sync(), whose quick check reads no file).
+    bool hasInterruptedStores() const;
+    void rollForwardLocked(Sqlite& db, const StoreIntent& intent, std::uint64_t& modseq,
+                           std::vector<std::pair<std::string, KeywordIds>>& mirror);
 
     // Cleans tmp/ (cleanTmpDirectory in file_util.h): at the folder's first use in the
     // process, then at most hourly from the periodic check.

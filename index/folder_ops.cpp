@@ -1,6 +1,6 @@
-// Folder: the writing operations (STORE, EXPUNGE, APPEND, COPY/MOVE) and message access.
-// Each follows the order in folder.h: transaction, catch up, files, rows, commit, catch
-// up (which publishes).
+// Folder: the writing operations EXPUNGE, APPEND and COPY/MOVE (STORE is in
+// folder_store.cpp), and message access. Each follows the order in folder.h: transaction,
+// finish interrupted STOREs, catch up, files, rows, commit, catch up (which publishes).
 //
 // What a crash between the files and the commit leaves (folder_scan.cpp numbers files the
 // index does not know and expunges rows whose file is gone):
@@ -38,36 +38,6 @@
 namespace maildex::index {
 
 namespace {
-
-KeywordIds applyKeywords(const KeywordIds& current, const KeywordIds& change, StoreMode mode) {
-    KeywordIds out;
-    switch (mode) {
-        case StoreMode::Replace:
-            return change;
-        case StoreMode::Add:
-            std::set_union(current.begin(), current.end(), change.begin(), change.end(),
-                           std::back_inserter(out));
-            return out;
-        case StoreMode::Remove:
-            std::set_difference(current.begin(), current.end(), change.begin(), change.end(),
-                                std::back_inserter(out));
-            return out;
-    }
-    return out;
-}
-
-SystemFlags applyFlags(SystemFlags current, SystemFlags change, StoreMode mode) {
-    change &= flag::ImapMask;
-    switch (mode) {
-        case StoreMode::Replace:
-            return static_cast<SystemFlags>((current & ~flag::ImapMask) | change);
-        case StoreMode::Add:
-            return static_cast<SystemFlags>(current | change);
-        case StoreMode::Remove:
-            return static_cast<SystemFlags>(current & ~change);
-    }
-    return current;
-}
 
 // Message text as stored: CRLF becomes LF (Maildir files use the Unix line end; Courier
 // stores APPENDed mail the same way). Returns the size with CRLF line ends too.
@@ -188,90 +158,6 @@ std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) cons
     return out;
 }
 
-StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
-    StoreResult result;
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
-
-        KeywordIds changeIds;
-        for (const auto& name : change.keywords) {
-            if (change.mode == StoreMode::Remove) {
-                if (auto id = findKeywordIdLocked(db, name)) changeIds.push_back(*id);
-            } else {
-                changeIds.push_back(keywordIdLocked(db, name));
-            }
-        }
-        std::sort(changeIds.begin(), changeIds.end());
-        changeIds.erase(std::unique(changeIds.begin(), changeIds.end()), changeIds.end());
-
-        struct Current {
-            std::uint32_t uid;
-            MessageState state;
-            KeywordIds keywords;
-        };
-        std::vector<Current> current;
-        {
-            std::lock_guard l(mu_);
-            const UidList& all = *state_.uids;
-            for (auto uid : uids) {
-                auto it = std::lower_bound(all.begin(), all.end(), uid);
-                if (it == all.end() || *it != uid) continue;
-                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                current.push_back({uid, st, state_.keywords.set(st.keywords)});
-            }
-        }
-
-        auto& upd = db.prepare(
-            "UPDATE message SET in_new=0, info=?3, flags=?4, keywords=?5, modseq=?6 "
-            "WHERE folder_id=?1 AND uid=?2");
-        auto d = dir();
-        std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
-        for (const auto& c : current) {
-            result.matched.push_back(c.uid);
-            if (change.unchangedSince && c.state.modseq > *change.unchangedSince) {
-                result.modified.push_back(c.uid);
-                continue;
-            }
-            SystemFlags flags = applyFlags(c.state.flags, change.flags, change.mode);
-            KeywordIds keywords = applyKeywords(c.keywords, changeIds, change.mode);
-            if (flags == c.state.flags && keywords == c.keywords) continue;
-
-            std::string base;
-            auto path = currentPathLocked(db, c.uid, &base);
-            if (!path) continue;  // gone under us; the next scan expunges it
-            auto name = MaildirName::parse(std::filesystem::path(*path).filename().string());
-            std::string newName = name.withFlags(flags);
-            if (newName.find(':') == std::string::npos) newName += ":2,";
-            auto target = d / "cur" / newName;
-            if (target != *path && ::rename(path->c_str(), target.c_str()) != 0) {
-                if (errno == ENOENT) continue;
-                throwIo("Cannot rename", *path, errno);
-            }
-            crashPoint("store-after-rename");
-            if (result.modseq == 0) result.modseq = bumpModseqLocked(db);
-            upd.bind(1, id_)
-                .bind(2, c.uid)
-                .bind(3, MaildirName::parse(newName).infoText())
-                .bind(4, flags)
-                .bind(5, KeywordTable::encode(keywords))
-                .bind(6, static_cast<std::int64_t>(result.modseq))
-                .run();
-            result.changed.push_back(c.uid);
-            if (keywords != c.keywords) keywordChanges.emplace_back(base, keywords);
-        }
-        mirrorKeywordsLocked(db, keywordChanges);
-        txn.commit();
-        catchUpLocked(db, events);
-    }
-    publish(events);
-    return result;
-}
-
 UidList Folder::expungeDeleted(const UidList* restrictTo) {
     UidList removed;
     std::vector<ChangeEvent> events;
@@ -279,6 +165,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
+        finishInterruptedStoresLocked(db);
         catchUpLocked(db, events);
         insertPendingRowsLocked(db);
         UidList candidates;
@@ -377,6 +264,7 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
         Transaction txn(db);
         std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
         try {
+            finishInterruptedStoresLocked(db);
             catchUpLocked(db, events);
             insertPendingRowsLocked(db);
             auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
@@ -499,6 +387,8 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         Transaction txn(db);
         std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
         try {
+            finishInterruptedStoresLocked(db);
+            if (&dest != this) dest.finishInterruptedStoresLocked(db);
             catchUpLocked(db, events);
             insertPendingRowsLocked(db);
             if (&dest != this) {

@@ -17,7 +17,9 @@
 //   it, which is what happened). The UIDs of numbered files are also in
 //   courierimapuiddb, so a lost or deleted index gives the same UIDs back. Writers that
 //   place files (APPEND, COPY, MOVE) put their keywords into courierimapkeywords/ before
-//   the files, so the numbering takes them from there (folder_ops.cpp).
+//   the files, so the numbering takes them from there (folder_ops.cpp). A STORE's flags
+//   and keywords are finished together from its intent before any scan looks at the
+//   files (folder_store.cpp).
 // - new/ and cur/. An MDA delivers into new/; a read-write session moves files to cur/
 //   (adding ":2,"), which is where flags can be stored. If the same base name is found in
 //   both (a move interrupted between link and unlink), the cur/ one is the message.
@@ -126,8 +128,11 @@ void Folder::sync(SyncMode mode) {
             }
         }
         if (std::exchange(pendingDamaged_, false)) scan = true;
+        // An interrupted STORE (folder_store.cpp) may have changed no file name at all.
+        if (!scan && hasInterruptedStores()) scan = true;
         if (scan) {
             Transaction txn(db);
+            finishInterruptedStoresLocked(db);
             catchUpLocked(db, events);
             fullScanLocked(db);
             bool readWrite;
@@ -542,6 +547,7 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
+        finishInterruptedStoresLocked(db);
         catchUpLocked(db, events);
         insertPendingRowsLocked(db);
         auto d = dir();

@@ -72,6 +72,12 @@ void expectCheckClean(const test::TempMaildir& md) {
         ADD_FAILURE() << "check: " << (d.folder.empty() ? "INBOX" : d.folder) << ": " << d.text;
 }
 
+// No STORE is left half-done in the folder's journal.
+bool journalEmpty(const fs::path& folderDir) {
+    auto dir = folderDir / "maildexjournal";
+    return !fs::exists(dir) || fs::is_empty(dir);
+}
+
 std::vector<std::string> entries(const fs::path& dir) {
     std::vector<std::string> out;
     if (fs::exists(dir))
@@ -160,6 +166,117 @@ TEST_F(CrashTest, UidsAreNeverReusedAfterACrash) {
     for (const auto& [uid, _] : after.messages)
         uids.insert(uid);
     EXPECT_EQ(uids.size(), 5u);
+}
+
+// ---------------------------------------------------------------------------------------
+// STORE: flags (the file name) and keywords (index and courierimapkeywords/) change
+// together (folder_store.cpp): after a crash every message has all of the old or all of
+// the new ones. Interrupted STOREs are rolled forward, so: all of the new ones.
+
+struct StoreCrash : CrashTest, ::testing::WithParamInterface<const char*> {};
+
+TEST_P(StoreCrash, AddedFlagAndKeywordComeTogether) {
+    auto before = dump(md, "INBOX");
+    EXPECT_EQ(crashDuring(md, GetParam(), {"store", "INBOX", "1,2,3", "+", "F", "$Work"}), 86);
+    auto after = dump(md, "INBOX");
+    ASSERT_EQ(after.messages.size(), 3u);
+    for (const auto& [uid, state] : after.messages)
+        EXPECT_EQ(state, "FS $Work") << "UID " << uid;
+    EXPECT_TRUE(journalEmpty(md.path()));
+    expectCheckClean(md);
+    expectFreshUid(md, "INBOX", std::max(before.uidNext - 1, after.highestUid()));
+}
+
+TEST_P(StoreCrash, RemovedFlagsAndKeywordGoTogether) {
+    ASSERT_EQ(test::run({INDEX_HELPER, md.path().string(), "store", "INBOX", "1,2,3", "+", "F",
+                         "$Work", "$Keep"}),
+              0);
+    EXPECT_EQ(crashDuring(md, GetParam(), {"store", "INBOX", "1,2,3", "-", "FS", "$Work"}), 86);
+    auto after = dump(md, "INBOX");
+    ASSERT_EQ(after.messages.size(), 3u);
+    for (const auto& [uid, state] : after.messages)
+        EXPECT_EQ(state, " $Keep") << "UID " << uid;
+    EXPECT_TRUE(journalEmpty(md.path()));
+    expectCheckClean(md);
+}
+
+// A STORE of keywords alone renames no file, so no scan would notice it.
+TEST_P(StoreCrash, KeywordsAloneAreFinishedToo) {
+    EXPECT_EQ(crashDuring(md, GetParam(), {"store", "INBOX", "1,3", "+", "", "$Work"}), 86);
+    auto after = dump(md, "INBOX");
+    EXPECT_EQ(after.messages[1], "S $Work");
+    EXPECT_EQ(after.messages[2], "S");
+    EXPECT_EQ(after.messages[3], "S $Work");
+    EXPECT_TRUE(journalEmpty(md.path()));
+    expectCheckClean(md);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, StoreCrash,
+                         ::testing::Values("store-after-intent", "store-after-rename",
+                                           "store-before-commit", "store-after-commit"),
+                         pointName);
+
+TEST_F(CrashTest, ARollForwardThatDiesIsFinishedByTheNextProcess) {
+    EXPECT_EQ(crashDuring(md, "store-after-intent", {"store", "INBOX", "1,2", "+", "F", "$Work"}),
+              86);
+    // The next process dies too, after the first file of its roll-forward.
+    EXPECT_EQ(crashDuring(md, "store-recovery-after-rename", {"dump", "INBOX"}), 86);
+    EXPECT_EQ(crashDuring(md, "store-recovery-before-commit", {"dump", "INBOX"}), 86);
+    auto after = dump(md, "INBOX");
+    EXPECT_EQ(after.messages[1], "FS $Work");
+    EXPECT_EQ(after.messages[2], "FS $Work");
+    EXPECT_EQ(after.messages[3], "S");
+    EXPECT_TRUE(journalEmpty(md.path()));
+    expectCheckClean(md);
+}
+
+// Another process's writer finishes the STORE before it looks at the files: a STORE on
+// the same message then builds on the finished one.
+TEST_F(CrashTest, TheNextWriterFinishesAStoreBeforeItsOwnChange) {
+    EXPECT_EQ(crashDuring(md, "store-after-rename", {"store", "INBOX", "1,2", "+", "F", "$Work"}),
+              86);
+    ASSERT_EQ(
+        test::run({INDEX_HELPER, md.path().string(), "store", "INBOX", "1", "-", "", "$Work"}), 0);
+    auto after = dump(md, "INBOX");
+    EXPECT_EQ(after.messages[1], "FS");
+    EXPECT_EQ(after.messages[2], "FS $Work");
+    expectCheckClean(md);
+}
+
+// A STORE that fails without dying (an SQLite or I/O error) puts everything back.
+TEST_F(CrashTest, AFailedStorePutsFilesAndKeywordsBack) {
+    for (const char* point : {"throw:store-after-rename", "throw:store-before-commit"}) {
+        SCOPED_TRACE(point);
+        EXPECT_EQ(crashDuring(md, point, {"store", "INBOX", "1,2,3", "+", "F", "$Work"}), 1);
+        auto after = dump(md, "INBOX");
+        for (const auto& [uid, state] : after.messages)
+            EXPECT_EQ(state, "S") << "UID " << uid;
+        EXPECT_TRUE(journalEmpty(md.path()));
+        expectCheckClean(md);
+    }
+}
+
+// The file's name is the truth for its flags: another program's change since the index
+// last looked is kept, and the STORE applies to it.
+TEST(CrashSafety, StoreFindsAFileAnotherProgramRenamed) {
+    test::TempMaildir md;
+    auto name = md.deliver("", "Subject: a\n\n", false, "S");
+    auto base = name.substr(0, name.find(':'));
+    Watcher::instance().pauseForTest(true);
+    {
+        auto store = Mailstore::open({md.path(), {}});
+        auto inbox = store->folder("");
+        fs::rename(md.path() / "cur" / name, md.path() / "cur" / (base + ":2,RS"));
+        auto r = inbox->store({1}, FlagChange{StoreMode::Add, flag::Flagged, {"$Work"}, {}});
+        EXPECT_EQ(r.changed, V{1});
+        EXPECT_EQ(entries(md.path() / "cur"), std::vector<std::string>{base + ":2,FRS"});
+        auto view = inbox->open(false);
+        auto m = view->meta({1})[0];
+        EXPECT_EQ(m.flags, flag::Flagged | flag::Answered | flag::Seen);
+        EXPECT_EQ(inbox->keywordNames(m.keywords), std::vector<std::string>{"$Work"});
+    }
+    Watcher::instance().pauseForTest(false);
+    expectCheckClean(md);
 }
 
 // ---------------------------------------------------------------------------------------
