@@ -349,9 +349,16 @@ class Folder : public std::enable_shared_from_this<Folder> {
     bool hasInterruptedStores() const;
     void rollForwardLocked(Sqlite& db, const StoreIntent& intent, std::uint64_t& modseq,
                            std::vector<std::pair<std::string, KeywordIds>>& mirror);
+    // This Folder's intent file: written, synced and made live before a STORE touches a
+    // file; idle again after its commit. Returns the live path.
+    std::filesystem::path writeIntentLocked(const StoreIntent& intent);
+    void retireIntent(const std::filesystem::path& live);
+    // Removes the idle intent files of processes that are gone (with cleanTmp).
+    void cleanJournal();
 
-    // Cleans tmp/ (cleanTmpDirectory in file_util.h): at the folder's first use in the
-    // process, then at most hourly from the periodic check.
+    // Cleans tmp/ (cleanTmpDirectory in file_util.h) and the journal of idle intents of
+    // gone processes: at the folder's first use in the process, then at most hourly from
+    // the periodic check.
     void cleanTmp(bool firstUse);
 
     void publish(const std::vector<ChangeEvent>& events);
@@ -388,6 +395,7 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::atomic<std::int64_t> syncedCurMtime_{0};
     std::atomic<std::int64_t> tmpCleanedAt_{0};  // steady clock, seconds; 0: never
     std::uint32_t pendingKeywordFiles_ = 0;      // update files written since :list (db mutex)
+    std::string intentName_;  // of this Folder's intent file in maildexjournal/ (db mutex)
     // The pending rows as last read, for finding their files without the database while
     // a background task inserts them (guarded by mu_; null when there are none).
     std::shared_ptr<const std::vector<MessageRow>> pending_;

@@ -457,6 +457,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 "INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
             std::uint64_t destModseq = 0, srcModseq = 0;
             std::vector<std::pair<std::uint32_t, std::string>> mirrored;
+            const auto destTmp = destDir / "tmp";
             for (const auto& s : sources) {
                 if (s.path.empty()) continue;
                 // The flags are the file name's (another program may have changed them since
@@ -472,8 +473,8 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                     flags = name.flags();
                     info = "2," + infoLetters(flags, name.otherLetters());
                     target = destDir / "cur" / (s.newBase + ":" + info);
-                    done = move ? moveMessageFile(from, target, destDir / "tmp")
-                                : linkMessageFile(from, target, destDir / "tmp");
+                    done = move ? moveMessageFile(from, target, destTmp)
+                                : linkMessageFile(from, target, destTmp);
                     if (!done) {
                         auto found = locateByBase(s.base);
                         if (!found) break;

@@ -285,6 +285,7 @@ void Folder::cleanTmp(bool firstUse) {
     auto last = tmpCleanedAt_.load(std::memory_order_relaxed);
     if (!firstUse && last != 0 && now - last < kEverySeconds) return;
     if (!tmpCleanedAt_.compare_exchange_strong(last, now)) return;  // another thread does it
+    cleanJournal();
     if (auto removed = cleanTmpDirectory(dir(), ::time(nullptr)))
         log::info("folder '" + name_ + "': removed " + std::to_string(removed) +
                   " abandoned file(s) from tmp/");

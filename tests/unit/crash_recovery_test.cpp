@@ -72,10 +72,14 @@ void expectCheckClean(const test::TempMaildir& md) {
         ADD_FAILURE() << "check: " << (d.folder.empty() ? "INBOX" : d.folder) << ": " << d.text;
 }
 
-// No STORE is left half-done in the folder's journal.
+// No STORE is left half-done in the folder's journal (no live intent; idle ones start
+// with a dot).
 bool journalEmpty(const fs::path& folderDir) {
     auto dir = folderDir / "maildexjournal";
-    return !fs::exists(dir) || fs::is_empty(dir);
+    if (fs::exists(dir))
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().filename().string()[0] != '.') return false;
+    return true;
 }
 
 std::vector<std::string> entries(const fs::path& dir) {
@@ -240,6 +244,22 @@ TEST_F(CrashTest, TheNextWriterFinishesAStoreBeforeItsOwnChange) {
     auto after = dump(md, "INBOX");
     EXPECT_EQ(after.messages[1], "FS");
     EXPECT_EQ(after.messages[2], "FS $Work");
+    expectCheckClean(md);
+}
+
+// An intent cut short while being written (its STORE touched nothing) and a damaged one
+// are dropped; neither stops the folder's writers.
+TEST_F(CrashTest, IntentsCutShortOrDamagedAreDropped) {
+    auto journal = md.path() / "maildexjournal";
+    fs::create_directories(journal);
+    std::ofstream(journal / "cut") << "maildex intent 1\nstore\t+\tF\nk\t$Work\n";
+    std::ofstream(journal / "damaged") << "maildex intent 1\nstore\t+\tF\nm\t1\t../x\nend\n";
+    auto before = dump(md, "INBOX");
+    ASSERT_EQ(test::run({INDEX_HELPER, md.path().string(), "store", "INBOX", "2", "+", "D"}), 0);
+    auto after = dump(md, "INBOX");
+    EXPECT_EQ(after.messages[1], before.messages[1]);
+    EXPECT_EQ(after.messages[2], "DS");
+    EXPECT_TRUE(journalEmpty(md.path()));
     expectCheckClean(md);
 }
 

@@ -74,6 +74,26 @@ TEST(TmpCleaning, LeftoversOfGoneMaildexProcessesGoAtFirstUse) {
     EXPECT_EQ(entries(tmp), stay);
 }
 
+// A process's idle STORE intent file (folder_store.cpp) goes with it: removed by itself
+// when it lets the folder go, or by the cleaning when it died.
+TEST(TmpCleaning, IdleIntentsOfGoneProcessesGo) {
+    test::TempMaildir md;
+    auto journal = md.path() / "maildexjournal";
+    fs::create_directories(journal);
+    test::Child exited = test::spawn({"/bin/true"}, false);
+    test::wait(exited);
+    std::string gone =
+        ".1700000000.M1P" + std::to_string(exited.pid) + "T1_store_1." + maildirHostname();
+    std::string running = "." + uniqueTmpName("store");
+    std::ofstream(journal / gone) << "maildex intent 1\n";
+    std::ofstream(journal / running) << "maildex intent 1\n";
+    // A process that stores a keyword leaves no intent file behind when it exits.
+    md.deliver("", "Subject: a\n\n", false, "S");
+    ASSERT_EQ(test::run({INDEX_HELPER, md.path().string(), "store", "INBOX", "1", "+", "", "$A"}),
+              0);
+    EXPECT_EQ(entries(journal), std::vector<std::string>{running});
+}
+
 TEST(TmpCleaning, TmpNamesNameTheirProcess) {
     auto self = thisTmpFileOwner();
     ASSERT_TRUE(self) << "no /proc";
