@@ -54,7 +54,12 @@ Folder::Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t 
 Folder::~Folder() {
     // The idle intent file of our STOREs (folder_store.cpp); a live one stays for whoever
     // finishes it.
-    if (!intentName_.empty()) ::unlink((dir() / "maildexjournal" / ("." + intentName_)).c_str());
+    if (intentName_.empty()) return;
+    try {
+        ::unlink((dir() / "maildexjournal" / ("." + intentName_)).c_str());
+    } catch (...) {
+        // Left to the cleaning of the folder's tmp/ after this process.
+    }
 }
 
 std::filesystem::path Folder::dir() const {

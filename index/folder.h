@@ -254,6 +254,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // APPEND's first half: writes the message to tmp/ (LF line ends, mtime = INTERNALDATE)
     // and syncs it. Takes the message's data.
     TmpFile writeTmpFile(NewMessage& message);
+    // Once a message's bytes are in its tmp/ file (t.path, t.size and t.vsize set): syncs
+    // it, sets its mtime to `internalDate` (0: now) and names it (t.base, from the file's
+    // device and inode, as the Maildir rules ask). For a message written to tmp/ by other
+    // means than writeTmpFile.
+    static void sealTmpFile(int fd, TmpFile& t, std::int64_t internalDate);
     // APPEND's second half: the files' keywords into courierimapkeywords/, the files into
     // cur/, their rows, one commit. Removes the tmp/ files whatever happens.
     UidList placeTmpFiles(std::vector<TmpFile>& files);

@@ -205,6 +205,18 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
     return removed;
 }
 
+void Folder::sealTmpFile(int fd, TmpFile& t, std::int64_t internalDate) {
+    if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
+    struct timeval now;
+    gettimeofday(&now, nullptr);
+    t.internalDate = internalDate ? internalDate : now.tv_sec;
+    struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
+    ::futimens(fd, times);  // INTERNALDATE is the file's mtime
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throwIo("Cannot read", t.path.string(), errno);
+    t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+}
+
 Folder::TmpFile Folder::writeTmpFile(NewMessage& m) {
     TmpFile t;
     t.path = dir() / "tmp" / uniqueTmpName("append");
@@ -215,16 +227,8 @@ Folder::TmpFile Folder::writeTmpFile(NewMessage& m) {
     if (fd < 0) throwIo("Cannot create", t.path.string(), errno);
     try {
         writeAll(fd, stored, t.path.string());
-        if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
-        struct timeval now;
-        gettimeofday(&now, nullptr);
-        t.internalDate = m.internalDate ? m.internalDate : now.tv_sec;
-        struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
-        ::futimens(fd, times);  // INTERNALDATE is the file's mtime
-        struct stat st;
-        ::fstat(fd, &st);
         t.size = stored.size();
-        t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+        sealTmpFile(fd, t, m.internalDate);
     } catch (...) {
         ::close(fd);
         ::unlink(t.path.c_str());

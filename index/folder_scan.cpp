@@ -622,8 +622,16 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
             bool freshInCur = std::any_of(fresh.begin(), fresh.end(),
                                           [](const auto& f) { return !f.second.inNew; });
             std::unordered_map<std::string, std::uint32_t> mirrored;
-            if (freshInCur)
-                if (auto uiddb = readCourierUidDb(d)) mirrored = uiddb->byBase();
+            if (freshInCur) {
+                if (auto uiddb = readCourierUidDb(d)) {
+                    // Only these files' UIDs: with none, the mirror is appended to as usual.
+                    std::unordered_set<std::string_view> bases;
+                    for (const auto& f : fresh)
+                        bases.insert(f.first);
+                    for (auto& [uid, base] : uiddb->entries)
+                        if (bases.count(base)) mirrored.emplace(std::move(base), uid);
+                }
+            }
             numberNewFilesLocked(db, std::move(fresh), mirrored, modseq, freshInCur);
         }
         bool readWrite;
