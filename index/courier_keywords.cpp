@@ -365,13 +365,18 @@ void writeCourierKeywords(const std::filesystem::path& folderDir, const CourierK
     }
 }
 
-void writeCourierKeywords(const std::filesystem::path& folderDir,
-                          const CourierKeywordMap& keywords) {
+std::vector<CourierKeywordUpdateFile> listCourierKeywordUpdates(
+    const std::filesystem::path& folderDir) {
     std::vector<CourierKeywordUpdateFile> all;
     Warnings none(nullptr);
     for (const auto& entry : listEntries(folderDir / kDirName))
         if (auto f = classify(entry, none)) all.push_back(std::move(*f));
-    writeCourierKeywords(folderDir, keywords, all);
+    return all;
+}
+
+void writeCourierKeywords(const std::filesystem::path& folderDir,
+                          const CourierKeywordMap& keywords) {
+    writeCourierKeywords(folderDir, keywords, listCourierKeywordUpdates(folderDir));
 }
 
 void writeCourierKeywordUpdate(const std::filesystem::path& folderDir, std::string_view base,

@@ -101,6 +101,11 @@ void writeCourierKeywords(const std::filesystem::path& folderDir, const CourierK
 void writeCourierKeywords(const std::filesystem::path& folderDir,
                           const CourierKeywordMap& keywords);
 
+// The update files in <folderDir>/courierimapkeywords/ as they are now (not :list, not
+// scratch files); none when the directory is missing.
+std::vector<CourierKeywordUpdateFile> listCourierKeywordUpdates(
+    const std::filesystem::path& folderDir);
+
 // Writes one pending update file, courierimapkeywords/<base>, through tmp/ + rename(), as
 // Courier's STORE does: cheap per-message durability until the next writeCourierKeywords.
 // An empty `names` clears the message's keywords.

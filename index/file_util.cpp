@@ -9,6 +9,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "index/error.h"
 #include "index/maildir_name.h"
@@ -110,13 +113,137 @@ void writeAll(int fd, std::string_view data, const std::string& path) {
     }
 }
 
+namespace {
+
+// Field 22 of /proc/<pid>/stat, the process's start in clock ticks since boot; nullopt
+// when it cannot be read, with `gone` set when that is because there is no such process.
+std::optional<std::uint64_t> startTicksOf(long pid, bool& gone) {
+    gone = false;
+    char path[48];
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        gone = errno == ENOENT || errno == ESRCH;
+        return std::nullopt;
+    }
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    int err = errno;
+    ::close(fd);
+    if (n <= 0) {
+        gone = n == 0 || err == ESRCH;  // it exited between the open and the read
+        return std::nullopt;
+    }
+    buf[n] = 0;
+    // Field 2 is the command name in parentheses, which may hold spaces and parentheses
+    // itself: count the fields after the last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (!p) return std::nullopt;
+    ++p;
+    for (int field = 3; *p; ++field) {
+        while (*p == ' ')
+            ++p;
+        if (field == 22) {
+            char* end = nullptr;
+            auto ticks = std::strtoull(p, &end, 10);
+            if (end == p) return std::nullopt;
+            return ticks;
+        }
+        while (*p && *p != ' ')
+            ++p;
+    }
+    return std::nullopt;
+}
+
+bool allDigits(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<TmpFileOwner> thisTmpFileOwner() {
+    // Cached per pid: a forked child is another process.
+    static std::atomic<long> cachedPid{0};
+    static std::atomic<std::uint64_t> cachedTicks{0};
+    long pid = static_cast<long>(::getpid());
+    if (cachedPid.load(std::memory_order_acquire) != pid) {
+        bool gone;
+        auto ticks = startTicksOf(pid, gone);
+        if (!ticks) return std::nullopt;
+        cachedTicks.store(*ticks, std::memory_order_relaxed);
+        cachedPid.store(pid, std::memory_order_release);
+    }
+    return TmpFileOwner{pid, cachedTicks.load(std::memory_order_relaxed)};
+}
+
 std::string uniqueTmpName(std::string_view purpose) {
     static std::atomic<std::uint64_t> counter{0};
     struct timeval tv;
     gettimeofday(&tv, nullptr);
-    return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" +
-           std::to_string(getpid()) + "_" + std::string(purpose) + "_" + std::to_string(++counter) +
-           "." + maildirHostname();
+    std::string process = std::to_string(getpid());
+    if (auto self = thisTmpFileOwner()) process += "T" + std::to_string(self->startTicks);
+    return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" + process + "_" +
+           std::string(purpose) + "_" + std::to_string(++counter) + "." + maildirHostname();
+}
+
+std::optional<TmpFileOwner> tmpFileOwner(std::string_view name) {
+    // <sec>.M<usec>P<pid>T<start>_<purpose>_<n>.<host>
+    const std::string suffix = "." + maildirHostname();
+    if (!name.ends_with(suffix)) return std::nullopt;
+    name.remove_suffix(suffix.size());
+    size_t dot = name.find('.');
+    if (dot == std::string_view::npos || !allDigits(name.substr(0, dot)) ||
+        name.substr(dot + 1, 1) != "M")
+        return std::nullopt;
+    size_t p = name.find('P', dot + 2), t = name.find('T', dot + 2), us = name.find('_', dot + 2),
+           last = name.rfind('_');
+    if (p == std::string_view::npos || t == std::string_view::npos ||
+        us == std::string_view::npos || !(p < t && t < us && us < last) ||
+        !allDigits(name.substr(dot + 2, p - dot - 2)) ||
+        !allDigits(name.substr(p + 1, t - p - 1)) || !allDigits(name.substr(t + 1, us - t - 1)) ||
+        !allDigits(name.substr(last + 1)))
+        return std::nullopt;
+    TmpFileOwner owner;
+    owner.pid = std::strtol(std::string(name.substr(p + 1, t - p - 1)).c_str(), nullptr, 10);
+    owner.startTicks =
+        std::strtoull(std::string(name.substr(t + 1, us - t - 1)).c_str(), nullptr, 10);
+    if (owner.pid <= 0) return std::nullopt;
+    return owner;
+}
+
+bool tmpFileOwnerRuns(const TmpFileOwner& owner) {
+    bool gone;
+    auto ticks = startTicksOf(owner.pid, gone);
+    if (ticks) return *ticks == owner.startTicks;
+    return !gone;
+}
+
+std::size_t cleanTmpDirectory(const std::filesystem::path& folderDir, std::int64_t now) {
+    auto tmp = folderDir / "tmp";
+    std::vector<std::string> names;
+    if (DIR* d = ::opendir(tmp.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            std::string_view name = e->d_name;
+            if (name != "." && name != "..") names.emplace_back(name);
+        }
+        ::closedir(d);
+    }
+    auto self = thisTmpFileOwner();
+    std::size_t removed = 0;
+    for (const auto& name : names) {
+        auto path = tmp / name;
+        auto owner = tmpFileOwner(name);
+        // Only with /proc for ourselves too: without it every pid would look gone.
+        if (owner && self && *owner != *self && !tmpFileOwnerRuns(*owner)) {
+            std::error_code ec;
+            if (std::filesystem::remove_all(path, ec) > 0) ++removed;
+            continue;
+        }
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+        if (st.st_ctim.tv_sec < now - kTmpMaxAgeSeconds && ::unlink(path.c_str()) == 0) ++removed;
+    }
+    return removed;
 }
 
 void writeFileAtomically(const std::filesystem::path& folderDir, std::string_view name,

@@ -3,6 +3,8 @@
 
 #include "index/folder.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -49,7 +51,16 @@ void putInUidOrder(std::vector<std::pair<std::uint32_t, MessageState>>& rows, Ui
 Folder::Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t id)
     : store_(std::move(store)), name_(std::move(name)), id_(id) {}
 
-Folder::~Folder() = default;
+Folder::~Folder() {
+    // The idle intent file of our STOREs (folder_store.cpp); a live one stays for whoever
+    // finishes it.
+    if (intentName_.empty()) return;
+    try {
+        ::unlink((dir() / "maildexjournal" / ("." + intentName_)).c_str());
+    } catch (...) {
+        // Left to the cleaning of the folder's tmp/ after this process.
+    }
+}
 
 std::filesystem::path Folder::dir() const {
     return store_->layout().folderDir(name_);

@@ -7,10 +7,11 @@
 //   always taken before a Folder's own mutex, never after.
 // - A Folder's mutex guards its in-memory message list and change log, and only for short
 //   moments: no file I/O, no SQL and no listener call happens while it is held.
-// - Every writer follows the same order: open a transaction; catch up with what other
-//   processes committed; change the files (rename/link/unlink); write the rows; commit;
-//   then apply the committed rows to memory ("catch-up" again, which is the only way
-//   memory changes) and publish the events. Commit, then publish.
+// - Every writer follows the same order: open a transaction; finish the STOREs a dead
+//   process left half-done (finishInterruptedStoresLocked, folder_store.cpp); catch up
+//   with what other processes committed; change the files (rename/link/unlink); write the
+//   rows; commit; then apply the committed rows to memory ("catch-up" again, which is the
+//   only way memory changes) and publish the events. Commit, then publish.
 // - Because memory only ever changes by reading committed rows, a change made by another
 //   process and one made here travel the same path and produce the same events.
 
@@ -38,6 +39,7 @@ namespace maildex::index {
 class Mailstore;
 class MailboxView;
 class Sqlite;
+struct StoreIntent;     // a STORE's record of its change, for recovery (folder_store.cpp)
 struct RebuildOptions;  // index/folder_rebuild.h
 struct RebuildResult;
 
@@ -245,6 +247,32 @@ class Folder : public std::enable_shared_from_this<Folder> {
     friend class Mailstore;
     struct ScanPlan;
 
+    // A message APPEND wrote to tmp/ and synced, for placeTmpFiles to move into cur/.
+    struct TmpFile {
+        std::filesystem::path path;
+        std::string base;  // its name in cur/ up to the ':'
+        std::uint64_t size = 0;
+        std::uint64_t vsize = 0;
+        std::int64_t internalDate = 0;
+        SystemFlags flags = 0;
+        std::vector<std::string> keywords;
+    };
+    // APPEND's first half: writes the message to tmp/ (LF line ends, mtime = INTERNALDATE)
+    // and syncs it. Takes the message's data.
+    TmpFile writeTmpFile(NewMessage& message);
+    // Once a message's bytes are in its tmp/ file (t.path, t.size and t.vsize set): syncs
+    // it, sets its mtime to `internalDate` (0: now) and names it (t.base, from the file's
+    // device and inode, as the Maildir rules ask). For a message written to tmp/ by other
+    // means than writeTmpFile.
+    static void sealTmpFile(int fd, TmpFile& t, std::int64_t internalDate);
+    // APPEND's second half: the files' keywords into courierimapkeywords/, the files into
+    // cur/, their rows, one commit. Removes the tmp/ files whatever happens.
+    UidList placeTmpFiles(std::vector<TmpFile>& files);
+    // After a writer that added messages failed: courierimapuiddb was written ahead of a
+    // commit that did not come, and names `uidNext` as its next UID; the index takes it,
+    // so that neither goes backwards. Best effort (the index may be what failed).
+    void keepReservedUids(std::uint32_t uidNext) noexcept;
+
     // Memory, guarded by mu_.
     struct State {
         std::shared_ptr<const UidList> uids = std::make_shared<const UidList>();
@@ -294,10 +322,14 @@ class Folder : public std::enable_shared_from_this<Folder> {
                               std::uint64_t& modseq, bool keywordsFromMirror);
     void moveNewToCurLocked(Sqlite& db);
     // courierimapkeywords/: a pending update file per message whose keywords changed (what
-    // Courier's own STORE writes), merged into :list once enough have piled up.
-    void mirrorKeywordsLocked(Sqlite& db,
+    // Courier's own STORE writes), merged into :list once enough have piled up. Also for
+    // messages about to be placed (APPEND, COPY, MOVE), before their files appear. Returns
+    // true when it wrote update files (false: nothing, or :list).
+    bool mirrorKeywordsLocked(Sqlite& db,
                               const std::vector<std::pair<std::string, KeywordIds>>& changes);
-    void rewriteKeywordMirrorLocked(Sqlite& db);
+    // :list from the rows, with `overlay` (base name, keywords) over them.
+    void rewriteKeywordMirrorLocked(
+        Sqlite& db, const std::vector<std::pair<std::string, KeywordIds>>& overlay = {});
     std::vector<std::string> keywordNamesLocked(Sqlite& db, const KeywordIds& ids);
     // Brings courierimapuiddb up to date: appends `added` when it can, else rewrites it.
     // `addedIsAll`: `added` (ascending) is every message of the folder, and the file is
@@ -318,6 +350,27 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::optional<std::string> locateByBase(const std::string& base);
     enum class FileFact { InternalDate, VirtualSize };
     std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
+
+    // Interrupted STOREs (folder_store.cpp). Each writer's first step, right after its
+    // BEGIN IMMEDIATE: finishes the STOREs whose intent is still in the folder's journal,
+    // commits that, and begins the caller's transaction again. A directory listing when
+    // there are none.
+    void finishInterruptedStoresLocked(Sqlite& db);
+    // Whether the journal holds an intent (for sync(), whose quick check reads no file).
+    bool hasInterruptedStores() const;
+    void rollForwardLocked(Sqlite& db, const StoreIntent& intent, std::uint64_t& modseq,
+                           std::vector<std::pair<std::string, KeywordIds>>& mirror);
+    // This Folder's intent file: written, synced and made live before a STORE touches a
+    // file; idle again after its commit. Returns the live path.
+    std::filesystem::path writeIntentLocked(const StoreIntent& intent);
+    void retireIntent(const std::filesystem::path& live);
+    // Removes the idle intent files of processes that are gone (with cleanTmp).
+    void cleanJournal();
+
+    // Cleans tmp/ (cleanTmpDirectory in file_util.h) and the journal of idle intents of
+    // gone processes: at the folder's first use in the process, then at most hourly from
+    // the periodic check.
+    void cleanTmp(bool firstUse);
 
     void publish(const std::vector<ChangeEvent>& events);
     // Claims the unclaimed \Recent messages for this process's first read-write view
@@ -351,7 +404,9 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // trustworthy), for periodicCheck.
     std::atomic<std::int64_t> syncedNewMtime_{0};
     std::atomic<std::int64_t> syncedCurMtime_{0};
-    std::uint32_t pendingKeywordFiles_ = 0;  // update files written since :list (db mutex)
+    std::atomic<std::int64_t> tmpCleanedAt_{0};  // steady clock, seconds; 0: never
+    std::uint32_t pendingKeywordFiles_ = 0;      // update files written since :list (db mutex)
+    std::string intentName_;  // of this Folder's intent file in maildexjournal/ (db mutex)
     // The pending rows as last read, for finding their files without the database while
     // a background task inserts them (guarded by mu_; null when there are none).
     std::shared_ptr<const std::vector<MessageRow>> pending_;

@@ -1,6 +1,22 @@
-// Folder: the writing operations (STORE, EXPUNGE, APPEND, COPY/MOVE) and message access.
-// Each follows the order in folder.h: transaction, catch up, files, rows, commit, catch
-// up (which publishes).
+// Folder: the writing operations EXPUNGE, APPEND and COPY/MOVE (STORE is in
+// folder_store.cpp), and message access. Each follows the order in folder.h: transaction,
+// finish interrupted STOREs, catch up, files, rows, commit, catch up (which publishes).
+//
+// What a crash between the files and the commit leaves (folder_scan.cpp numbers files the
+// index does not know and expunges rows whose file is gone):
+// - EXPUNGE unlinks first: a row whose file is gone, expunged by the next scan.
+// - APPEND and COPY write the new messages' keywords into the target's
+//   courierimapkeywords/ first, then place the files: a file in cur/ without a row, which
+//   the next scan numbers with those keywords (and with the UID courierimapuiddb may
+//   already give it). Nothing is lost, and the copy is whole.
+// - MOVE renames each file into the target (MOVE is within one Maildir): at every moment
+//   the file is in exactly one of the two folders, and the scans agree with it - the
+//   source expunges the row whose file left, the target numbers the file, with its flags
+//   (in the name) and keywords (in the mirror, written first). Linking into the target
+//   and unlinking the source after the commit, as MOVE once did, left it in both.
+// A writer that fails without dying (an I/O or SQLite error) puts back what it placed
+// before its transaction rolls back: APPEND and COPY remove their files, MOVE renames
+// them back.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,36 +40,6 @@ namespace maildex::index {
 
 namespace {
 
-KeywordIds applyKeywords(const KeywordIds& current, const KeywordIds& change, StoreMode mode) {
-    KeywordIds out;
-    switch (mode) {
-        case StoreMode::Replace:
-            return change;
-        case StoreMode::Add:
-            std::set_union(current.begin(), current.end(), change.begin(), change.end(),
-                           std::back_inserter(out));
-            return out;
-        case StoreMode::Remove:
-            std::set_difference(current.begin(), current.end(), change.begin(), change.end(),
-                                std::back_inserter(out));
-            return out;
-    }
-    return out;
-}
-
-SystemFlags applyFlags(SystemFlags current, SystemFlags change, StoreMode mode) {
-    change &= flag::ImapMask;
-    switch (mode) {
-        case StoreMode::Replace:
-            return static_cast<SystemFlags>((current & ~flag::ImapMask) | change);
-        case StoreMode::Add:
-            return static_cast<SystemFlags>(current | change);
-        case StoreMode::Remove:
-            return static_cast<SystemFlags>(current & ~change);
-    }
-    return current;
-}
-
 // Message text as stored: CRLF becomes LF (Maildir files use the Unix line end; Courier
 // stores APPENDed mail the same way). Returns the size with CRLF line ends too.
 std::string toStoredForm(const std::string& data, std::uint64_t& vsize) {
@@ -69,25 +55,73 @@ std::string toStoredForm(const std::string& data, std::uint64_t& vsize) {
     return out;
 }
 
-struct TmpFile {
-    std::filesystem::path path;
-    std::string base;
-    std::uint64_t size = 0;
-    std::uint64_t vsize = 0;
-    std::int64_t internalDate = 0;
-};
-
-// Gives a written tmp/ file its INTERNALDATE (the file's mtime; now when 0) and the base
-// name it will have in cur/ (which names its inode and size).
-void stampTmpFile(int fd, TmpFile& t, std::int64_t internalDate) {
-    struct timeval now;
-    gettimeofday(&now, nullptr);
-    t.internalDate = internalDate ? internalDate : now.tv_sec;
-    struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
-    ::futimens(fd, times);
+// A message file copied into another folder where the file system cannot link or rename
+// it there: written through `tmpDir`, synced, with the source's mtime (INTERNALDATE).
+// False when `from` is gone.
+bool copyMessageFile(const std::filesystem::path& from, const std::filesystem::path& to,
+                     const std::filesystem::path& tmpDir) {
     struct stat st;
-    ::fstat(fd, &st);
-    t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+    if (::stat(from.c_str(), &st) != 0) {
+        if (errno == ENOENT) return false;
+        throwIo("Cannot copy", from.string(), errno);
+    }
+    auto data = readFileIfExists(from);
+    if (!data) return false;
+    auto tmp = tmpDir / uniqueTmpName("copy");
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
+    try {
+        writeAll(fd, *data, tmp.string());
+        if (::fsync(fd) != 0) throwIo("Cannot sync", tmp.string(), errno);
+        struct timespec times[2] = {st.st_mtim, st.st_mtim};
+        ::futimens(fd, times);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), to.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        throwIo("Cannot copy", to.string(), err);
+    }
+    return true;
+}
+
+// After link() or rename() said ENOENT: false when the source is gone (the caller looks
+// for it under another name); an error when the target's directory is.
+bool sourceVanished(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (::access(from.c_str(), F_OK) != 0) return true;
+    throwIo("Cannot place", to.string(), ENOENT);
+}
+
+// COPY: a hard link shares the data and keeps the mtime (INTERNALDATE); a copy where the
+// file system cannot link. False when `from` is gone.
+bool linkMessageFile(const std::filesystem::path& from, const std::filesystem::path& to,
+                     const std::filesystem::path& tmpDir) {
+    if (::link(from.c_str(), to.c_str()) == 0) return true;
+    if (errno == ENOENT) return !sourceVanished(from, to);
+    if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+        throwIo("Cannot copy", from.string(), errno);
+    return copyMessageFile(from, to, tmpDir);
+}
+
+// MOVE: a rename, so the message is in exactly one folder at every moment. Across file
+// systems (a folder on another mount) a copy, then the source's unlink: only there can a
+// crash between the two leave it in both. False when `from` is gone.
+bool moveMessageFile(const std::filesystem::path& from, const std::filesystem::path& to,
+                     const std::filesystem::path& toTmpDir) {
+    if (::rename(from.c_str(), to.c_str()) == 0) return true;
+    if (errno == ENOENT) return !sourceVanished(from, to);
+    if (errno != EXDEV) throwIo("Cannot move", from.string(), errno);
+    if (!copyMessageFile(from, to, toTmpDir)) return false;
+    if (::unlink(from.c_str()) != 0 && errno != ENOENT) {
+        int err = errno;
+        ::unlink(to.c_str());
+        throwIo("Cannot move", from.string(), err);
+    }
+    return true;
 }
 
 }  // namespace
@@ -125,90 +159,6 @@ std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) cons
     return out;
 }
 
-StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
-    StoreResult result;
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
-
-        KeywordIds changeIds;
-        for (const auto& name : change.keywords) {
-            if (change.mode == StoreMode::Remove) {
-                if (auto id = findKeywordIdLocked(db, name)) changeIds.push_back(*id);
-            } else {
-                changeIds.push_back(keywordIdLocked(db, name));
-            }
-        }
-        std::sort(changeIds.begin(), changeIds.end());
-        changeIds.erase(std::unique(changeIds.begin(), changeIds.end()), changeIds.end());
-
-        struct Current {
-            std::uint32_t uid;
-            MessageState state;
-            KeywordIds keywords;
-        };
-        std::vector<Current> current;
-        {
-            std::lock_guard l(mu_);
-            const UidList& all = *state_.uids;
-            for (auto uid : uids) {
-                auto it = std::lower_bound(all.begin(), all.end(), uid);
-                if (it == all.end() || *it != uid) continue;
-                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                current.push_back({uid, st, state_.keywords.set(st.keywords)});
-            }
-        }
-
-        auto& upd = db.prepare(
-            "UPDATE message SET in_new=0, info=?3, flags=?4, keywords=?5, modseq=?6 "
-            "WHERE folder_id=?1 AND uid=?2");
-        auto d = dir();
-        std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
-        for (const auto& c : current) {
-            result.matched.push_back(c.uid);
-            if (change.unchangedSince && c.state.modseq > *change.unchangedSince) {
-                result.modified.push_back(c.uid);
-                continue;
-            }
-            SystemFlags flags = applyFlags(c.state.flags, change.flags, change.mode);
-            KeywordIds keywords = applyKeywords(c.keywords, changeIds, change.mode);
-            if (flags == c.state.flags && keywords == c.keywords) continue;
-
-            std::string base;
-            auto path = currentPathLocked(db, c.uid, &base);
-            if (!path) continue;  // gone under us; the next scan expunges it
-            auto name = MaildirName::parse(std::filesystem::path(*path).filename().string());
-            std::string newName = name.withFlags(flags);
-            if (newName.find(':') == std::string::npos) newName += ":2,";
-            auto target = d / "cur" / newName;
-            if (target != *path && ::rename(path->c_str(), target.c_str()) != 0) {
-                if (errno == ENOENT) continue;
-                throwIo("Cannot rename", *path, errno);
-            }
-            crashPoint("store-after-rename");
-            if (result.modseq == 0) result.modseq = bumpModseqLocked(db);
-            upd.bind(1, id_)
-                .bind(2, c.uid)
-                .bind(3, MaildirName::parse(newName).infoText())
-                .bind(4, flags)
-                .bind(5, KeywordTable::encode(keywords))
-                .bind(6, static_cast<std::int64_t>(result.modseq))
-                .run();
-            result.changed.push_back(c.uid);
-            if (keywords != c.keywords) keywordChanges.emplace_back(base, keywords);
-        }
-        mirrorKeywordsLocked(db, keywordChanges);
-        txn.commit();
-        catchUpLocked(db, events);
-    }
-    publish(events);
-    return result;
-}
-
 UidList Folder::expungeDeleted(const UidList* restrictTo) {
     UidList removed;
     std::vector<ChangeEvent> events;
@@ -216,6 +166,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
+        finishInterruptedStoresLocked(db);
         catchUpLocked(db, events);
         insertPendingRowsLocked(db);
         UidList candidates;
@@ -255,120 +206,180 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
     return removed;
 }
 
-UidList Folder::append(std::vector<NewMessage>& messages) {
-    auto d = dir();
-    std::vector<TmpFile> tmps;
-    auto cleanup = [&] {
-        for (const auto& t : tmps)
-            ::unlink(t.path.c_str());
-    };
+void Folder::sealTmpFile(int fd, TmpFile& t, std::int64_t internalDate) {
+    if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
+    struct timeval now;
+    gettimeofday(&now, nullptr);
+    t.internalDate = internalDate ? internalDate : now.tv_sec;
+    struct timespec times[2] = {{t.internalDate, 0}, {t.internalDate, 0}};
+    ::futimens(fd, times);  // INTERNALDATE is the file's mtime
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throwIo("Cannot read", t.path.string(), errno);
+    t.base = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, t.size);
+}
+
+Folder::TmpFile Folder::writeTmpFile(NewMessage& m) {
+    TmpFile t;
+    t.flags = m.flags & flag::ImapMask;
+    t.keywords = m.keywords;
+    if (m.staged) {
+        // Received into tmp/ as it arrived (index/staged_message.h); the file is now
+        // placeTmpFiles' to move or remove.
+        t.path = m.staged->path();
+        t.size = m.staged->size();
+        t.vsize = m.staged->vsize();
+        sealTmpFile(m.staged->fd(), t, m.internalDate);
+        m.staged->release();
+        return t;
+    }
+    t.path = dir() / "tmp" / uniqueTmpName("append");
+    std::string stored = toStoredForm(m.data, t.vsize);
+    m.data.clear();
+    m.data.shrink_to_fit();
+    int fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throwIo("Cannot create", t.path.string(), errno);
     try {
-        // Write each message to tmp/ and fsync it before it can become visible.
-        for (auto& m : messages) {
-            TmpFile t;
-            if (m.staged) {
-                // Written to tmp/ and synced as it arrived (index/staged_message.h).
-                t.path = m.staged->path();
-                t.size = m.staged->size();
-                t.vsize = m.staged->vsize();
-                stampTmpFile(m.staged->fd(), t, m.internalDate);
-                tmps.push_back(t);
-                continue;
-            }
-            t.path = d / "tmp" / uniqueTmpName("append");
-            std::string stored = toStoredForm(m.data, t.vsize);
-            m.data.clear();
-            m.data.shrink_to_fit();
-            int fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (fd < 0) throwIo("Cannot create", t.path.string(), errno);
-            tmps.push_back(t);
-            try {
-                writeAll(fd, stored, t.path.string());
-                if (::fsync(fd) != 0) throwIo("Cannot sync", t.path.string(), errno);
-                t.size = stored.size();
-                stampTmpFile(fd, t, m.internalDate);
-            } catch (...) {
-                ::close(fd);
-                throw;
-            }
-            ::close(fd);
-            tmps.back() = t;
-        }
+        writeAll(fd, stored, t.path.string());
+        t.size = stored.size();
+        sealTmpFile(fd, t, m.internalDate);
     } catch (...) {
-        cleanup();
+        ::close(fd);
+        ::unlink(t.path.c_str());
         throw;
     }
+    ::close(fd);
+    return t;
+}
 
+UidList Folder::append(std::vector<NewMessage>& messages) {
+    // Each message is written to tmp/ and synced before any can become visible.
+    std::vector<TmpFile> tmps;
+    tmps.reserve(messages.size());
+    try {
+        for (auto& m : messages)
+            tmps.push_back(writeTmpFile(m));
+    } catch (...) {
+        for (const auto& t : tmps)
+            ::unlink(t.path.c_str());
+        throw;
+    }
+    return placeTmpFiles(tmps);
+}
+
+UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
+    auto d = dir();
     UidList uids;
     std::vector<ChangeEvent> events;
     std::vector<std::filesystem::path> placed;
+    std::vector<std::string> keywordFiles;  // update files written for these messages
+    std::uint32_t reserved = 0;             // courierimapuiddb's next UID, once written
     try {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
-        auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
-        f.bind(1, id_);
-        if (!f.step()) throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists");
-        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
-        f.reset();
-        std::uint64_t modseq = bumpModseqLocked(db);
-        MessageRowWriter rows(db, id_);
-        std::vector<std::pair<std::uint32_t, std::string>> mirrored;
-        std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
-        for (size_t i = 0; i < tmps.size(); ++i) {
-            const auto& t = tmps[i];
-            const auto& m = messages[i];
-            SystemFlags flags = m.flags & flag::ImapMask;
-            std::string info = "2," + infoLetters(flags, {});
-            auto target = d / "cur" / (t.base + ":" + info);
-            if (::rename(t.path.c_str(), target.c_str()) != 0)
-                throwIo("Cannot deliver", target.string(), errno);
-            if (m.staged) m.staged->release();
-            placed.push_back(target);
-            crashPoint("append-after-rename");
-            KeywordIds kw;
-            for (const auto& k : m.keywords)
-                kw.push_back(keywordIdLocked(db, k));
-            std::sort(kw.begin(), kw.end());
-            kw.erase(std::unique(kw.begin(), kw.end()), kw.end());
-            std::uint32_t uid = uidNext++;
-            MessageRow row;
-            row.uid = uid;
-            row.base = t.base;
-            row.info = info;
-            row.flags = flags;
-            row.keywords = KeywordTable::encode(kw);
-            row.modseq = modseq;
-            row.internalDate = t.internalDate;
-            row.size = static_cast<std::int64_t>(t.size);
-            row.vsize = static_cast<std::int64_t>(t.vsize);
-            rows.add(std::move(row));
-            uids.push_back(uid);
-            mirrored.emplace_back(uid, t.base);
-            if (!kw.empty()) keywordChanges.emplace_back(t.base, kw);
+        std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
+        try {
+            finishInterruptedStoresLocked(db);
+            catchUpLocked(db, events);
+            insertPendingRowsLocked(db);
+            auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
+            f.bind(1, id_);
+            if (!f.step())
+                throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists");
+            auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+            f.reset();
+            std::uint64_t modseq = bumpModseqLocked(db);
+
+            // The keywords go into courierimapkeywords/ before the files into cur/: should the
+            // process die before its commit, the scan that numbers a file placed meanwhile
+            // gives it its keywords from there (folder_scan.cpp).
+            std::vector<KeywordIds> keywords(tmps.size());
+            std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
+            for (size_t i = 0; i < tmps.size(); ++i) {
+                for (const auto& k : tmps[i].keywords)
+                    keywords[i].push_back(keywordIdLocked(db, k));
+                std::sort(keywords[i].begin(), keywords[i].end());
+                keywords[i].erase(std::unique(keywords[i].begin(), keywords[i].end()),
+                                  keywords[i].end());
+                if (!keywords[i].empty()) keywordChanges.emplace_back(tmps[i].base, keywords[i]);
+            }
+            if (mirrorKeywordsLocked(db, keywordChanges))
+                for (const auto& [base, ids] : keywordChanges)
+                    keywordFiles.push_back(base);
+            crashPoint("append-after-keywords");
+
+            MessageRowWriter rows(db, id_);
+            std::vector<std::pair<std::uint32_t, std::string>> mirrored;
+            for (size_t i = 0; i < tmps.size(); ++i) {
+                const auto& t = tmps[i];
+                std::string info = "2," + infoLetters(t.flags, {});
+                auto target = d / "cur" / (t.base + ":" + info);
+                if (::rename(t.path.c_str(), target.c_str()) != 0)
+                    throwIo("Cannot deliver", target.string(), errno);
+                placed.push_back(target);
+                crashPoint("append-after-rename");
+                std::uint32_t uid = uidNext++;
+                MessageRow row;
+                row.uid = uid;
+                row.base = t.base;
+                row.info = info;
+                row.flags = t.flags;
+                row.keywords = KeywordTable::encode(keywords[i]);
+                row.modseq = modseq;
+                row.internalDate = t.internalDate;
+                row.size = static_cast<std::int64_t>(t.size);
+                row.vsize = static_cast<std::int64_t>(t.vsize);
+                rows.add(std::move(row));
+                uids.push_back(uid);
+                mirrored.emplace_back(uid, t.base);
+            }
+            rows.flush();
+            db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
+                .bind(1, id_)
+                .bind(2, uidNext)
+                .run();
+            writeUidMirrorLocked(db, mirrored);
+            reserved = uidNext;
+            claimed = claimRecentLocked(db);
+            crashPoint("append-before-commit");
+            txn.commit();
+        } catch (...) {
+            // Nothing was committed: take back what we placed, so a client that retries
+            // does not get the message twice (while the index is still ours, so that no
+            // scan numbers a file in between).
+            for (const auto& p : placed)
+                ::unlink(p.c_str());
+            for (const auto& base : keywordFiles)
+                ::unlink((d / "courierimapkeywords" / base).c_str());
+            throw;
         }
-        rows.flush();
-        mirrorKeywordsLocked(db, keywordChanges);
-        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1").bind(1, id_).bind(2, uidNext).run();
-        writeUidMirrorLocked(db, mirrored);
-        auto claimed = claimRecentLocked(db);
-        crashPoint("append-before-commit");
-        txn.commit();
         crashPoint("append-after-commit");
         catchUpLocked(db, events);
         if (claimed) assignRecent(*claimed);
     } catch (...) {
-        // Nothing was committed: take back what we placed, so a client that retries does
-        // not get the message twice.
-        for (const auto& p : placed)
-            ::unlink(p.c_str());
-        cleanup();
+        for (const auto& t : tmps)
+            ::unlink(t.path.c_str());  // those not placed
+        if (reserved) keepReservedUids(reserved);
         throw;
     }
     publish(events);
     return uids;
+}
+
+void Folder::keepReservedUids(std::uint32_t uidNext) noexcept {
+    try {
+        auto lock = store_->lockDb();
+        auto& db = store_->db();
+        Transaction txn(db);
+        db.prepare("UPDATE folder SET uidnext=MAX(uidnext, ?2) WHERE id=?1")
+            .bind(1, id_)
+            .bind(2, uidNext)
+            .run();
+        txn.commit();
+    } catch (...) {
+        // The next writer appends to courierimapuiddb from the index's next UID; Courier
+        // ignores the lines of files that do not exist.
+    }
 }
 
 CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
@@ -376,145 +387,190 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         throw Error(ErrorKind::NotAllowed, "Cannot copy between different Maildirs");
     CopyResult result;
     std::vector<ChangeEvent> events, destEvents;
-    std::vector<std::filesystem::path> placed;
+    // What is in dest's cur/ without being committed, to take back should the transaction
+    // not commit: a copy is removed, a moved file goes back where it was.
+    struct Placed {
+        std::filesystem::path at, from;
+    };
+    std::vector<Placed> placed;
+    std::vector<std::string> keywordFiles;  // update files written into dest's mirror
+    std::uint32_t reserved = 0;             // dest's courierimapuiddb's next UID, once written
+    auto srcDir = dir(), destDir = dest.dir();
     try {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
-        if (&dest != this) {
-            dest.catchUpLocked(db, destEvents);
-            dest.insertPendingRowsLocked(db);
-        }
+        std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
+        try {
+            finishInterruptedStoresLocked(db);
+            if (&dest != this) dest.finishInterruptedStoresLocked(db);
+            catchUpLocked(db, events);
+            insertPendingRowsLocked(db);
+            if (&dest != this) {
+                dest.catchUpLocked(db, destEvents);
+                dest.insertPendingRowsLocked(db);
+            }
 
-        struct Source {
-            std::uint32_t uid;
-            MessageState state;
-            std::vector<std::string> keywords;
-        };
-        std::vector<Source> sources;
-        {
-            std::lock_guard l(mu_);
-            const UidList& all = *state_.uids;
-            for (auto uid : uids) {
-                auto it = std::lower_bound(all.begin(), all.end(), uid);
-                if (it == all.end() || *it != uid) continue;
-                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                sources.push_back({uid, st, namesOfSetLocked(st.keywords)});
+            struct Source {
+                std::uint32_t uid;
+                std::vector<std::string> keywords;
+                std::string path;  // where its file is
+                std::string base;  // of that file
+                std::string newBase;
+                KeywordIds destKeywords;
+            };
+            std::vector<Source> sources;
+            {
+                std::lock_guard l(mu_);
+                const UidList& all = *state_.uids;
+                for (auto uid : uids) {
+                    auto it = std::lower_bound(all.begin(), all.end(), uid);
+                    if (it == all.end() || *it != uid) continue;
+                    const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
+                    sources.push_back({uid, namesOfSetLocked(st.keywords), {}, {}, {}, {}});
+                }
             }
-        }
-        auto& f = db.prepare("SELECT uidnext, uidvalidity FROM folder WHERE id=?1");
-        f.bind(1, dest.id_);
-        if (!f.step())
-            throw Error(ErrorKind::NotFound, "Folder '" + dest.name_ + "' no longer exists");
-        auto uidNext = static_cast<std::uint32_t>(f.integer(0));
-        result.destUidValidity = static_cast<std::uint32_t>(f.integer(1));
-        f.reset();
+            auto& f = db.prepare("SELECT uidnext, uidvalidity FROM folder WHERE id=?1");
+            f.bind(1, dest.id_);
+            if (!f.step())
+                throw Error(ErrorKind::NotFound, "Folder '" + dest.name_ + "' no longer exists");
+            auto uidNext = static_cast<std::uint32_t>(f.integer(0));
+            result.destUidValidity = static_cast<std::uint32_t>(f.integer(1));
+            f.reset();
 
-        auto& meta = db.prepare(
-            "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
-        MessageRowWriter rows(db, dest.id_);
-        auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
-        auto& exp =
-            db.prepare("INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
-        std::uint64_t destModseq = 0, srcModseq = 0;
-        std::vector<std::pair<std::uint32_t, std::string>> mirrored;
-        std::vector<std::pair<std::string, KeywordIds>> destKeywords;
-        auto destDir = dest.dir();
-        std::vector<std::filesystem::path> toUnlink;
-        for (const auto& s : sources) {
-            std::string base;
-            struct stat st;
-            auto path = currentPathLocked(db, s.uid, &base, &st);
-            if (!path) continue;
-            struct timeval now;
-            gettimeofday(&now, nullptr);
-            auto size = sizeField(base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
-            std::string newBase =
-                newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, size);
-            auto oldName = MaildirName::parse(std::string_view(*path).substr(path->rfind('/') + 1));
-            std::string info = "2," + infoLetters(s.state.flags, oldName.otherLetters());
-            auto target = destDir / "cur" / (newBase + ":" + info);
-            // A hard link shares the data and keeps the mtime (INTERNALDATE); copy where
-            // the file system cannot link.
-            if (::link(path->c_str(), target.c_str()) != 0) {
-                if (errno != EXDEV && errno != EPERM && errno != EMLINK)
-                    throwIo("Cannot copy", *path, errno);
-                auto data = readFileIfExists(*path);
-                if (!data) continue;
-                auto tmp = destDir / "tmp" / uniqueTmpName("copy");
-                int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
-                writeAll(fd, *data, tmp.string());
-                ::fsync(fd);
-                struct timespec times[2] = {st.st_mtim, st.st_mtim};
-                ::futimens(fd, times);
-                ::close(fd);
-                if (::rename(tmp.c_str(), target.c_str()) != 0)
-                    throwIo("Cannot copy", target.string(), errno);
+            // Each message's file and its name in dest, then its keywords into dest's
+            // courierimapkeywords/ before any file appears there: should the process die
+            // before its commit, the scan that numbers a file placed meanwhile gives it its
+            // keywords from there.
+            std::vector<std::pair<std::string, KeywordIds>> destKeywords;
+            for (auto& s : sources) {
+                struct stat st;
+                auto path = currentPathLocked(db, s.uid, &s.base, &st);
+                if (!path) continue;
+                s.path = std::move(*path);
+                struct timeval now;
+                gettimeofday(&now, nullptr);
+                auto size = sizeField(s.base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
+                s.newBase = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, size);
+                for (const auto& k : s.keywords)
+                    s.destKeywords.push_back(dest.keywordIdLocked(db, k));
+                std::sort(s.destKeywords.begin(), s.destKeywords.end());
+                s.destKeywords.erase(std::unique(s.destKeywords.begin(), s.destKeywords.end()),
+                                     s.destKeywords.end());
+                if (!s.destKeywords.empty()) destKeywords.emplace_back(s.newBase, s.destKeywords);
             }
-            placed.push_back(target);
-            crashPoint("copy-after-link");
+            if (dest.mirrorKeywordsLocked(db, destKeywords))
+                for (const auto& [base, ids] : destKeywords)
+                    keywordFiles.push_back(base);
+            crashPoint(move ? "move-after-keywords" : "copy-after-keywords");
 
-            meta.bind(1, id_).bind(2, s.uid);
-            std::optional<std::int64_t> date, fsize, vsize;
-            if (meta.step()) {
-                if (!meta.isNull(0)) date = meta.integer(0);
-                if (!meta.isNull(1)) fsize = meta.integer(1);
-                if (!meta.isNull(2)) vsize = meta.integer(2);
-                meta.reset();
+            auto& meta = db.prepare(
+                "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
+            MessageRowWriter rows(db, dest.id_);
+            auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
+            auto& exp = db.prepare(
+                "INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
+            std::uint64_t destModseq = 0, srcModseq = 0;
+            std::vector<std::pair<std::uint32_t, std::string>> mirrored;
+            const auto destTmp = destDir / "tmp";
+            for (const auto& s : sources) {
+                if (s.path.empty()) continue;
+                // The flags are the file name's (another program may have changed them since
+                // the index last looked). A file renamed between our look and the link or
+                // rename is looked for again.
+                std::string from = s.path, info;
+                SystemFlags flags = 0;
+                std::filesystem::path target;
+                bool done = false;
+                for (int attempt = 0; attempt < 3 && !done; ++attempt) {
+                    auto name =
+                        MaildirName::parse(std::string_view(from).substr(from.rfind('/') + 1));
+                    flags = name.flags();
+                    info = "2," + infoLetters(flags, name.otherLetters());
+                    target = destDir / "cur" / (s.newBase + ":" + info);
+                    done = move ? moveMessageFile(from, target, destTmp)
+                                : linkMessageFile(from, target, destTmp);
+                    if (!done) {
+                        auto found = locateByBase(s.base);
+                        if (!found) break;
+                        from = std::move(*found);
+                    }
+                }
+                if (!done) continue;  // gone: the next scan expunges it
+                placed.push_back({target, from});
+                crashPoint(move ? "move-after-rename" : "copy-after-link");
+
+                meta.bind(1, id_).bind(2, s.uid);
+                std::optional<std::int64_t> date, fsize, vsize;
+                if (meta.step()) {
+                    if (!meta.isNull(0)) date = meta.integer(0);
+                    if (!meta.isNull(1)) fsize = meta.integer(1);
+                    if (!meta.isNull(2)) vsize = meta.integer(2);
+                    meta.reset();
+                }
+                if (destModseq == 0) destModseq = dest.bumpModseqLocked(db);
+                std::uint32_t uid = uidNext++;
+                MessageRow row;
+                row.uid = uid;
+                row.base = s.newBase;
+                row.info = info;
+                row.flags = flags;
+                row.keywords = KeywordTable::encode(s.destKeywords);
+                row.modseq = destModseq;
+                row.internalDate = date;
+                row.size = fsize;
+                row.vsize = vsize;
+                rows.add(std::move(row));
+                result.sourceUids.push_back(s.uid);
+                result.destUids.push_back(uid);
+                mirrored.emplace_back(uid, s.newBase);
+                if (move) {
+                    if (srcModseq == 0) srcModseq = bumpModseqLocked(db);
+                    del.bind(1, id_).bind(2, s.uid).run();
+                    exp.bind(1, id_)
+                        .bind(2, s.uid)
+                        .bind(3, static_cast<std::int64_t>(srcModseq))
+                        .run();
+                }
             }
-            KeywordIds kw;
-            for (const auto& k : s.keywords)
-                kw.push_back(dest.keywordIdLocked(db, k));
-            std::sort(kw.begin(), kw.end());
-            if (destModseq == 0) destModseq = dest.bumpModseqLocked(db);
-            std::uint32_t uid = uidNext++;
-            MessageRow row;
-            row.uid = uid;
-            row.base = newBase;
-            row.info = info;
-            row.flags = s.state.flags;
-            row.keywords = KeywordTable::encode(kw);
-            row.modseq = destModseq;
-            row.internalDate = date;
-            row.size = fsize;
-            row.vsize = vsize;
-            rows.add(std::move(row));
-            result.sourceUids.push_back(s.uid);
-            result.destUids.push_back(uid);
-            mirrored.emplace_back(uid, newBase);
-            if (!kw.empty()) destKeywords.emplace_back(newBase, kw);
-            if (move) {
-                if (srcModseq == 0) srcModseq = bumpModseqLocked(db);
-                toUnlink.emplace_back(*path);
-                del.bind(1, id_).bind(2, s.uid).run();
-                exp.bind(1, id_).bind(2, s.uid).bind(3, static_cast<std::int64_t>(srcModseq)).run();
+            rows.flush();
+            db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
+                .bind(1, dest.id_)
+                .bind(2, uidNext)
+                .run();
+            if (!mirrored.empty()) {
+                dest.writeUidMirrorLocked(db, mirrored);
+                reserved = uidNext;
             }
+            // Copies into the folder itself are claimed like any new mail.
+            claimed = dest.claimRecentLocked(db);
+            crashPoint(move ? "move-before-commit" : "copy-before-commit");
+            txn.commit();
+        } catch (...) {
+            // Nothing was committed: every message goes back where it was and copies go,
+            // while the index is still ours (no scan may number them in between), and no
+            // keyword update file is left for a file that does not exist.
+            for (auto it = placed.rbegin(); it != placed.rend(); ++it) {
+                try {
+                    if (move)
+                        moveMessageFile(it->at, it->from, srcDir / "tmp");
+                    else
+                        ::unlink(it->at.c_str());
+                } catch (const Error&) {
+                    // Left where it is: the scans number it in dest and expunge it in the
+                    // source, so it is still in exactly one folder.
+                }
+            }
+            for (const auto& base : keywordFiles)
+                ::unlink((destDir / "courierimapkeywords" / base).c_str());
+            throw;
         }
-        rows.flush();
-        db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
-            .bind(1, dest.id_)
-            .bind(2, uidNext)
-            .run();
-        if (!mirrored.empty()) dest.writeUidMirrorLocked(db, mirrored);
-        dest.mirrorKeywordsLocked(db, destKeywords);
-        // Copies into the folder itself are claimed like any new mail.
-        auto claimed = dest.claimRecentLocked(db);
-        txn.commit();
-        placed.clear();
         crashPoint("move-after-commit");
-        // For MOVE the source files go only once the copies are committed: a crash before
-        // this point leaves a message in both folders, never in neither.
-        for (const auto& p : toUnlink)
-            ::unlink(p.c_str());
         catchUpLocked(db, events);
         if (&dest != this) dest.catchUpLocked(db, destEvents);
         if (claimed) dest.assignRecent(*claimed);
     } catch (...) {
-        for (const auto& p : placed)
-            ::unlink(p.c_str());
+        if (reserved) dest.keepReservedUids(reserved);
         throw;
     }
     publish(events);

@@ -58,6 +58,7 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
+        finishInterruptedStoresLocked(db);
         catchUpLocked(db, events);
         insertPendingRowsLocked(db);
         auto d = dir();
@@ -302,6 +303,7 @@ void Folder::writeMirrors() {
     auto lock = store_->lockDb();
     auto& db = store_->db();
     Transaction txn(db);
+    finishInterruptedStoresLocked(db);
     catchUpLocked(db, events);
     insertPendingRowsLocked(db);
     // A courierimapuiddb of the same UIDVALIDITY whose next UID is ahead of the index's

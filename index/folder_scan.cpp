@@ -15,7 +15,11 @@
 //   transaction. A crash between the two leaves a file the index does not know (the next
 //   scan numbers it: nothing is lost) or a row whose file is gone (the next scan expunges
 //   it, which is what happened). The UIDs of numbered files are also in
-//   courierimapuiddb, so a lost or deleted index gives the same UIDs back.
+//   courierimapuiddb, so a lost or deleted index gives the same UIDs back. Writers that
+//   place files (APPEND, COPY, MOVE) put their keywords into courierimapkeywords/ before
+//   the files, so the numbering takes them from there (folder_ops.cpp). A STORE's flags
+//   and keywords are finished together from its intent before any scan looks at the
+//   files (folder_store.cpp).
 // - new/ and cur/. An MDA delivers into new/; a read-write session moves files to cur/
 //   (adding ":2,"), which is where flags can be stored. If the same base name is found in
 //   both (a move interrupted between link and unlink), the cur/ one is the message.
@@ -26,6 +30,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -37,6 +42,7 @@
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
+#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
@@ -122,8 +128,11 @@ void Folder::sync(SyncMode mode) {
             }
         }
         if (std::exchange(pendingDamaged_, false)) scan = true;
+        // An interrupted STORE (folder_store.cpp) may have changed no file name at all.
+        if (!scan && hasInterruptedStores()) scan = true;
         if (scan) {
             Transaction txn(db);
+            finishInterruptedStoresLocked(db);
             catchUpLocked(db, events);
             fullScanLocked(db);
             bool readWrite;
@@ -255,6 +264,7 @@ void Folder::fullScanLocked(Sqlite& db) {
 }
 
 void Folder::periodicCheck() {
+    cleanTmp(false);
     if (!store_->databaseOpen()) {
         auto d = dir();
         std::int64_t newM = syncedNewMtime_, curM = syncedCurMtime_;
@@ -262,6 +272,23 @@ void Folder::periodicCheck() {
             return;
     }
     sync(SyncMode::Quick);
+}
+
+void Folder::cleanTmp(bool firstUse) {
+    // Hourly is plenty: a stranger's file may go after 36 hours, and what a dead Maildex
+    // process left costs only disk space meanwhile. At first use (a restart, say) at once.
+    constexpr std::int64_t kEverySeconds = 3600;
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count() +
+               1;
+    auto last = tmpCleanedAt_.load(std::memory_order_relaxed);
+    if (!firstUse && last != 0 && now - last < kEverySeconds) return;
+    if (!tmpCleanedAt_.compare_exchange_strong(last, now)) return;  // another thread does it
+    cleanJournal();
+    if (auto removed = cleanTmpDirectory(dir(), ::time(nullptr)))
+        log::info("folder '" + name_ + "': removed " + std::to_string(removed) +
+                  " abandoned file(s) from tmp/");
 }
 
 std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds& ids) {
@@ -277,38 +304,71 @@ std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds
     return names;
 }
 
-void Folder::mirrorKeywordsLocked(Sqlite& db,
+bool Folder::mirrorKeywordsLocked(Sqlite& db,
                                   const std::vector<std::pair<std::string, KeywordIds>>& changes) {
-    if (changes.empty()) return;
+    if (changes.empty()) return false;
     // Past this many pending files one :list rewrite is cheaper than the readers' merging.
     constexpr std::uint32_t kMergeAfter = 64;
     if (pendingKeywordFiles_ + changes.size() > kMergeAfter) {
-        rewriteKeywordMirrorLocked(db);  // reads the rows of this transaction, changes included
-        return;
+        rewriteKeywordMirrorLocked(db, changes);
+        return false;
     }
     for (const auto& [base, ids] : changes) {
         auto names = keywordNamesLocked(db, ids);
         writeCourierKeywordUpdate(dir(), base, std::set<std::string>(names.begin(), names.end()));
         ++pendingKeywordFiles_;
     }
+    return true;
 }
 
-void Folder::rewriteKeywordMirrorLocked(Sqlite& db) {
+void Folder::rewriteKeywordMirrorLocked(
+    Sqlite& db, const std::vector<std::pair<std::string, KeywordIds>>& overlay) {
     std::map<std::uint32_t, std::string> names;
     auto& k = db.prepare("SELECT id, name FROM keyword WHERE folder_id=?1");
     k.bind(1, id_);
     while (k.step())
         names[static_cast<std::uint32_t>(k.integer(0))] = std::string(k.text(1));
+    auto namesOf = [&](const KeywordIds& ids, std::set<std::string>& set) {
+        for (auto id : ids)
+            if (auto it = names.find(id); it != names.end()) set.insert(it->second);
+    };
     CourierKeywordMap map;
     auto& q = db.prepare("SELECT base, keywords FROM message WHERE folder_id=?1 AND keywords<>''");
     q.bind(1, id_);
-    while (q.step()) {
-        auto& set = map[std::string(q.text(0))];
-        for (auto id : KeywordTable::decode(q.text(1)))
-            if (auto it = names.find(id); it != names.end()) set.insert(it->second);
+    while (q.step())
+        namesOf(KeywordTable::decode(q.text(1)), map[std::string(q.text(0))]);
+    // The rows of this transaction are read above; messages about to be placed (APPEND,
+    // COPY and MOVE mirror their keywords before their files appear) have none yet.
+    for (const auto& [base, ids] : overlay) {
+        std::set<std::string> set;
+        namesOf(ids, set);
+        if (set.empty())
+            map.erase(base);
+        else
+            map[base] = std::move(set);
     }
-    // The index holds every update we wrote, so the update files can all go.
-    writeCourierKeywords(dir(), map);
+    // The index holds every update we wrote, so their files can go once :list has them.
+    // Not those of messages the index does not know, while they are young (Courier keeps
+    // an orphan update file 15 minutes too): a message placed by a process that died
+    // before its commit gets its keywords from there when a scan numbers it, and that
+    // scan may come after this rewrite.
+    constexpr std::int64_t kKeepUnknownSeconds = 15 * 60;
+    auto updates = listCourierKeywordUpdates(dir());
+    auto keywordDir = dir() / "courierimapkeywords";
+    auto& known = db.prepare(
+        "SELECT 1 FROM message INDEXED BY message_by_base "
+        "WHERE folder_id=?1 AND base_key=?3 AND base=?2");
+    std::int64_t now = ::time(nullptr);
+    std::erase_if(updates, [&](const CourierKeywordUpdateFile& f) {
+        if (map.count(f.base)) return false;
+        known.bind(1, id_).bind(2, f.base).bind(3, baseNameKey(f.base));
+        bool isKnown = known.step();
+        if (isKnown) known.reset();
+        struct stat st;
+        return !isKnown && ::lstat((keywordDir / f.fileName).c_str(), &st) == 0 &&
+               now - st.st_mtim.tv_sec < kKeepUnknownSeconds;
+    });
+    writeCourierKeywords(dir(), map, updates);
     pendingKeywordFiles_ = 0;
 }
 
@@ -488,6 +548,7 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
         auto lock = store_->lockDb();
         auto& db = store_->db();
         Transaction txn(db);
+        finishInterruptedStoresLocked(db);
         catchUpLocked(db, events);
         insertPendingRowsLocked(db);
         auto d = dir();
@@ -552,7 +613,26 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
                     expungeRowLocked(db, m.uid, modseq);
                 }
             }
-            numberNewFilesLocked(db, std::move(fresh), {}, modseq, false);
+            // A delivery lands in new/. A file unknown to the index in cur/ was most likely
+            // placed by a Maildex process (APPEND, COPY, MOVE) that died before its commit:
+            // its UID may be in courierimapuiddb already and its keywords are in
+            // courierimapkeywords/ (written before the file), so it is numbered as a full
+            // scan would. Reading the mirror is left to that case: it costs a delivery too
+            // much.
+            bool freshInCur = std::any_of(fresh.begin(), fresh.end(),
+                                          [](const auto& f) { return !f.second.inNew; });
+            std::unordered_map<std::string, std::uint32_t> mirrored;
+            if (freshInCur) {
+                if (auto uiddb = readCourierUidDb(d)) {
+                    // Only these files' UIDs: with none, the mirror is appended to as usual.
+                    std::unordered_set<std::string_view> bases;
+                    for (const auto& f : fresh)
+                        bases.insert(f.first);
+                    for (auto& [uid, base] : uiddb->entries)
+                        if (bases.count(base)) mirrored.emplace(std::move(base), uid);
+                }
+            }
+            numberNewFilesLocked(db, std::move(fresh), mirrored, modseq, freshInCur);
         }
         bool readWrite;
         {

@@ -153,7 +153,7 @@ std::shared_ptr<Folder> Mailstore::folderUnsynced(std::string_view name) {
 std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) {
     MaildirLayout::validateName(name);
     std::shared_ptr<Folder> folder;
-    bool deferWatch = false;
+    bool deferWatch = false, created = false;
     {
         std::lock_guard lock(foldersMu_);
         auto it = folders_.find(name);
@@ -191,8 +191,12 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
             deferWatch = scanCurrent && sync;
             if (!deferWatch) folder->watch_ = Watcher::instance().watch(folder, scanCurrent);
             folders_[std::string(name)] = folder;
+            created = true;
         }
     }
+    // What Maildex processes that are gone left in tmp/ (a process killed while writing):
+    // cleaned when a process first uses the folder, which after a restart is at once.
+    if (created) folder->cleanTmp(true);
     if (deferWatch) {
         // Watched whatever the sync does: a folder left unwatched would stay so.
         try {

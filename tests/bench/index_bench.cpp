@@ -8,6 +8,9 @@
 //                                        the UID/flag list, then again while open; RSS
 //   index_bench read DIR                 every UID and flags; the unseen UIDs
 //   index_bench copy DIR COUNT           copy COUNT messages to another folder
+//   index_bench move DIR COUNT           move COUNT messages to another folder (and back)
+//   index_bench store DIR COUNT          STORE a flag, then a keyword, on COUNT messages in
+//                                        one command; then 200 commands of one message each
 //   index_bench deliver DIR COUNT        delivery into new/ → change event latency
 // Each prints "name value unit" lines.
 
@@ -175,6 +178,59 @@ int copy(const fs::path& dir, int count) {
     return 0;
 }
 
+int move(const fs::path& dir, int count) {
+    auto store = Mailstore::open({dir, {}});
+    if (store->exists("BenchMove")) store->remove("BenchMove");
+    store->create("BenchMove");
+    auto inbox = store->folder("");
+    auto dest = store->folder("BenchMove");
+    auto uids = inbox->uids();
+    uids.resize(std::min<size_t>(uids.size(), static_cast<size_t>(count)));
+    auto t0 = Clock::now();
+    auto r = inbox->copyTo(uids, *dest, true);
+    auto t1 = Clock::now();
+    print("move_ms", ms(t1 - t0), "ms");
+    print("moved", static_cast<double>(r.destUids.size()), "");
+    dest->copyTo(dest->uids(), *inbox, true);  // back, for the next run
+    store->remove("BenchMove");
+    return 0;
+}
+
+int storeFlags(const fs::path& dir, int count) {
+    auto store = Mailstore::open({dir, {}});
+    auto inbox = store->folder("");
+    auto uids = inbox->uids();
+    uids.resize(std::min<size_t>(uids.size(), static_cast<size_t>(count)));
+    auto timed = [&](const char* name, const UidList& which, FlagChange change) {
+        auto t0 = Clock::now();
+        inbox->store(which, change);
+        print(name, ms(Clock::now() - t0), "ms");
+        change.mode = StoreMode::Remove;  // as it was, for the next run
+        inbox->store(which, change);
+    };
+    timed("store_flag_many_ms", uids, FlagChange{StoreMode::Add, flag::Flagged, {}, {}});
+    timed("store_keyword_many_ms", uids, FlagChange{StoreMode::Add, 0, {"$Bench"}, {}});
+    // One message per command: what a client marking messages one by one costs.
+    auto perCommand = [&](const char* name, FlagChange change) {
+        std::vector<double> each;
+        for (size_t i = 0; i < std::min<size_t>(uids.size(), 200); ++i) {
+            auto t0 = Clock::now();
+            inbox->store({uids[i]}, change);
+            each.push_back(ms(Clock::now() - t0));
+        }
+        std::sort(each.begin(), each.end());
+        print((std::string(name) + "_p50_ms").c_str(), each[each.size() / 2], "ms");
+        print((std::string(name) + "_p99_ms").c_str(), each[each.size() * 99 / 100], "ms");
+        change.mode = StoreMode::Remove;
+        inbox->store(UidList(uids.begin(), uids.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min<size_t>(uids.size(), 200))),
+                     change);
+    };
+    perCommand("store_flag_one", FlagChange{StoreMode::Add, flag::Flagged, {}, {}});
+    perCommand("store_keyword_one", FlagChange{StoreMode::Add, 0, {"$Bench"}, {}});
+    return 0;
+}
+
 int deliver(const fs::path& dir, int count) {
     auto store = Mailstore::open({dir, {}});
     auto inbox = store->folder("");
@@ -218,7 +274,8 @@ int deliver(const fs::path& dir, int count) {
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::cerr
-            << "usage: index_bench make|first-index|first-index-pending|open|read|copy|deliver "
+            << "usage: index_bench make|first-index|first-index-pending|open|read|copy|move|store|"
+               "deliver "
                "DIR [COUNT]\n";
         return 2;
     }
@@ -231,6 +288,8 @@ int main(int argc, char** argv) {
     if (cmd == "open") return open(dir);
     if (cmd == "read") return read(dir);
     if (cmd == "copy") return copy(dir, count);
+    if (cmd == "move") return move(dir, count);
+    if (cmd == "store") return storeFlags(dir, count);
     if (cmd == "deliver") return deliver(dir, count);
     std::cerr << "unknown command " << cmd << "\n";
     return 2;

@@ -3,8 +3,8 @@
 // writing at once, and dumping what a fresh process sees.
 //
 //   index_helper MAILDIR [--crash-at POINT] [--pending-rows-from N] COMMAND ARGS...
-//     append FOLDER COUNT          COUNT messages, one transaction each
-//     store FOLDER UID +|-|= LETTERS [KEYWORD...]   flags as Maildir letters (DFRST)
+//     append FOLDER COUNT [LETTERS [KEYWORD...]]   COUNT messages, one transaction each
+//     store FOLDER UID[,UID...] +|-|= LETTERS [KEYWORD...]   flags as Maildir letters (DFRST)
 //     expunge FOLDER               remove \Deleted messages
 //     copy|move FOLDER DEST UID... copy or move messages
 //     select FOLDER                open read-write (moves new/ to cur/)
@@ -13,6 +13,7 @@
 // --pending-rows-from: a first index of at least N messages commits them as pending rows
 // (index/pending_rows.h), inserted in the background before the helper exits.
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -68,12 +69,14 @@ int main(int argc, char** argv) {
     try {
         auto store = Mailstore::open(options);
         auto folder = store->folder(folderName(args[1]));
-        if (command == "append" && args.size() == 3) {
+        if (command == "append" && args.size() >= 3) {
             int count = std::stoi(args[2]);
             for (int i = 0; i < count; ++i) {
                 std::vector<NewMessage> one(1);
                 one[0].data = "Subject: appended " + std::to_string(i) + " by " +
                               std::to_string(::getpid()) + "\r\n\r\nbody\r\n";
+                if (args.size() >= 4) one[0].flags = letters(args[3]);
+                if (args.size() >= 5) one[0].keywords.assign(args.begin() + 4, args.end());
                 folder->append(one);
             }
         } else if (command == "store" && args.size() >= 5) {
@@ -83,7 +86,15 @@ int main(int argc, char** argv) {
                                            : StoreMode::Replace;
             change.flags = letters(args[4]);
             change.keywords.assign(args.begin() + 5, args.end());
-            folder->store({static_cast<std::uint32_t>(std::stoul(args[2]))}, change);
+            UidList uids;
+            for (size_t at = 0; at < args[2].size();) {
+                size_t comma = args[2].find(',', at);
+                if (comma == std::string::npos) comma = args[2].size();
+                uids.push_back(static_cast<std::uint32_t>(std::stoul(args[2].substr(at))));
+                at = comma + 1;
+            }
+            std::sort(uids.begin(), uids.end());
+            folder->store(uids, change);
         } else if (command == "expunge") {
             folder->expungeDeleted();
         } else if ((command == "copy" || command == "move") && args.size() >= 4) {
