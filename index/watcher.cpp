@@ -149,9 +149,6 @@ struct Watcher::Impl {
     // folder is polled instead.
     void arm(std::uint64_t id, Watch& w, const std::filesystem::path& dir, const DirList& dirs) {
         for (auto [sub, kind] : dirs) {
-            // Another process's keyword change is only seen through this directory, which
-            // Courier makes with the first keyword: made now, so it can be watched.
-            if (kind == Dir::Keywords) ::mkdir((dir / sub).c_str(), 0700);
             int wd = ::inotify_add_watch(fd, (dir / sub).c_str(), kMask);
             if (wd < 0) {
                 if (errno == ENOENT && kind == Dir::Keywords) continue;  // created later, or never

@@ -5,9 +5,12 @@ does (tmp/ then rename). Both idlers must see every FETCH, the EXPUNGE and the n
 EXISTS. Each wait has a generous bound (Courier's manual allows 15-20 s) so a loaded
 CI machine never flakes; scripts/bench-connections measures the real latency."""
 
+import os
+import time
 import unittest
 
 from maildex_server import LineClient, MaildexServer
+from maildex_testlib import run_ctl
 
 BOUND = 20  # seconds per expected update
 
@@ -92,6 +95,31 @@ class Realtime(unittest.TestCase):
             finally:
                 for c in clients:
                     c.close()
+
+    def test_the_first_idler_on_a_folder_gets_a_delivery_at_once(self):
+        # A folder whose index is current when the server first opens it gets the inotify
+        # watch on cur/ a second later (a big cur/ costs to watch); new/, where deliveries
+        # land, is watched at once, so its first session does not wait that second.
+        srv = MaildexServer()
+        md = srv.maildirs["alice"]
+        md.make_folder("Lists")
+        md.deliver("Subject: old\n\nold mail\n", folder="Lists", new=False, flags="S")
+        for sub in ("new", "cur", "tmp"):  # old enough for the index to trust their mtimes
+            os.utime(os.path.join(md.folder_dir("Lists"), sub), (time.time() - 60,) * 2)
+        run_ctl("reindex", md.path, check=0)
+        with srv:
+            c = LineClient(srv.port).login("alice", "secret")
+            try:
+                self.assertIn("* 1 EXISTS", c.command("s1", "SELECT INBOX.Lists"))
+                c.send("i1 IDLE\r\n")
+                self.assertEqual(c.line(BOUND), "+ idling")
+                started = time.time()
+                md.deliver("Subject: right after\n\nnew mail\n", folder="Lists")
+                self.assertEqual(c.line(BOUND), "* 2 EXISTS")
+                took = time.time() - started
+                self.assertLess(took, 0.8, "the delivery waited for the deferred watch")
+            finally:
+                c.close()
 
 
 if __name__ == "__main__":
