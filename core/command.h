@@ -84,6 +84,16 @@ struct CommandContext {
 
     ResponseWriter& out() { return session.writer(); }
     const std::string& tag() const { return request.tag; }
+
+    // The selected mailbox, for a command the registry allows only in the selected state
+    // (so it is there). A handler that leaves that state (CLOSE, SELECT, LOGOUT) must not
+    // use it afterwards.
+    Selected& selected() {
+        if (auto* s = std::get_if<Selected>(&session.state())) return *s;
+        throw std::logic_error(request.name + " ran with no mailbox selected");
+    }
+    // The selected mailbox, if any, for a command valid in the authenticated state too.
+    Selected* selectedIfAny() { return std::get_if<Selected>(&session.state()); }
 };
 
 }  // namespace maildex::core

@@ -15,7 +15,7 @@ void capability(CommandContext& ctx) {
 // tagged OK.
 void noop(CommandContext& ctx) {
     ctx.args.expectEnd();
-    if (auto* sel = std::get_if<Selected>(&ctx.session.state())) sel->view->folder().sync();
+    if (auto* sel = ctx.selectedIfAny()) sel->view->folder().sync();
 }
 
 void logout(CommandContext& ctx) {

@@ -13,7 +13,7 @@ namespace maildex::core::commands {
 namespace {
 
 void transfer(CommandContext& ctx, bool move) {
-    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& sel = ctx.selected();
     SequenceSet set = ctx.args.sequenceSet();
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();

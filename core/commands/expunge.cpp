@@ -8,14 +8,14 @@ namespace maildex::core::commands {
 
 void expunge(CommandContext& ctx) {
     ctx.args.expectEnd();
-    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& sel = ctx.selected();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
     sel.view->folder().expungeDeleted();
 }
 
 // UID EXPUNGE (RFC 4315): only the \Deleted messages in the given UID set.
 void uidExpunge(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& sel = ctx.selected();
     SequenceSet set = ctx.args.sequenceSet();
     ctx.args.expectEnd();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");

@@ -63,7 +63,7 @@ void rename(CommandContext& ctx) {
     std::string dst = folderFor(ctx, to);
     if (ctx.session.mailstore().exists(dst))
         throw CommandError("Mailbox already exists", "ALREADYEXISTS");
-    auto* sel = std::get_if<Selected>(&ctx.session.state());
+    auto* sel = ctx.selectedIfAny();
     if (sel && !src.empty() &&
         (sel->view->folder().name() == src || index::isInside(sel->view->folder().name(), src)))
         ctx.session.deselect();

@@ -57,7 +57,7 @@ void open(CommandContext& ctx, bool readOnly) {
     ctx.args.expectEnd();
     // A SELECT that fails leaves no mailbox selected (RFC 3501 6.3.1); with QRESYNC the
     // client is told where the old mailbox's responses end (RFC 7162 3.2.11).
-    if (std::holds_alternative<Selected>(ctx.session.state()) && ctx.session.qresync())
+    if (ctx.selectedIfAny() && ctx.session.qresync())
         ctx.out().untagged().ok().code("CLOSED").codeEnd().text("Previous mailbox closed").end();
     ctx.session.deselect();
     // Enabled with nothing selected: the HIGHESTMODSEQ below is the one for this mailbox.
@@ -122,10 +122,6 @@ void open(CommandContext& ctx, bool readOnly) {
     ctx.okText = readOnly ? "EXAMINE completed" : "SELECT completed";
 }
 
-Selected& selected(CommandContext& ctx) {
-    return std::get<Selected>(ctx.session.state());
-}
-
 }  // namespace
 
 void select(CommandContext& ctx) {
@@ -138,12 +134,12 @@ void examine(CommandContext& ctx) {
 void check(CommandContext& ctx) {
     ctx.args.expectEnd();
     // Everything is on disk when a command completes; CHECK only looks for changes.
-    selected(ctx).view->folder().sync();
+    ctx.selected().view->folder().sync();
 }
 
 void close(CommandContext& ctx) {
     ctx.args.expectEnd();
-    auto& sel = selected(ctx);
+    auto& sel = ctx.selected();
     // CLOSE expunges silently (no EXPUNGE responses) unless the mailbox is read-only.
     if (!sel.readOnly) sel.view->folder().expungeDeleted();
     ctx.session.deselect();

@@ -13,7 +13,7 @@
 namespace maildex::core::commands {
 
 void store(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& sel = ctx.selected();
     auto& view = *sel.view;
     SequenceSet set = ctx.args.sequenceSet();
     std::optional<std::uint64_t> unchangedSince;
