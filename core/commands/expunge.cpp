@@ -1,7 +1,9 @@
-// EXPUNGE (RFC 3501 6.4.3). The EXPUNGE responses come from the session's sync step,
-// with everyone else's expunges, in one consistent numbering.
+// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE responses come
+// from the session's sync step, with everyone else's expunges, in one consistent
+// numbering.
 
 #include "core/commands/handlers.h"
+#include "core/commands/requests.h"
 #include "index/mailbox_view.h"
 
 namespace maildex::core::commands {
@@ -13,13 +15,12 @@ void expunge(CommandContext& ctx) {
     sel.view->folder().expungeDeleted();
 }
 
-// UID EXPUNGE (RFC 4315): only the \Deleted messages in the given UID set.
+// Only the \Deleted messages among the given UIDs.
 void uidExpunge(CommandContext& ctx) {
+    UidExpungeRequest req = parseUidExpunge(ctx.args);
     auto& sel = ctx.selected();
-    SequenceSet set = ctx.args.sequenceSet();
-    ctx.args.expectEnd();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
-    auto uids = set.resolveUids(sel.view->uids());
+    auto uids = req.uids.resolveUids(sel.view->uids());
     sel.view->folder().expungeDeleted(&uids);
 }
 
