@@ -1,8 +1,7 @@
 #pragma once
 // The command registry: one entry per command (UID variants are their own entries),
-// saying in which states it is valid and whether it works on message sequence numbers.
-// A command that uses sequence numbers must not be followed by EXPUNGE responses
-// (RFC 3501 section 7.4.1: not during FETCH, STORE or SEARCH).
+// saying in which states it is valid and whether EXPUNGE responses must wait until a
+// later command (core/command_registry.cpp says which and why).
 
 #include <cstdint>
 #include <functional>
@@ -30,7 +29,10 @@ using Handler = void (*)(CommandContext&);
 struct CommandSpec {
     std::string_view name;  // "FETCH", "UID FETCH"
     std::uint8_t states;
-    bool usesSequenceNumbers;
+    // No EXPUNGE response (nor VANISHED, which stands for it under QRESYNC) while the
+    // command runs, up to its tagged reply: expunges found meanwhile wait for a later
+    // command (RFC 3501 7.4.1, RFC 9051 7.5.1). EXISTS and flag changes are not held.
+    bool holdsExpunges;
     Handler handler;
 };
 

@@ -291,7 +291,7 @@ void Session::observe(const Running& running, std::string_view result) {
 
 Session::Next Session::complete(Running& running) {
     if (std::holds_alternative<Selected>(state_)) {
-        if (reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close)
+        if (reportChanges(!running.spec->holdsExpunges, running.uid) == Next::Close)
             return Next::Close;
     }
     auto& w = writer_.tagged(running.tag).ok();
@@ -320,7 +320,7 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
         // the client would apply them to numbers it may already have used again (RFC
         // 3501 5.5, 7.4.1).
         if (std::holds_alternative<Selected>(state_) &&
-            reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close) {
+            reportChanges(!running.spec->holdsExpunges, running.uid) == Next::Close) {
             observe(running, "NO");
             return Next::Close;  // the mailbox is gone: BYE said it, no tagged reply follows
         }
