@@ -1,8 +1,7 @@
 #pragma once
 // The command registry: one entry per command (UID variants are their own entries),
-// saying in which states it is valid and whether it works on message sequence numbers.
-// A command that uses sequence numbers must not be followed by EXPUNGE responses
-// (RFC 3501 section 7.4.1: not during FETCH, STORE or SEARCH).
+// saying in which states it is valid and whether EXPUNGE responses must wait until a
+// later command (core/command_registry.cpp says which and why).
 
 #include <cstdint>
 #include <functional>
@@ -30,7 +29,10 @@ using Handler = void (*)(CommandContext&);
 struct CommandSpec {
     std::string_view name;  // "FETCH", "UID FETCH"
     std::uint8_t states;
-    bool usesSequenceNumbers;
+    // No EXPUNGE response (nor VANISHED, which stands for it under QRESYNC) while the
+    // command runs, up to its tagged reply: expunges found meanwhile wait for a later
+    // command (RFC 3501 7.4.1, RFC 9051 7.5.1). EXISTS and flag changes are not held.
+    bool holdsExpunges;
     Handler handler;
 };
 
@@ -84,6 +86,16 @@ struct CommandContext {
 
     ResponseWriter& out() { return session.writer(); }
     const std::string& tag() const { return request.tag; }
+
+    // The selected mailbox, for a command the registry allows only in the selected state
+    // (so it is there). A handler that leaves that state (CLOSE, SELECT, LOGOUT) must not
+    // use it afterwards.
+    Selected& selected() {
+        if (auto* s = std::get_if<Selected>(&session.state())) return *s;
+        throw std::logic_error(request.name + " ran with no mailbox selected");
+    }
+    // The selected mailbox, if any, for a command valid in the authenticated state too.
+    Selected* selectedIfAny() { return std::get_if<Selected>(&session.state()); }
 };
 
 }  // namespace maildex::core

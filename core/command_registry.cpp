@@ -1,5 +1,23 @@
 // The command table. Adding a command is adding a line here and a handler in
 // core/commands/.
+//
+// Which commands hold expunges. RFC 3501 7.4.1 (RFC 9051 7.5.1 in the same words): "An
+// EXPUNGE response MUST NOT be sent when no command is in progress, nor while responding
+// to a FETCH, STORE, or SEARCH command. [...] UID FETCH, UID STORE, and UID SEARCH are
+// different commands [...] An EXPUNGE response MAY be sent during a UID command." Their
+// answers carry sequence numbers that an EXPUNGE in between would shift. RFC 5256 says
+// the same of SORT and THREAD ("not permitted while the server is responding to a SORT
+// command, but are permitted during a UID SORT command"; likewise THREAD).
+//
+// COPY takes sequence numbers too, but answers none (COPYUID names UIDs), and RFC 3501
+// 5.5 (RFC 9051 5.5) counts it among the "commands that permit an untagged EXPUNGE
+// response (commands other than FETCH, STORE, and SEARCH)": after one, a client "MUST
+// wait for the completion result response before sending a command with message
+// sequence numbers", and "STORE + COPY + FETCH" is its example of an invalid pipeline.
+// So an EXPUNGE in COPY's answer reaches the client before it may use a number again:
+// COPY does not hold expunges (nor does Dovecot's). MOVE expunges what it moves and says
+// so before its tagged reply, with any unrelated expunges: "this is normal IMAP
+// operation" (RFC 6851 3.3); it cannot hold them either.
 
 #include <array>
 
@@ -13,7 +31,7 @@ using namespace commands;
 namespace s = state;
 
 constexpr std::array kCommands{
-    //           name           valid in           uses seq numbers  handler
+    //         name, valid in, holds expunges, handler
     CommandSpec{"CAPABILITY", s::Any, false, capability},
     CommandSpec{"NOOP", s::Any, false, noop},
     CommandSpec{"LOGOUT", s::Any, false, logout},
@@ -39,9 +57,9 @@ constexpr std::array kCommands{
     CommandSpec{"UNSELECT", s::Selected, false, unselect},
     CommandSpec{"EXPUNGE", s::Selected, false, expunge},
     CommandSpec{"UID EXPUNGE", s::Selected, false, uidExpunge},
-    CommandSpec{"COPY", s::Selected, false, copy},
+    CommandSpec{"COPY", s::Selected, false, copy},  // see above: permits EXPUNGE
     CommandSpec{"UID COPY", s::Selected, false, copy},
-    CommandSpec{"MOVE", s::Selected, false, move},
+    CommandSpec{"MOVE", s::Selected, false, move},  // sends EXPUNGE itself
     CommandSpec{"UID MOVE", s::Selected, false, move},
     // RFC 9051 6.3 lists IDLE among the authenticated state's commands (as Dovecot takes it).
     CommandSpec{"IDLE", s::LoggedIn, false, idle},

@@ -1,6 +1,6 @@
 #include "core/flags_format.h"
 
-#include <cctype>
+#include "core/imap/ascii.h"
 
 namespace maildex::core {
 
@@ -14,15 +14,6 @@ constexpr SystemFlagName kSystemFlags[] = {
     {index::flag::Deleted, "\\Deleted"},   {index::flag::Seen, "\\Seen"},
     {index::flag::Draft, "\\Draft"},
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 }  // namespace
 
 void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
@@ -73,21 +64,19 @@ ParsedFlags parseFlagList(ArgReader& args, bool allowBare) {
         if (f[0] == '\\') {
             bool known = false;
             for (const auto& s : kSystemFlags) {
-                if (iequals(f, s.name)) {
+                if (ascii::iequals(f, s.name)) {
                     out.flags |= s.flag;
                     known = true;
                 }
             }
             if (!known) {
-                if (iequals(f, "\\Recent"))
+                if (ascii::iequals(f, "\\Recent"))
                     ArgReader::fail("\\Recent cannot be changed by a client");
                 ArgReader::fail("Unknown system flag " + f);
             }
         } else {
-            for (unsigned char c : f)
-                if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' ||
-                    c == '*' || c == '"' || c == '\\' || c == ']')
-                    ArgReader::fail("Invalid keyword");
+            // flag-keyword = atom (RFC 3501 section 9)
+            if (!ResponseWriter::isAtom(f)) ArgReader::fail("Invalid keyword");
             out.keywords.push_back(f);
         }
         if (!list) break;

@@ -1,22 +1,12 @@
 #include "core/mailbox_list.h"
 
-#include <cctype>
 #include <vector>
+
+#include "core/imap/ascii.h"
 
 namespace maildex::core {
 
 namespace {
-
-char lower(char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
 
 // Simulates the pattern as an automaton over the name: the set of pattern positions
 // reachable so far. O(pattern x name) at worst, with no backtracking a hostile pattern
@@ -53,9 +43,7 @@ bool match(std::string_view p, std::string_view s, char delim) {
 
 bool matchesListPattern(std::string_view pattern, std::string_view name, char delimiter) {
     // INBOX is case-insensitive, also as the first level of a longer name.
-    auto inboxPrefix = [](std::string_view s) {
-        return s.size() >= 5 && iequals(s.substr(0, 5), "INBOX") ? 5 : 0;
-    };
+    auto inboxPrefix = [](std::string_view s) { return ascii::istartsWith(s, "INBOX") ? 5 : 0; };
     std::string p(pattern), n(name);
     if (inboxPrefix(n) && (n.size() == 5 || n[5] == delimiter)) {
         for (int i = 0; i < 5; ++i)
@@ -93,16 +81,16 @@ std::optional<std::string> specialUseByName(std::string_view folder, std::string
         {"Archive", "\\Archive"},
         {"Archives", "\\Archive"},
     };
-    if (!trashName.empty() && iequals(folder, trashName)) return std::string("\\Trash");
+    if (!trashName.empty() && ascii::iequals(folder, trashName)) return std::string("\\Trash");
     for (const auto& n : kNames)
-        if (iequals(folder, n.name)) return std::string(n.use);
+        if (ascii::iequals(folder, n.name)) return std::string(n.use);
     return std::nullopt;
 }
 
 bool isSpecialUse(std::string_view a) {
     for (const char* use :
          {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"})
-        if (iequals(a, use)) return true;
+        if (ascii::iequals(a, use)) return true;
     return false;
 }
 

@@ -1,24 +1,12 @@
 #include "core/mailbox_names.h"
 
-#include <cctype>
-
+#include "core/imap/ascii.h"
 #include "core/imap/mutf7.h"
 
 namespace maildex::core {
 
-namespace {
-bool iprefix(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(s[i])) !=
-            std::toupper(static_cast<unsigned char>(prefix[i])))
-            return false;
-    return true;
-}
-}  // namespace
-
 bool isInboxName(std::string_view name) {
-    return name.size() == 5 && iprefix(name, "INBOX");
+    return ascii::iequals(name, "INBOX");
 }
 
 std::optional<std::string> MailboxNames::toFolder(std::string_view imapName, bool utf8) const {
@@ -26,7 +14,7 @@ std::optional<std::string> MailboxNames::toFolder(std::string_view imapName, boo
     std::string_view rest = imapName;
     if (!prefix_.empty()) {
         // "INBOX." in any case: the INBOX part of the prefix is case-insensitive.
-        if (!iprefix(rest, prefix_)) return std::nullopt;
+        if (!ascii::istartsWith(rest, prefix_)) return std::nullopt;
         rest.remove_prefix(prefix_.size());
     }
     if (rest.empty()) return std::nullopt;

@@ -1,12 +1,12 @@
 #include "core/session.h"
 
-#include <cctype>
 #include <ctime>
 
 #include "core/command.h"
 #include "core/commands/handlers.h"
 #include "core/commands/staged_literal.h"
 #include "core/flags_format.h"
+#include "core/imap/ascii.h"
 #include "core/imap/sequence_set.h"
 #include "index/error.h"
 #include "index/expire.h"
@@ -17,12 +17,6 @@
 namespace maildex::core {
 
 namespace {
-
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 const char* codeFor(index::ErrorKind kind) {
     switch (kind) {
@@ -223,7 +217,7 @@ Session::Next Session::execute(Request request) {
             writer_.tagged(request.tag).bad().text("UID needs a command").end();
             return Next::Command;
         }
-        name = "UID " + upper(request.args[0].value);
+        name = "UID " + ascii::upper(request.args[0].value);
         argStart = 1;
         uid = true;
     }
@@ -297,7 +291,7 @@ void Session::observe(const Running& running, std::string_view result) {
 
 Session::Next Session::complete(Running& running) {
     if (std::holds_alternative<Selected>(state_)) {
-        if (reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close)
+        if (reportChanges(!running.spec->holdsExpunges, running.uid) == Next::Close)
             return Next::Close;
     }
     auto& w = writer_.tagged(running.tag).ok();
@@ -326,7 +320,7 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
         // the client would apply them to numbers it may already have used again (RFC
         // 3501 5.5, 7.4.1).
         if (std::holds_alternative<Selected>(state_) &&
-            reportChanges(!running.spec->usesSequenceNumbers, running.uid) == Next::Close) {
+            reportChanges(!running.spec->holdsExpunges, running.uid) == Next::Close) {
             observe(running, "NO");
             return Next::Close;  // the mailbox is gone: BYE said it, no tagged reply follows
         }
@@ -470,7 +464,7 @@ Session::Next Session::line(const std::string& text) {
         return complete(running);
     }
     if (awaiting == Awaiting::IdleDone) {
-        if (upper(text) != "DONE") {
+        if (!ascii::iequals(text, "DONE")) {
             writer_.tagged(tag).bad().text("Expected DONE to end IDLE").end();
             return Next::Command;
         }

@@ -1,6 +1,7 @@
 // CAPABILITY, NOOP, LOGOUT: valid in every state (RFC 3501 section 6.1).
 
 #include "core/commands/handlers.h"
+#include "core/commands/requests.h"
 #include "index/mailbox_view.h"
 
 namespace maildex::core::commands {
@@ -15,7 +16,7 @@ void capability(CommandContext& ctx) {
 // tagged OK.
 void noop(CommandContext& ctx) {
     ctx.args.expectEnd();
-    if (auto* sel = std::get_if<Selected>(&ctx.session.state())) sel->view->folder().sync();
+    if (auto* sel = ctx.selectedIfAny()) sel->view->folder().sync();
 }
 
 void logout(CommandContext& ctx) {
@@ -32,19 +33,10 @@ namespace maildex::core::commands {
 
 // ID (RFC 2971): the client's fields go to the log; ours are name and version.
 void id(CommandContext& ctx) {
+    IdRequest req = parseId(ctx.args);
     std::string fields;
-    if (!ctx.args.acceptAtom("NIL")) {
-        ctx.args.expect(Token::Type::ListBegin, "a list of ID fields or NIL");
-        int pairs = 0;
-        while (!ctx.args.accept(Token::Type::ListEnd)) {
-            std::string key = ctx.args.string("a field name");
-            auto value = ctx.args.nstring("a field value");
-            if (++pairs > 30 || key.size() > 30 || (value && value->size() > 1024))
-                ArgReader::fail("ID fields too many or too long (RFC 2971)");
-            fields += " " + key + "=" + value.value_or("NIL");
-        }
-    }
-    ctx.args.expectEnd();
+    for (const auto& [key, value] : req.fields)
+        fields += " " + key + "=" + value.value_or("NIL");
     if (!fields.empty()) ctx.session.noteClientId(fields);
     ctx.out()
         .untagged()
@@ -61,10 +53,9 @@ void id(CommandContext& ctx) {
 
 // ENABLE (RFC 5161): only extensions that change how we answer need enabling.
 void enable(CommandContext& ctx) {
+    EnableRequest req = parseEnable(ctx.args);
     std::vector<std::string> enabled;
-    if (ctx.args.atEnd()) ArgReader::fail("ENABLE needs at least one capability");
-    while (!ctx.args.atEnd()) {
-        std::string cap = ctx.args.upperAtom("a capability");
+    for (auto& cap : req.capabilities) {
         if (cap == "UTF8=ACCEPT" && !ctx.session.utf8()) {
             ctx.session.enableUtf8();
             enabled.push_back(cap);

@@ -5,6 +5,7 @@
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
 #include "core/commands/message_set.h"
+#include "core/commands/requests.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
@@ -12,33 +13,35 @@ namespace maildex::core::commands {
 
 namespace {
 
+// resp-text-code "COPYUID" SP nz-number SP uid-set SP uid-set (RFC 4315 3).
+void writeCopyUid(ResponseWriter& w, const index::CopyResult& result) {
+    w.code("COPYUID")
+        .number(result.destUidValidity)
+        .atom(SequenceSet::fromSorted(result.sourceUids).toString())
+        .atom(SequenceSet::fromSorted(result.destUids).toString());
+}
+
 void transfer(CommandContext& ctx, bool move) {
-    auto& sel = std::get<Selected>(ctx.session.state());
-    SequenceSet set = ctx.args.sequenceSet();
-    std::string name = ctx.args.astring("a mailbox name");
-    ctx.args.expectEnd();
-    auto uids = resolveMessageSet(*sel.view, set, ctx.uid);
+    TransferRequest req = parseTransfer(ctx.args);
+    auto& sel = ctx.selected();
+    auto uids = resolveMessageSet(*sel.view, req.set, ctx.uid);
     if (move && sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
-    std::string folderName = existingFolderFor(ctx, name, true);
+    std::string folderName = existingFolderFor(ctx, req.mailbox, true);
     auto dest = ctx.session.mailstore().folder(folderName);
     auto result = sel.view->folder().copyTo(uids, *dest, move);
     if (result.destUids.empty()) {
         ctx.okText = move ? "No messages moved" : "No messages copied";
         return;
     }
-    auto writeCode = [result](ResponseWriter& w) {
-        w.code("COPYUID")
-            .number(result.destUidValidity)
-            .atom(SequenceSet::fromSorted(result.sourceUids).toString())
-            .atom(SequenceSet::fromSorted(result.destUids).toString());
-    };
     if (move) {
+        // RFC 6851 4.3: the COPYUID goes in an untagged OK before the expunges, which the
+        // session's sync step writes after this.
         auto& w = ctx.out().untagged().ok();
-        writeCode(w);
+        writeCopyUid(w, result);
         w.text("Moved").end();
         ctx.okText = "MOVE completed";
     } else {
-        ctx.okCode = writeCode;
+        ctx.okCode = [result = std::move(result)](ResponseWriter& w) { writeCopyUid(w, result); };
         ctx.okText = "COPY completed";
     }
 }

@@ -1,25 +1,26 @@
-// EXPUNGE (RFC 3501 6.4.3). The EXPUNGE responses come from the session's sync step,
-// with everyone else's expunges, in one consistent numbering.
+// EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315 2.1). The EXPUNGE responses come
+// from the session's sync step, with everyone else's expunges, in one consistent
+// numbering.
 
 #include "core/commands/handlers.h"
+#include "core/commands/requests.h"
 #include "index/mailbox_view.h"
 
 namespace maildex::core::commands {
 
 void expunge(CommandContext& ctx) {
     ctx.args.expectEnd();
-    auto& sel = std::get<Selected>(ctx.session.state());
+    auto& sel = ctx.selected();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
     sel.view->folder().expungeDeleted();
 }
 
-// UID EXPUNGE (RFC 4315): only the \Deleted messages in the given UID set.
+// Only the \Deleted messages among the given UIDs.
 void uidExpunge(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
-    SequenceSet set = ctx.args.sequenceSet();
-    ctx.args.expectEnd();
+    UidExpungeRequest req = parseUidExpunge(ctx.args);
+    auto& sel = ctx.selected();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
-    auto uids = set.resolveUids(sel.view->uids());
+    auto uids = req.uids.resolveUids(sel.view->uids());
     sel.view->folder().expungeDeleted(&uids);
 }
 

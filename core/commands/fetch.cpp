@@ -424,11 +424,11 @@ struct FetchRun {
 }  // namespace
 
 void fetch(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
-    auto& view = *sel.view;
     SequenceSet set = ctx.args.sequenceSet();
     FetchRequest req = parseFetchItems(ctx.args);
     ctx.args.expectEnd();
+    auto& sel = ctx.selected();
+    auto& view = *sel.view;
     auto uids = resolveMessageSet(view, set, ctx.uid);
 
     auto run =

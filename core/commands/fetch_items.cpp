@@ -3,22 +3,18 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core::commands {
 
 namespace {
-
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // section-spec inside "[...]": part numbers, then HEADER / HEADER.FIELDS[.NOT] (list) /
 // TEXT / MIME.
 Section parseSection(ArgReader& args) {
     Section s;
     if (args.accept(Token::Type::SectionEnd)) return s;
-    std::string spec = upper(args.atom("a section"));
+    std::string spec = ascii::upper(args.atom("a section"));
     size_t pos = 0;
     while (pos < spec.size() && std::isdigit(static_cast<unsigned char>(spec[pos]))) {
         size_t dot = spec.find('.', pos);
@@ -57,7 +53,7 @@ Section parseSection(ArgReader& args) {
             for (unsigned char c : f)
                 if (c <= 0x20 || c >= 0x7f || c == ':')
                     ArgReader::fail("Invalid header field name");
-            s.fields.push_back(upper(std::move(f)));
+            s.fields.push_back(ascii::upper(std::move(f)));
         }
         if (s.fields.empty()) ArgReader::fail("Empty header field list");
     } else {

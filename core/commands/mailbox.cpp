@@ -3,6 +3,7 @@
 
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
+#include "core/commands/requests.h"
 #include "core/commands/status_items.h"
 #include "core/mailbox_list.h"
 #include "index/mailbox_view.h"
@@ -11,22 +12,16 @@
 namespace maildex::core::commands {
 
 void create(CommandContext& ctx) {
-    std::string name = ctx.args.astring("a mailbox name");
+    CreateRequest req = parseCreate(ctx.args);
+    std::string& name = req.mailbox;
+    // RFC 6154 3: an attribute the server does not know or cannot keep is a NO [USEATTR];
+    // a Maildir++ folder keeps one.
     std::string use;
-    if (ctx.args.accept(Token::Type::ListBegin)) {
-        // RFC 6154 CREATE-SPECIAL-USE: CREATE name (USE (\Sent))
-        if (!ctx.args.acceptAtom("USE")) ArgReader::fail("Expected USE");
-        ctx.args.expect(Token::Type::ListBegin, "a list of special-use attributes");
-        while (!ctx.args.accept(Token::Type::ListEnd)) {
-            std::string a = ctx.args.atom("a special-use attribute");
-            if (!isSpecialUse(a))
-                throw CommandError("Unknown special-use attribute " + a, "USEATTR");
-            if (!use.empty()) throw CommandError("Only one special use per mailbox", "USEATTR");
-            use = a;
-        }
-        ctx.args.expect(Token::Type::ListEnd, ")");
+    for (const auto& a : req.specialUse) {
+        if (!isSpecialUse(a)) throw CommandError("Unknown special-use attribute " + a, "USEATTR");
+        if (!use.empty()) throw CommandError("Only one special use per mailbox", "USEATTR");
+        use = a;
     }
-    ctx.args.expectEnd();
     // A trailing delimiter asks for a name that will hold others (RFC 3501 6.3.3); in
     // Maildir++ levels need no directory of their own, so it is the same request.
     const char delim = ctx.session.names().delimiter();
@@ -63,7 +58,7 @@ void rename(CommandContext& ctx) {
     std::string dst = folderFor(ctx, to);
     if (ctx.session.mailstore().exists(dst))
         throw CommandError("Mailbox already exists", "ALREADYEXISTS");
-    auto* sel = std::get_if<Selected>(&ctx.session.state());
+    auto* sel = ctx.selectedIfAny();
     if (sel && !src.empty() &&
         (sel->view->folder().name() == src || index::isInside(sel->view->folder().name(), src)))
         ctx.session.deselect();

@@ -21,7 +21,7 @@ std::string existingFolderFor(CommandContext& ctx, const std::string& imapName, 
 }
 
 bool isSelected(CommandContext& ctx, const std::string& folder) {
-    auto* sel = std::get_if<Selected>(&ctx.session.state());
+    auto* sel = ctx.selectedIfAny();
     return sel && sel->view->folder().name() == folder;
 }
 

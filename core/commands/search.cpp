@@ -11,8 +11,8 @@
 namespace maildex::core::commands {
 
 void search(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
     auto program = search::parseSearch(ctx.args, true);
+    auto& sel = ctx.selected();
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));
     std::vector<std::uint32_t> numbers;

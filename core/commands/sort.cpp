@@ -16,9 +16,9 @@
 namespace maildex::core::commands {
 
 void sort(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
     auto criteria = search::parseSortCriteria(ctx.args);
     auto program = search::parseCharsetAndKeys(ctx.args);
+    auto& sel = ctx.selected();
 
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));

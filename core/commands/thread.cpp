@@ -48,11 +48,11 @@ std::vector<search::ThreadMessage> threadMessages(CommandContext& ctx, index::Ma
 }  // namespace
 
 void thread(CommandContext& ctx) {
-    auto& sel = std::get<Selected>(ctx.session.state());
     std::string algorithm = ctx.args.upperAtom("a threading algorithm");
     if (algorithm != "ORDEREDSUBJECT" && algorithm != "REFERENCES")
         ArgReader::fail("Unknown threading algorithm " + algorithm);
     auto program = search::parseCharsetAndKeys(ctx.args);
+    auto& sel = ctx.selected();
 
     auto matches =
         search::evaluate(program, *sel.view, static_cast<std::int64_t>(std::time(nullptr)));

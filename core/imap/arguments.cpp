@@ -1,19 +1,12 @@
 #include "core/imap/arguments.h"
 
-#include <cctype>
 #include <charconv>
+
+#include "core/imap/ascii.h"
 
 namespace maildex::core {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) !=
-            std::toupper(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
 // The receiver makes "[" and "]" tokens of their own, for FETCH's BODY[...]<...>. Anywhere
 // else they are characters of a word: "[" is an ATOM-CHAR and "]" an ASTRING-CHAR and a
 // list-char (RFC 3501 and RFC 9051 section 9: atom-specials name "]" but not "["), so an
@@ -32,7 +25,7 @@ std::string_view pieceText(const Token& t) {
 }  // namespace
 
 bool ArgReader::peekAtom(std::string_view word) const {
-    return peekIs(Token::Type::Atom) && iequals(args_[pos_].value, word);
+    return peekIs(Token::Type::Atom) && ascii::iequals(args_[pos_].value, word);
 }
 
 bool ArgReader::acceptAtom(std::string_view word) {
@@ -59,10 +52,7 @@ std::string ArgReader::atom(std::string_view what) {
 }
 
 std::string ArgReader::upperAtom(std::string_view what) {
-    std::string s = atom(what);
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
+    return ascii::upper(atom(what));
 }
 
 std::string ArgReader::astring(std::string_view what) {

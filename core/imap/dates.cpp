@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core {
 
 namespace {
@@ -11,14 +13,8 @@ constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 int monthIndex(std::string_view m) {
-    if (m.size() != 3) return -1;
-    for (int i = 0; i < 12; ++i) {
-        bool eq = true;
-        for (int k = 0; k < 3; ++k)
-            eq = eq && std::tolower(static_cast<unsigned char>(m[k])) ==
-                           std::tolower(static_cast<unsigned char>(kMonths[i][k]));
-        if (eq) return i;
-    }
+    for (int i = 0; i < 12; ++i)
+        if (ascii::iequals(m, kMonths[i])) return i;
     return -1;
 }
 

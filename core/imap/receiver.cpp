@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core {
 
 namespace {
@@ -11,17 +13,9 @@ bool validTag(const std::string& tag) {
     if (tag.empty()) return false;
     for (unsigned char c : tag) {
         // tag = 1*<any ASTRING-CHAR except "+"> (RFC 3501 section 9)
-        if (c <= 0x20 || c >= 0x7f || c == '+' || c == '(' || c == ')' || c == '{' || c == '%' ||
-            c == '*' || c == '"' || c == '\\')
-            return false;
+        if (!ascii::isAstringChar(c) || c == '+') return false;
     }
     return true;
-}
-
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
 }
 
 // If a skipped line ends in a literal announcement "{n}" or "{n+}", its size.
@@ -124,7 +118,7 @@ bool Receiver::pushToken(Token::Type type, std::string value, std::shared_ptr<Li
             fail("Missing command name");
             return false;
         }
-        request_.name = upper(std::move(value));
+        request_.name = ascii::upper(std::move(value));
     } else {
         Token t;
         t.type = type;

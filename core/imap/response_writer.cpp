@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/imap/ascii.h"
 #include "index/log.h"
 
 namespace maildex::core {
@@ -44,11 +45,8 @@ void notAnAtom(std::string_view word) {
 
 bool ResponseWriter::isAtom(std::string_view s) {
     if (s.empty()) return false;
-    for (unsigned char c : s) {
-        if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' ||
-            c == '"' || c == '\\' || c == ']')
-            return false;
-    }
+    for (unsigned char c : s)
+        if (!ascii::isAtomChar(c)) return false;
     return true;
 }
 
@@ -207,8 +205,7 @@ ResponseWriter& ResponseWriter::flag(std::string_view name) {
     for (size_t i = 0; ok && i < name.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(name[i]);
         // A flag atom; the leading backslash of system flags is allowed.
-        ok = !(c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '"' ||
-               c == ']' || (c == '*' && name != "\\*") || (c == '\\' && i != 0));
+        ok = ascii::isAtomChar(c) || (c == '*' && name == "\\*") || (c == '\\' && i == 0);
     }
     return ok ? atom(name) : string(name);
 }

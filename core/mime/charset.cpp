@@ -7,23 +7,18 @@
 #include <utility>
 #include <vector>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core::mime {
 
 namespace {
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 // Labels mail uses that glibc spells differently (names from the WHATWG Encoding Standard's
 // label table, limited to the ones seen in real mail).
 std::string iconvName(std::string_view charset) {
-    std::string name = lowercase(charset);
+    std::string name = ascii::lower(std::string(charset));
     static const std::pair<std::string_view, std::string_view> kAliases[] = {
         {"ks_c_5601-1987", "CP949"},    {"iso-8859-8-i", "ISO-8859-8"}, {"x-gbk", "GBK"},
         {"gb2312", "GB18030"},          {"x-mac-roman", "MACINTOSH"},   {"x-sjis", "SHIFT_JIS"},
@@ -35,7 +30,7 @@ std::string iconvName(std::string_view charset) {
 }
 
 bool isPassThrough(std::string_view charset) {
-    std::string name = lowercase(charset);
+    std::string name = ascii::lower(std::string(charset));
     return name.empty() || name == "us-ascii" || name == "ascii" || name == "ansi_x3.4-1968" ||
            name == "us_ascii";
 }
@@ -108,7 +103,7 @@ namespace {
 // Charsets in which every byte below 0x80 is that ASCII character: text of such bytes
 // only is already UTF-8 (most mail, whatever it declares), and iconv need not see it.
 bool isAsciiSuperset(std::string_view charset) {
-    std::string name = lowercase(charset);
+    std::string name = ascii::lower(std::string(charset));
     return name == "utf-8" || name == "utf8" || name.starts_with("iso-8859-") ||
            name.starts_with("windows-125") || name.starts_with("cp125") ||
            name.starts_with("koi8-");

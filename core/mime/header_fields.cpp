@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core::mime {
 
 namespace {
@@ -26,14 +28,7 @@ bool isEmptyLine(std::string_view line) {
 }  // namespace
 
 bool sameFieldName(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
+    return ascii::iequals(a, b);
 }
 
 std::string unfold(std::string_view value) {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core::mime {
 
 namespace {
@@ -79,7 +81,7 @@ std::string foldCase(std::string_view utf8) {
     for (std::size_t pos = 0; pos < utf8.size();) {
         auto c = static_cast<unsigned char>(utf8[pos]);
         if (c < 0x80) {  // most of any text: no decoding needed
-            out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            out += core::ascii::toLower(static_cast<char>(c));
             ++pos;
             continue;
         }
@@ -96,10 +98,6 @@ std::string foldCase(std::string_view utf8) {
 }
 
 namespace {
-
-char asciiLower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 // Knuth-Morris-Pratt: linear in the worst case, which a naive search over a message
 // body and a client-chosen pattern ("aaa...ab") is not.
@@ -149,7 +147,7 @@ bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
     if (isAscii(needle)) {
         auto ascii = [](char c) -> std::optional<char> {
             if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
-            return asciiLower(c);
+            return core::ascii::toLower(c);
         };
         if (auto found = pattern.foundIn(haystack, ascii)) return *found;
     }

@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core::search {
 
 namespace {
@@ -42,9 +44,7 @@ std::string casemapKey(std::string_view utf8) {
     out.reserve(utf8.size());
     if (isAscii(utf8)) {
         // ASCII has no decompositions, and its titlecase is its uppercase.
-        for (char c : utf8)
-            out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-        return out;
+        return ascii::upper(std::string(utf8));
     }
     const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
     auto length = static_cast<int32_t>(utf8.size());

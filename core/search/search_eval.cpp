@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/imap/ascii.h"
 #include "core/imap/dates.h"
 #include "core/message/date_header.h"
 #include "core/message/message_source.h"
@@ -177,7 +178,7 @@ bool hasKeyword(const index::MailboxView& view, const index::MessageMeta& m,
                 const std::string& name) {
     if (m.keywords == 0) return false;
     for (const auto& k : view.folder().keywordNames(m.keywords))
-        if (equalsIgnoringAsciiCase(k, name)) return true;
+        if (ascii::iequals(k, name)) return true;
     return false;
 }
 

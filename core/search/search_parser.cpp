@@ -6,22 +6,17 @@
 #include <cerrno>
 
 #include "core/command.h"
+#include "core/imap/ascii.h"
 #include "core/imap/dates.h"
 
 namespace maildex::core::search {
 
 namespace {
 
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
 // The client's search strings in UTF-8. glibc's iconv knows every charset a client
 // might name; UTF-8 and US-ASCII (the two RFC 3501 requires) need no conversion.
 bool isUtf8Compatible(const std::string& charset) {
-    std::string cs = upper(charset);
+    std::string cs = ascii::upper(charset);
     return cs == "UTF-8" || cs == "US-ASCII" || cs == "UTF8";
 }
 

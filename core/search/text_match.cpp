@@ -5,7 +5,6 @@
 #include "core/search/text_match.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/mime/decode.h"
 #include "core/mime/header_fields.h"
@@ -15,10 +14,6 @@
 namespace maildex::core::search {
 
 namespace {
-
-char fold(char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
 
 // Every leaf part's decoded text, and the headers of the message and of embedded
 // messages when `withHeaders`.
@@ -41,11 +36,6 @@ bool partContains(std::string_view message, const mime::Part& part, const std::s
 }
 
 }  // namespace
-
-bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return fold(x) == fold(y); });
-}
 
 bool containsIgnoringCase(std::string_view haystack, std::string_view needle) {
     return mime::containsIgnoringCase(haystack, needle);

@@ -8,7 +8,6 @@
 
 namespace maildex::core::search {
 
-bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b);
 // Whether `needle` (UTF-8) occurs in `haystack` (UTF-8), ignoring case.
 bool containsIgnoringCase(std::string_view haystack, std::string_view needle);
 // A header field's value with RFC 2047 encoded-words decoded to UTF-8.

@@ -9,8 +9,8 @@ namespace maildex::test {
 namespace {
 
 struct Piece {
-    enum class Kind { Text, Any, Number } kind;
-    std::string text;  // literal text, or capture name for Number
+    enum class Kind { Text, Any, Number, OtherNumber } kind;
+    std::string text;  // literal text, or capture name for Number and OtherNumber
 };
 
 std::vector<Piece> compile(const std::string& pattern) {
@@ -30,6 +30,8 @@ std::vector<Piece> compile(const std::string& pattern) {
             pieces.push_back({Piece::Kind::Any, ""});
         else if (!inner.empty() && inner[0] == '#')
             pieces.push_back({Piece::Kind::Number, inner.substr(1)});
+        else if (inner.size() > 1 && inner[0] == '!')
+            pieces.push_back({Piece::Kind::OtherNumber, inner.substr(1)});
         else
             throw std::runtime_error("unknown placeholder {{" + inner + "}}");
         pos = close + 2;
@@ -49,6 +51,16 @@ bool match(const std::vector<Piece>& pieces, size_t pi, const std::string& line,
             for (size_t k = li; k <= line.size(); ++k)
                 if (match(pieces, pi + 1, line, k, captures)) return true;
             return false;
+        case Piece::Kind::OtherNumber: {
+            auto it = captures.find(p.text);
+            if (it == captures.end())
+                throw std::runtime_error("{{!" + p.text + "}} before {{#" + p.text + "}}");
+            size_t end = li;
+            while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end])))
+                ++end;
+            if (end == li || line.compare(li, end - li, it->second) == 0) return false;
+            return match(pieces, pi + 1, line, end, captures);
+        }
         case Piece::Kind::Number: {
             size_t end = li;
             while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end])))

@@ -4,6 +4,7 @@
 //   {{#}}       a number
 //   {{#name}}   a number, remembered as `name` the first time and required to be the
 //               same number after that (C: lines can use {{#name}} to send it)
+//   {{!name}}   a number other than the one remembered as `name` (a new UIDVALIDITY)
 
 #include <map>
 #include <string>
