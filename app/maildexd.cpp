@@ -16,10 +16,10 @@
 
 #include <vector>
 
+#include "base/log.h"
 #include "core/engine.h"
 #include "index/background.h"
 #include "index/error.h"
-#include "index/log.h"
 #include "net/config.h"
 #include "net/server.h"
 #include "net/stdio_transport.h"

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "base/log.h"
 #include "core/command.h"
 #include "core/commands/handlers.h"
 #include "core/commands/staged_literal.h"
@@ -10,7 +11,6 @@
 #include "core/imap/sequence_set.h"
 #include "index/error.h"
 #include "index/expire.h"
-#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "net/event_loop.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
 #include "net/authentication.h"

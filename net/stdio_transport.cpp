@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <chrono>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::net {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <map>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "net/passwd_file.h"
 
 namespace maildex::net {

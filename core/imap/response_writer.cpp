@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::core {
 

@@ -22,10 +22,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/log.h"
 #include "core/engine.h"
 #include "index/background.h"
 #include "index/check.h"
-#include "index/log.h"
 #include "tests/fuzz/finding.h"
 #include "tests/fuzz/response_syntax.h"
 

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "tests/support/temp_maildir.h"
 
 namespace maildex::net {
