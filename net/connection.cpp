@@ -295,24 +295,23 @@ void Connection::reportInLoop() {
     auto status = engine_->notifyChanges();
     queueOutput(engine_->output());
     std::string().swap(engine_->output());
-    if (status == core::Engine::Status::Close) closeAfterFlush_ = true;
+    if (status == core::Engine::Next::Close) closeAfterFlush_ = true;
     flush();
 }
 
 void Connection::work(WorkItem item) {
     auto& session = engine_->session();
-    core::Engine::Status status = core::Engine::Status::NeedInput;
+    core::Engine::Next status = core::Engine::Next::Command;
     auto started = Clock::now();
     if (item.tlsStarted) session.tlsStarted();
     if (!item.shutdownReason.empty()) {
         session.shutdown(item.shutdownReason);
-        status = core::Engine::Status::Close;
+        status = core::Engine::Next::Close;
     } else {
         if (!item.input.empty()) engine_->feed(item.input);
         status = item.resume ? engine_->resume() : engine_->run();
-        if (status == core::Engine::Status::NeedInput && item.wakeup)
-            status = engine_->notifyChanges();
-        if (status == core::Engine::Status::NeedInput && item.keepalive) session.keepalive();
+        if (status == core::Engine::Next::Command && item.wakeup) status = engine_->notifyChanges();
+        if (status == core::Engine::Next::Command && item.keepalive) session.keepalive();
     }
     (void)started;
     WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
@@ -349,9 +348,9 @@ void Connection::afterWork(WorkResult r) {
     } else {
         queueOutput(r.output);
     }
-    suspended_ = r.status == core::Engine::Status::Suspended;
-    if (r.status == core::Engine::Status::Close) closeAfterFlush_ = true;
-    if (r.status == core::Engine::Status::StartTls) startTlsAfterFlush_ = true;
+    suspended_ = r.status == core::Engine::Next::Suspended;
+    if (r.status == core::Engine::Next::Close) closeAfterFlush_ = true;
+    if (r.status == core::Engine::Next::StartTls) startTlsAfterFlush_ = true;
     flush();
     if (phase_ == Phase::Open) maybeSchedule();
 }

@@ -73,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::string shutdownReason;
     };
     struct WorkResult {
-        core::Engine::Status status;
+        core::Engine::Next status;
         std::string output;
         std::chrono::milliseconds delay;
         bool idling;
