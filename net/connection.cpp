@@ -334,7 +334,7 @@ void Connection::afterWork(WorkResult r) {
     if (r.idling != idling_) {
         idling_ = r.idling;
         m.connectionsIdle += idling_ ? 1 : -1;
-        nextKeepalive_ = Clock::now() + server_.config.idleKeepalive;
+        nextKeepalive_ = Clock::now() + server_.config.imap.idleKeepalive;
     }
     if (phase_ == Phase::Closing || phase_ == Phase::Closed) {
         close();
@@ -391,7 +391,7 @@ void Connection::tick(Clock::time_point now) {
         return;
     }
     if (idling_ && now >= nextKeepalive_) {
-        nextKeepalive_ = now + cfg.idleKeepalive;
+        nextKeepalive_ = now + cfg.imap.idleKeepalive;
         keepaliveDue_ = true;
         maybeSchedule();
     }

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "core/engine.h"
-#include "net/config.h"
+#include "core/server_config.h"
 
 namespace maildex::net {
 
@@ -30,7 +30,7 @@ class WorkerPool;
 
 // What connections need from the server.
 struct ServerContext {
-    const ServerConfig& config;
+    const core::ServerConfig& config;
     WorkerPool& workers;
     TlsManager* tls = nullptr;
     core::Authenticator* authenticator = nullptr;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "net/config.h"
+#include "core/server_config.h"
 #include "net/connection.h"
 
 namespace maildex::net {
@@ -36,7 +36,7 @@ class Server {
   public:
     // Binds the ports and loads certificates and users; throws with a message naming
     // what is wrong. Privileges are dropped (MAILDEX_USER) once the ports are bound.
-    explicit Server(ServerConfig config);
+    explicit Server(core::ServerConfig config);
     ~Server();
 
     // Serves until SIGTERM or SIGINT; returns the exit code.
@@ -59,7 +59,7 @@ class Server {
     // Runs f in every loop's thread, one loop after the other, and waits for each.
     void inEachLoop(const std::function<void(EventLoop&)>& f);
 
-    ServerConfig config_;
+    core::ServerConfig config_;
     std::unique_ptr<TlsManager> tls_;
     std::unique_ptr<UserDatabase> users_;
     std::unique_ptr<LoginThrottle> throttle_;
