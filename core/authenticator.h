@@ -23,7 +23,7 @@ class Authenticator {
     virtual std::optional<Identity> verify(std::string_view user, std::string_view password,
                                            std::string_view clientAddress) = 0;
 
-    // Login pacing (net/login_throttle.h has the policy). A login asks admit() before
+    // Login pacing (core/auth/login_throttle.h has the policy). A login asks admit() before
     // verify(): false refuses it unchecked. Then settle() with the verdict says how long
     // to hold back the answer, right or wrong (nullopt: refuse it without telling the
     // verdict). The defaults pace nothing.

@@ -360,7 +360,7 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
 
 void Session::attemptLogin(const std::string& user, const std::string& password,
                            const std::string& authzid) {
-    // Pacing (net/login_throttle.h): the answer, right or wrong, waits its turn; one that
+    // Pacing (core/auth/login_throttle.h): the answer, right or wrong, waits its turn; one that
     // would wait too long is refused without the password being checked or its verdict
     // told. UNAVAILABLE (RFC 5530) says "try again later", not "wrong password".
     const auto& address = transport_.clientAddress;

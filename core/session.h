@@ -112,7 +112,7 @@ class Session {
     // Continues a suspended command (a FETCH with more output than the buffer holds).
     Next resume();
     // How long the transport should hold back this output, and the next command (a
-    // login's answer waiting its turn, see net/login_throttle.h).
+    // login's answer waiting its turn, see core/auth/login_throttle.h).
     std::chrono::milliseconds takeResponseDelay();
     // The selected folder changed: report it now if the client is idling. Re-arms the
     // wakeup first, so a change published while this looks wakes the session again.

@@ -2,8 +2,8 @@
 
 #include <cctype>
 
+#include "core/auth/passwd_file.h"
 #include "net/metrics.h"
-#include "net/passwd_file.h"
 
 namespace maildex::net {
 
@@ -14,8 +14,8 @@ std::optional<core::Identity> Authentication::verify(std::string_view user,
 }
 
 std::string Authentication::userKey(std::string_view user) {
-    if (auto info = users_.lookup(user)) return passwd::nameKey(info->name);
-    return passwd::lower(user);
+    if (auto info = users_.lookup(user)) return core::auth::passwd::nameKey(info->name);
+    return core::auth::passwd::lower(user);
 }
 
 bool Authentication::admit(std::string_view user, std::string_view clientAddress) {

@@ -1,17 +1,17 @@
 #pragma once
 // The login check the IMAP engine calls: the user database for the password, the
 // throttle for when the answer may go out (per address and per account, see
-// net/login_throttle.h).
+// core/auth/login_throttle.h).
 
+#include "core/auth/login_throttle.h"
+#include "core/auth/user_database.h"
 #include "core/authenticator.h"
-#include "net/login_throttle.h"
-#include "net/user_database.h"
 
 namespace maildex::net {
 
 class Authentication : public core::Authenticator {
   public:
-    Authentication(UserDatabase& users, LoginThrottle& throttle)
+    Authentication(core::auth::UserDatabase& users, core::auth::LoginThrottle& throttle)
         : users_(users), throttle_(throttle) {}
 
     std::optional<core::Identity> verify(std::string_view user, std::string_view password,
@@ -27,8 +27,8 @@ class Authentication : public core::Authenticator {
     // that is no account, in lower case.
     std::string userKey(std::string_view user);
 
-    UserDatabase& users_;
-    LoginThrottle& throttle_;
+    core::auth::UserDatabase& users_;
+    core::auth::LoginThrottle& throttle_;
 };
 
 }  // namespace maildex::net

@@ -17,15 +17,15 @@
 #include <thread>
 
 #include "base/log.h"
+#include "core/auth/login_throttle.h"
+#include "core/auth/user_database.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
 #include "net/authentication.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
-#include "net/login_throttle.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"
-#include "net/user_database.h"
 #include "net/worker_pool.h"
 
 namespace maildex::net {
@@ -68,15 +68,15 @@ Server::Server(core::ServerConfig config)
     }
     if (config_.userDb.empty())
         throw core::ConfigError("MAILDEX_USERDB: no user database configured");
-    UserDatabaseOptions uo;
+    core::auth::UserDatabaseOptions uo;
     uo.defaultDomain = config_.defaultDomain;
     uo.maildirPath = config_.maildirPath;
     try {
-        users_ = std::make_unique<UserDatabase>(config_.userDb, uo);
+        users_ = std::make_unique<core::auth::UserDatabase>(config_.userDb, uo);
     } catch (const std::exception& e) {
         throw core::ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
     }
-    throttle_ = std::make_unique<LoginThrottle>();
+    throttle_ = std::make_unique<core::auth::LoginThrottle>();
     authentication_ = std::make_unique<Authentication>(*users_, *throttle_);
 
     for (const auto& w : core::configWarnings(config_))

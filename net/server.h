@@ -14,15 +14,18 @@
 #include "core/server_config.h"
 #include "net/connection.h"
 
+namespace maildex::core::auth {
+class LoginThrottle;
+class UserDatabase;
+}  // namespace maildex::core::auth
+
 namespace maildex::net {
 
 class AdminServer;
 class Authentication;
 class EventLoop;
 class Listener;
-class LoginThrottle;
 class TlsManager;
-class UserDatabase;
 class WorkerPool;
 
 struct SessionInfo {
@@ -61,8 +64,8 @@ class Server {
 
     core::ServerConfig config_;
     std::unique_ptr<TlsManager> tls_;
-    std::unique_ptr<UserDatabase> users_;
-    std::unique_ptr<LoginThrottle> throttle_;
+    std::unique_ptr<core::auth::UserDatabase> users_;
+    std::unique_ptr<core::auth::LoginThrottle> throttle_;
     std::unique_ptr<Authentication> authentication_;
     std::unique_ptr<WorkerPool> workers_;
     // Connections are spread over the loops as they arrive; each stays on its loop.

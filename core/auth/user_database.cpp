@@ -1,4 +1,4 @@
-#include "net/user_database.h"
+#include "core/auth/user_database.h"
 
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -11,9 +11,9 @@
 #include <map>
 
 #include "base/log.h"
-#include "net/passwd_file.h"
+#include "core/auth/passwd_file.h"
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace {
 
@@ -311,8 +311,8 @@ const Entry* findEntry(const Parsed& parsed, std::string_view login,
 
 }  // namespace
 
-std::optional<core::Identity> UserDatabase::verify(std::string_view user, std::string_view password,
-                                                   std::string_view clientAddress) {
+std::optional<Identity> UserDatabase::verify(std::string_view user, std::string_view password,
+                                             std::string_view clientAddress) {
     (void)clientAddress;
     maybeReload();
     auto snap = current();
@@ -330,7 +330,7 @@ std::optional<core::Identity> UserDatabase::verify(std::string_view user, std::s
         burnOneVerification(snap->dummySetting, password);
     }
     if (!ok) return std::nullopt;
-    return core::Identity{e->info.name, e->info.maildir};
+    return Identity{e->info.name, e->info.maildir};
 }
 
 std::optional<UserInfo> UserDatabase::lookup(std::string_view login) {
@@ -391,4 +391,4 @@ std::string hashPassword(std::string_view password, HashScheme scheme, unsigned 
     return label + out;
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

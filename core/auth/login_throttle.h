@@ -57,7 +57,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 struct LoginThrottleOptions {
     std::chrono::milliseconds firstDelay{1000};  // the delay of the second failure
@@ -139,4 +139,4 @@ class LoginThrottle {
     Table addresses_, users_, pairs_;
 };
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

@@ -33,7 +33,7 @@
 
 #include "core/authenticator.h"
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace detail {
 struct UserDbSnapshot;  // one reading of the file; defined in user_database.cpp
@@ -82,7 +82,7 @@ struct UserInfo {
 // tool keeps lines it does not understand). Lines that parse but cannot be logged in with
 // (an unknown scheme, a locked hash, a user defined twice) are not errors: they are the
 // file's meaning, and warned about.
-class UserDatabase : public core::Authenticator {
+class UserDatabase : public Authenticator {
   public:
     // Reads the file; throws UserDbError when it cannot be read at all. Malformed lines
     // are skipped, each logged as a warning with its line number.
@@ -94,8 +94,8 @@ class UserDatabase : public core::Authenticator {
     // The Identity of `user` when `password` is right, nullopt otherwise. The password is
     // compared in constant time and not kept; unknown users cost one dummy verification.
     // clientAddress is not used here: delays between failures are LoginThrottle's.
-    std::optional<core::Identity> verify(std::string_view user, std::string_view password,
-                                         std::string_view clientAddress) override;
+    std::optional<Identity> verify(std::string_view user, std::string_view password,
+                                   std::string_view clientAddress) override;
 
     // The entry a login resolves to (exact name; user@domain with the domain compared
     // case-insensitively; DEFDOMAIN appended to a bare name, or stripped from a login in
@@ -181,4 +181,4 @@ std::vector<UserInfo> listUsers(const std::filesystem::path& file,
                                 const UserDatabaseOptions& options = {},
                                 std::vector<std::string>* warnings = nullptr);
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth
