@@ -222,8 +222,8 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.seconds("IMAP_IDLE_TIMEOUT", c.imap.idleKeepalive, 1, 86400);
     r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
     r.path("MAILDEX_USERDB", c.userDb);
-    r.text("MAILDIRPATH", c.maildirPath);
-    r.text("DEFDOMAIN", c.defaultDomain);
+    r.text("MAILDIRPATH", c.accounts.maildirPath);
+    r.text("DEFDOMAIN", c.accounts.defaultDomain);
     r.text("MAILDEX_USER", c.runAsUser);
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
     r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);

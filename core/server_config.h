@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "core/auth/backend.h"
 #include "core/config.h"
 #include "core/config_file.h"
 
@@ -56,10 +57,9 @@ struct ServerConfig {
     // (IMAP_IDLE_TIMEOUT is imap.idleKeepalive: the engine's, as stdin/stdout mode has it too.)
 
     // Users and mail
-    std::filesystem::path userDb;         // MAILDEX_USERDB
-    std::string maildirPath = "Maildir";  // MAILDIRPATH
-    std::string defaultDomain;            // DEFDOMAIN
-    std::string runAsUser;                // MAILDEX_USER: drop privileges after binding
+    std::filesystem::path userDb;    // MAILDEX_USERDB: the passwd-file back end
+    auth::AccountDefaults accounts;  // MAILDIRPATH, DEFDOMAIN: for every back end
+    std::string runAsUser;           // MAILDEX_USER: drop privileges after binding
 
     // Runtime
     int workers = 0;                         // MAILDEX_WORKERS (0: two per core)

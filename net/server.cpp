@@ -17,11 +17,10 @@
 #include <thread>
 
 #include "base/log.h"
-#include "core/auth/login_throttle.h"
+#include "core/auth/authentication.h"
 #include "core/auth/user_database.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
-#include "net/authentication.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
 #include "net/metrics.h"
@@ -49,6 +48,14 @@ void shareAllocatorHeaps() {
     int cores = static_cast<int>(std::thread::hardware_concurrency());
     ::mallopt(M_ARENA_MAX, std::max(2, cores));
 }
+
+void countLogin(core::auth::Authentication::Outcome outcome) {
+    using Outcome = core::auth::Authentication::Outcome;
+    auto& m = Metrics::instance();
+    ++(outcome == Outcome::Succeeded ? m.loginsOk
+       : outcome == Outcome::Failed  ? m.loginsFailed
+                                     : m.loginsThrottled);
+}
 }  // namespace
 
 Server::Server(core::ServerConfig config)
@@ -68,16 +75,16 @@ Server::Server(core::ServerConfig config)
     }
     if (config_.userDb.empty())
         throw core::ConfigError("MAILDEX_USERDB: no user database configured");
+    std::vector<std::unique_ptr<core::auth::AuthBackend>> backends;
     core::auth::UserDatabaseOptions uo;
-    uo.defaultDomain = config_.defaultDomain;
-    uo.maildirPath = config_.maildirPath;
+    uo.accounts = config_.accounts;
     try {
-        users_ = std::make_unique<core::auth::UserDatabase>(config_.userDb, uo);
+        backends.push_back(std::make_unique<core::auth::UserDatabase>(config_.userDb, uo));
     } catch (const std::exception& e) {
         throw core::ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
     }
-    throttle_ = std::make_unique<core::auth::LoginThrottle>();
-    authentication_ = std::make_unique<Authentication>(*users_, *throttle_);
+    authentication_ = std::make_unique<core::auth::Authentication>(
+        std::move(backends), core::auth::LoginThrottleOptions{}, countLogin);
 
     for (const auto& w : core::configWarnings(config_))
         log::warn(w);
@@ -334,7 +341,7 @@ int Server::run() {
         }
         if (sig == SIGHUP) {
             if (tls_) tls_->reload();
-            users_->reload();
+            authentication_->reload();
             continue;
         }
         log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +

@@ -15,14 +15,12 @@
 #include "net/connection.h"
 
 namespace maildex::core::auth {
-class LoginThrottle;
-class UserDatabase;
+class Authentication;
 }  // namespace maildex::core::auth
 
 namespace maildex::net {
 
 class AdminServer;
-class Authentication;
 class EventLoop;
 class Listener;
 class TlsManager;
@@ -64,9 +62,7 @@ class Server {
 
     core::ServerConfig config_;
     std::unique_ptr<TlsManager> tls_;
-    std::unique_ptr<core::auth::UserDatabase> users_;
-    std::unique_ptr<core::auth::LoginThrottle> throttle_;
-    std::unique_ptr<Authentication> authentication_;
+    std::unique_ptr<core::auth::Authentication> authentication_;
     std::unique_ptr<WorkerPool> workers_;
     // Connections are spread over the loops as they arrive; each stays on its loop.
     std::vector<std::unique_ptr<EventLoop>> loops_;

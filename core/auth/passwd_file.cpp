@@ -220,7 +220,7 @@ std::filesystem::path resolveMaildir(const Entry& e, std::string_view extra,
         error = "no home directory and no maildir= field";
         return {};
     }
-    return std::filesystem::path(home) / options.maildirPath;
+    return std::filesystem::path(home) / options.accounts.maildirPath;
 }
 
 }  // namespace

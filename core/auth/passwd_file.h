@@ -1,7 +1,7 @@
 #pragma once
 // The passwd-file format itself, shared by the user database (reading, verifying) and the
 // admin tool's editing (user_database_edit.cpp): a line into an Entry, a file into entries
-// found by name, and the helpers both sides need. Internal to net/; the interface for
+// found by name, and the helpers both sides need. Internal to core/auth/; the interface for
 // everyone else is core/auth/user_database.h, where the format is described.
 
 #include <sys/stat.h>

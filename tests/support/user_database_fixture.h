@@ -14,6 +14,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -91,6 +92,15 @@ inline std::string readFile(const std::filesystem::path& p) {
 inline bool contains(const std::vector<std::string>& v, const std::string& needle) {
     return std::any_of(v.begin(), v.end(),
                        [&](const std::string& s) { return s.find(needle) != s.npos; });
+}
+
+// The passwd-file back end's answer as these tests check it: the account when the password
+// is accepted, nullopt when not.
+inline std::optional<Identity> verify(UserDatabase& db, std::string_view user,
+                                      std::string_view password, std::string_view address) {
+    auto result = db.authenticate(user, password, address);
+    if (result.verdict != AuthResult::Verdict::Accepted) return std::nullopt;
+    return result.identity;
 }
 
 struct UserDbTest : ::testing::Test {

@@ -37,8 +37,8 @@ TEST_F(UserDbTest, HashPasswordWritesWhatVerifies) {
           "\n");
     UserDatabase db(file, instant());
     for (const char* u : {"y", "s", "b"}) {
-        EXPECT_TRUE(db.verify(u, pw, "::1")) << u;
-        EXPECT_FALSE(db.verify(u, "tr0ub4dor&4", "::1")) << u;
+        EXPECT_TRUE(verify(db, u, pw, "::1")) << u;
+        EXPECT_FALSE(verify(db, u, "tr0ub4dor&4", "::1")) << u;
     }
     EXPECT_THROW(hashPassword(std::string("a\0b", 3)), UserDbError);
     EXPECT_THROW(hashPassword(std::string(600, 'x')), UserDbError);
@@ -120,7 +120,7 @@ TEST_F(UserDbTest, EditingKeepsCommentsUnknownLinesAndMode) {
     EXPECT_FALSE(fs::exists(file.string() + ".tmp"));
 
     UserDatabase db(file, instant());
-    EXPECT_TRUE(db.verify("bob@example.org", "bob-pw", "::1"));
+    EXPECT_TRUE(verify(db, "bob@example.org", "bob-pw", "::1"));
 
     setPassword(file, "alice", "{PLAIN}new-a");
     setPassword(file, "crlf", "{PLAIN}new-c");
@@ -130,8 +130,8 @@ TEST_F(UserDbTest, EditingKeepsCommentsUnknownLinesAndMode) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("\ncrlf:{PLAIN}new-c::::" + home + "\r\n"), std::string::npos) << text;
-    EXPECT_TRUE(db.verify("alice", "new-a", "::1"));
-    EXPECT_FALSE(db.verify("alice", "a", "::1"));
+    EXPECT_TRUE(verify(db, "alice", "new-a", "::1"));
+    EXPECT_FALSE(verify(db, "alice", "a", "::1"));
 
     removeUser(file, "bob@EXAMPLE.org");
     removeUser(file, "zed");
@@ -140,7 +140,7 @@ TEST_F(UserDbTest, EditingKeepsCommentsUnknownLinesAndMode) {
     EXPECT_NE(text.find("#bob:{PLAIN}commented-out"), std::string::npos);
     EXPECT_NE(text.find("this line is not understood\n"), std::string::npos);
     EXPECT_EQ(text.find("zed"), std::string::npos);
-    EXPECT_FALSE(db.verify("bob@example.org", "bob-pw", "::1"));
+    EXPECT_FALSE(verify(db, "bob@example.org", "bob-pw", "::1"));
     ASSERT_EQ(::stat(file.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0640u);
 
@@ -198,7 +198,8 @@ TEST_F(UserDbTest, AddUserCreatesAPrivateFile) {
     struct stat st {};
     ASSERT_EQ(::stat(fresh.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0600u);
-    EXPECT_TRUE(UserDatabase(fresh, instant()).verify("alice", "a", "::1"));
+    UserDatabase db(fresh, instant());
+    EXPECT_TRUE(verify(db, "alice", "a", "::1"));
 }
 
 TEST_F(UserDbTest, EditingASymlinkEditsItsTarget) {

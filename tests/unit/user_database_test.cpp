@@ -77,10 +77,31 @@ TEST_F(UserDbTest, ParsesARealLookingFile) {
     EXPECT_EQ(logs.count("6 users"), 1u);
 }
 
+TEST_F(UserDbTest, AnAcceptedLoginCarriesTheAccountsHomeUidAndGid) {
+    write("alice:{PLAIN}a:1001:1002::" + home + "::maildir=" + tmp.path().string() + "\n" +
+          "bob:{PLAIN}b::::" + home + "\n");
+    UserDatabase db(file, instant());
+    auto alice = db.authenticate("alice", "a", "::1");
+    ASSERT_EQ(alice.verdict, AuthResult::Verdict::Accepted);
+    EXPECT_EQ(alice.identity.user, "alice");
+    EXPECT_EQ(alice.identity.maildir, tmp.path());
+    EXPECT_EQ(alice.identity.home, fs::path(home));
+    EXPECT_EQ(alice.identity.uid, 1001u);
+    EXPECT_EQ(alice.identity.gid, 1002u);
+    auto bob = db.authenticate("bob", "b", "::1");
+    ASSERT_EQ(bob.verdict, AuthResult::Verdict::Accepted);
+    EXPECT_FALSE(bob.identity.uid);  // empty fields name no identity
+    EXPECT_FALSE(bob.identity.gid);
+    EXPECT_EQ(db.authenticate("bob", "a", "::1").verdict, AuthResult::Verdict::Refused);
+    EXPECT_EQ(db.authenticate("nobody", "a", "::1").verdict, AuthResult::Verdict::Refused);
+    EXPECT_EQ(db.accountKey("bob"), "bob");
+    EXPECT_EQ(db.accountKey("nobody"), std::nullopt);
+}
+
 TEST_F(UserDbTest, MaildirPathOptionIsMaildirPath) {
     write("alice:{PLAIN}pw::::/home/alice\n");
     auto o = instant();
-    o.maildirPath = "mail/Maildir";
+    o.accounts.maildirPath = "mail/Maildir";
     UserDatabase db(file, o);
     EXPECT_EQ(db.lookup("alice")->maildir, fs::path("/home/alice/mail/Maildir"));
 }
@@ -116,13 +137,13 @@ TEST_F(UserDbTest, MalformedLinesAreWarnedAboutWithTheirNumbersAndSkipped) {
     EXPECT_FALSE(contains(w, "line 15"));
     EXPECT_EQ(db.userCount(), 6u);  // good, weird, locked, empty, brace, last
     EXPECT_EQ(db.lookup("good")->home, "/home/good");
-    EXPECT_TRUE(db.verify("good", "pw", "127.0.0.1"));
-    EXPECT_FALSE(db.verify("good", "other", "127.0.0.1"));
-    EXPECT_TRUE(db.verify("last", "pw", "127.0.0.1"));
-    EXPECT_FALSE(db.verify("locked", kKnownPassword, "127.0.0.1"));
-    EXPECT_FALSE(db.verify("empty", "", "127.0.0.1"));
-    EXPECT_FALSE(db.verify("brace", "", "127.0.0.1"));
-    EXPECT_FALSE(db.verify("weird", "xyz", "127.0.0.1"));
+    EXPECT_TRUE(verify(db, "good", "pw", "127.0.0.1"));
+    EXPECT_FALSE(verify(db, "good", "other", "127.0.0.1"));
+    EXPECT_TRUE(verify(db, "last", "pw", "127.0.0.1"));
+    EXPECT_FALSE(verify(db, "locked", kKnownPassword, "127.0.0.1"));
+    EXPECT_FALSE(verify(db, "empty", "", "127.0.0.1"));
+    EXPECT_FALSE(verify(db, "brace", "", "127.0.0.1"));
+    EXPECT_FALSE(verify(db, "weird", "xyz", "127.0.0.1"));
     for (const char* gone : {"baduid", "relhome", "nohome", "mbox", "relmd"})
         EXPECT_FALSE(db.lookup(gone)) << gone;
 }
@@ -168,15 +189,15 @@ TEST_F(UserDbTest, EverySchemeVerifiesTheRightPasswordAndOnlyIt) {
     write(text);
     UserDatabase db(file, instant());
     for (const auto& c : cases) {
-        auto id = db.verify(c.name, pw, "192.0.2.1");
+        auto id = verify(db, c.name, pw, "192.0.2.1");
         ASSERT_TRUE(id) << c.name;
         EXPECT_EQ(id->user, c.name);
         EXPECT_EQ(id->maildir, tmp.path());
-        EXPECT_FALSE(db.verify(c.name, pw + "x", "192.0.2.1")) << c.name;
-        EXPECT_FALSE(db.verify(c.name, pw.substr(0, pw.size() - 1), "192.0.2.1")) << c.name;
-        EXPECT_FALSE(db.verify(c.name, "", "192.0.2.1")) << c.name;
+        EXPECT_FALSE(verify(db, c.name, pw + "x", "192.0.2.1")) << c.name;
+        EXPECT_FALSE(verify(db, c.name, pw.substr(0, pw.size() - 1), "192.0.2.1")) << c.name;
+        EXPECT_FALSE(verify(db, c.name, "", "192.0.2.1")) << c.name;
         // A NUL would end the C string libcrypt sees; it must not make a prefix match.
-        EXPECT_FALSE(db.verify(c.name, pw + std::string("\0x", 2), "192.0.2.1")) << c.name;
+        EXPECT_FALSE(verify(db, c.name, pw + std::string("\0x", 2), "192.0.2.1")) << c.name;
     }
 }
 
@@ -189,11 +210,11 @@ TEST_F(UserDbTest, KnownHashesFromOtherTools) {
           "f:{BLF-CRYPT}" + kBcryptVector + "::::" + home + "\n");
     UserDatabase db(file, instant());
     for (const char* u : {"a", "b", "c", "d", "e"}) {
-        EXPECT_TRUE(db.verify(u, kKnownPassword, "::1")) << u;
-        EXPECT_FALSE(db.verify(u, "Correct horse battery staple", "::1")) << u;
+        EXPECT_TRUE(verify(db, u, kKnownPassword, "::1")) << u;
+        EXPECT_FALSE(verify(db, u, "Correct horse battery staple", "::1")) << u;
     }
-    EXPECT_TRUE(db.verify("f", "U*U", "::1"));
-    EXPECT_FALSE(db.verify("f", "U*V", "::1"));
+    EXPECT_TRUE(verify(db, "f", "U*U", "::1"));
+    EXPECT_FALSE(verify(db, "f", "U*V", "::1"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -203,17 +224,17 @@ TEST_F(UserDbTest, UserAtDomainMatchesWithTheDomainCaseInsensitive) {
     write("alice@Example.COM:{PLAIN}a::::" + home + "\nbob:{PLAIN}b::::" + home +
           "\nbob@example.com:{PLAIN}b2::::" + home + "\n");
     UserDatabase db(file, instant());
-    auto id = db.verify("alice@example.com", "a", "::1");
+    auto id = verify(db, "alice@example.com", "a", "::1");
     ASSERT_TRUE(id);
     EXPECT_EQ(id->user, "alice@Example.COM");  // the name as the file writes it
-    EXPECT_TRUE(db.verify("alice@EXAMPLE.com", "a", "::1"));
-    EXPECT_FALSE(db.verify("Alice@example.com", "a", "::1"));  // the local part is exact
-    EXPECT_FALSE(db.verify("alice", "a", "::1"));              // no DEFDOMAIN
-    EXPECT_FALSE(db.verify("alice@example.org", "a", "::1"));
-    EXPECT_TRUE(db.verify("bob", "b", "::1"));
-    EXPECT_FALSE(db.verify("Bob", "b", "::1"));
-    EXPECT_TRUE(db.verify("bob@Example.com", "b2", "::1"));
-    EXPECT_FALSE(db.verify("bob@example.com", "b", "::1"));
+    EXPECT_TRUE(verify(db, "alice@EXAMPLE.com", "a", "::1"));
+    EXPECT_FALSE(verify(db, "Alice@example.com", "a", "::1"));  // the local part is exact
+    EXPECT_FALSE(verify(db, "alice", "a", "::1"));              // no DEFDOMAIN
+    EXPECT_FALSE(verify(db, "alice@example.org", "a", "::1"));
+    EXPECT_TRUE(verify(db, "bob", "b", "::1"));
+    EXPECT_FALSE(verify(db, "Bob", "b", "::1"));
+    EXPECT_TRUE(verify(db, "bob@Example.com", "b2", "::1"));
+    EXPECT_FALSE(verify(db, "bob@example.com", "b", "::1"));
 }
 
 TEST_F(UserDbTest, DefDomainIsAppendedToBareLogins) {
@@ -223,21 +244,21 @@ TEST_F(UserDbTest, DefDomainIsAppendedToBareLogins) {
           "erin@example.com:{PLAIN}qualified::::" + home + "\n");
     for (const char* defdomain : {"@example.com", "Example.COM"}) {
         auto o = instant();
-        o.defaultDomain = defdomain;
+        o.accounts.defaultDomain = defdomain;
         UserDatabase db(file, o);
-        auto carol = db.verify("carol", "c", "::1");
+        auto carol = verify(db, "carol", "c", "::1");
         ASSERT_TRUE(carol) << defdomain;
         EXPECT_EQ(carol->user, "carol@example.com");
-        EXPECT_TRUE(db.verify("carol@EXAMPLE.com", "c", "::1"));
+        EXPECT_TRUE(verify(db, "carol@EXAMPLE.com", "c", "::1"));
         // The file lists dave without a domain: both forms find him in the default domain.
-        EXPECT_TRUE(db.verify("dave", "d", "::1"));
-        auto dave = db.verify("dave@example.com", "d", "::1");
+        EXPECT_TRUE(verify(db, "dave", "d", "::1"));
+        auto dave = verify(db, "dave@example.com", "d", "::1");
         ASSERT_TRUE(dave);
         EXPECT_EQ(dave->user, "dave");
-        EXPECT_FALSE(db.verify("dave@example.org", "d", "::1"));
+        EXPECT_FALSE(verify(db, "dave@example.org", "d", "::1"));
         // Courier appends DEFDOMAIN first, so the qualified entry wins.
-        EXPECT_TRUE(db.verify("erin", "qualified", "::1"));
-        EXPECT_FALSE(db.verify("erin", "bare", "::1"));
+        EXPECT_TRUE(verify(db, "erin", "qualified", "::1"));
+        EXPECT_FALSE(verify(db, "erin", "bare", "::1"));
     }
 }
 
@@ -279,7 +300,7 @@ TEST_F(UserDbTest, UnknownUsersCostWhatTheCommonHashCosts) {
             for (std::size_t i = 0; i < tries.size(); ++i) {
                 best[i] =
                     std::min(best[i], timeOf([&] {
-                                 EXPECT_FALSE(db.verify(tries[i].first, tries[i].second, "::1"));
+                                 EXPECT_FALSE(verify(db, tries[i].first, tries[i].second, "::1"));
                              }));
             }
         }
