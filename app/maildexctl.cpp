@@ -9,7 +9,7 @@
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
-#include "index/log.h"
+#include "base/log.h"
 
 namespace {
 

@@ -16,11 +16,11 @@
 
 #include <vector>
 
+#include "base/log.h"
 #include "core/engine.h"
+#include "core/server_config.h"
 #include "index/background.h"
 #include "index/error.h"
-#include "index/log.h"
-#include "net/config.h"
 #include "net/server.h"
 #include "net/stdio_transport.h"
 
@@ -51,25 +51,21 @@ int runServer(const std::vector<std::string>& files, const std::vector<std::stri
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
     try {
-        net::ConfigSource source;
+        core::ConfigSource source;
         for (const auto& f : files)
             source.readFile(f);
         for (const auto& s : sets)
             source.set(s);
         std::vector<std::string> unknown;
-        net::ServerConfig config = net::buildConfig(source, unknown);
-        const auto& level = config.logLevel;
-        log::setMinimumLevel(level == "debug"   ? log::Level::Debug
-                             : level == "warn"  ? log::Level::Warn
-                             : level == "error" ? log::Level::Error
-                                                : log::Level::Info);
+        core::ServerConfig config = core::buildConfig(source, unknown);
+        log::setMinimumLevel(config.logLevel);
         for (const auto& k : unknown)
             log::warn("unknown setting " + k + " (ignored)");
         net::Server server(std::move(config));
         int rc = server.run();
         index::waitForBackgroundWork();  // a first index's rows still going in
         return rc;
-    } catch (const net::ConfigError& e) {
+    } catch (const core::ConfigError& e) {
         std::cerr << "maildexd: configuration: " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {

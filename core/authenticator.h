@@ -1,18 +1,32 @@
 #pragma once
-// The interface through which LOGIN and AUTHENTICATE check credentials. The network layer
-// plugs in the user database; stdin/stdout mode is pre-authenticated and has none.
+// The interface through which LOGIN and AUTHENTICATE check credentials. The server plugs in
+// core/auth/authentication.h (the back ends in order, and login pacing); stdin/stdout mode
+// is pre-authenticated and has none.
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace maildex::core {
 
+// The account a login maps to: what an authentication back end answers with
+// (core/auth/backend.h), and all that the rest of the server learns of the login. The
+// session serves `maildir` as `user`; the other fields carry what back ends such as
+// Courier's authdaemond know (each user's own uid/gid, a Maildir++ quota, authlib's
+// OPTIONS) to where it will be used, and nothing acts on them yet.
 struct Identity {
     std::string user;  // canonical login name
     std::filesystem::path maildir;
+    std::filesystem::path home{};  // empty: the back end names none
+    std::optional<uid_t> uid{};    // nullopt: the back end names none
+    std::optional<gid_t> gid{};
+    std::string quota{};  // Maildir++ form ("50000000S,5000C"); empty: none named
+    std::map<std::string, std::string> options{};  // authlib's OPTIONS: "disableimap" -> "1"
 };
 
 class Authenticator {
@@ -23,7 +37,7 @@ class Authenticator {
     virtual std::optional<Identity> verify(std::string_view user, std::string_view password,
                                            std::string_view clientAddress) = 0;
 
-    // Login pacing (net/login_throttle.h has the policy). A login asks admit() before
+    // Login pacing (core/auth/login_throttle.h has the policy). A login asks admit() before
     // verify(): false refuses it unchecked. Then settle() with the verdict says how long
     // to hold back the answer, right or wrong (nullopt: refuse it without telling the
     // verdict). The defaults pace nothing.

@@ -22,30 +22,28 @@ void Engine::feed(std::string_view bytes) {
     input_.append(bytes);
 }
 
-Engine::Status Engine::apply(Session::Next next) {
+Engine::Next Engine::apply(Next next) {
     switch (next) {
-        case Session::Next::Command:
-            return Status::NeedInput;
-        case Session::Next::Line:
+        case Next::Command:
+        case Next::Close:
+        case Next::Suspended:
+            return next;
+        case Next::Line:
             receiver_.expectLine();
-            return Status::NeedInput;
-        case Session::Next::Close:
-            return Status::Close;
-        case Session::Next::Suspended:
-            return Status::Suspended;
-        case Session::Next::StartTls:
+            return Next::Command;
+        case Next::StartTls:
             // Anything the client sent after STARTTLS was sent in the clear and could have
             // been injected by a man in the middle: drop it (CVE-2011-0411 class).
             input_.clear();
             consumed_ = 0;
             receiver_ = Receiver(receiver_.limits());
             receiver_.setSinkFactory(sinkFactory());
-            return Status::StartTls;
+            return Next::StartTls;
     }
-    return Status::NeedInput;
+    return Next::Command;
 }
 
-Engine::Status Engine::run() {
+Engine::Next Engine::run() {
     while (true) {
         std::string_view in(input_.data() + consumed_, input_.size() - consumed_);
         size_t before = in.size();
@@ -55,18 +53,18 @@ Engine::Status Engine::run() {
             std::string().swap(input_);  // a waiting connection keeps no buffer
             consumed_ = 0;
         }
-        Status status = Status::NeedInput;
+        Next next = Next::Command;
         switch (result.kind) {
             case Receiver::Result::Kind::NeedMore:
-                return Status::NeedInput;
+                return Next::Command;
             case Receiver::Result::Kind::Continue:
                 session_.writer().continuation().text("Ready for literal data").end();
                 continue;
             case Receiver::Result::Kind::Request:
-                status = apply(session_.execute(std::move(result.request)));
+                next = apply(session_.execute(std::move(result.request)));
                 break;
             case Receiver::Result::Kind::Line:
-                status = apply(session_.line(result.line));
+                next = apply(session_.line(result.line));
                 break;
             case Receiver::Result::Kind::Error:
                 session_.rejectInput(result.tag, result.code, result.message, result.no);
@@ -74,25 +72,25 @@ Engine::Status Engine::run() {
                     // A line past the limit: its end may never come, so the connection
                     // ends here rather than wait for it (RFC 3501 7.1.5: BYE first).
                     session_.writer().untagged().bye().text("Line too long; closing").end();
-                    return Status::Close;
+                    return Next::Close;
                 }
                 break;
         }
-        if (status != Status::NeedInput) return status;
+        if (next != Next::Command) return next;
         // A client that sends commands without reading the answers gets no more answers
         // until it has read these: what waits for it stays within the output budget
         // whatever it pipelines.
-        if (session_.outputFull() && hasInput()) return Status::Suspended;
+        if (session_.outputFull() && hasInput()) return Next::Suspended;
     }
 }
 
-Engine::Status Engine::notifyChanges() {
+Engine::Next Engine::notifyChanges() {
     return apply(session_.notifyChanges());
 }
 
-Engine::Status Engine::resume() {
-    Status status = apply(session_.resume());
-    return status == Status::NeedInput ? run() : status;
+Engine::Next Engine::resume() {
+    Next next = apply(session_.resume());
+    return next == Next::Command ? run() : next;
 }
 
 }  // namespace maildex::core

@@ -33,22 +33,22 @@ class Engine {
     void feed(std::string_view bytes);
     bool hasInput() const { return consumed_ < input_.size(); }
 
-    enum class Status {
-        NeedInput,  // all input used; more is needed
-        Close,      // send the output, then close
-        StartTls,   // send the output, then negotiate TLS (input has been discarded)
-        Suspended,  // send the output; call resume() when the client has read it (a
-                    // command has more to say, or more commands wait behind full output)
-    };
-    Status run();
+    // What the transport does next is the session's answer (Session::Next), with Line
+    // taken care of here: the engine switches its receiver to line mode and answers
+    // Command, so a transport sees Command (read more input: the next command, or the
+    // line the session waits for), Close, StartTls (the input has been discarded) or
+    // Suspended (call resume() when the client has read the output: a command has more
+    // to say, or more commands wait behind full output).
+    using Next = Session::Next;
+    Next run();
     // Continues a suspended command, then goes on with buffered input.
-    Status resume();
+    Next resume();
 
     // The selected folder changed (the session's wakeup fired): report if idling.
-    Status notifyChanges();
+    Next notifyChanges();
 
   private:
-    Status apply(Session::Next next);
+    Next apply(Next next);
     Receiver::SinkFactory sinkFactory();
 
     Receiver receiver_;

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "base/log.h"
 #include "core/command.h"
 #include "core/commands/handlers.h"
 #include "core/commands/staged_literal.h"
@@ -10,7 +11,6 @@
 #include "core/imap/sequence_set.h"
 #include "index/error.h"
 #include "index/expire.h"
-#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
@@ -354,7 +354,7 @@ std::optional<Session::Next> Session::runGuarded(const Running& running,
 
 void Session::attemptLogin(const std::string& user, const std::string& password,
                            const std::string& authzid) {
-    // Pacing (net/login_throttle.h): the answer, right or wrong, waits its turn; one that
+    // Pacing (core/auth/login_throttle.h): the answer, right or wrong, waits its turn; one that
     // would wait too long is refused without the password being checked or its verdict
     // told. UNAVAILABLE (RFC 5530) says "try again later", not "wrong password".
     const auto& address = transport_.clientAddress;

@@ -88,10 +88,11 @@ class Session {
     // After each call the transport sends output() and clears it.
     std::string& output() { return out_; }
 
-    // What the transport does next.
+    // What the transport does next; the Engine answers with it too (core/engine.h).
     enum class Next {
-        Command,    // read the next command
-        Line,       // read one line and pass it to line() (IDLE's DONE, AUTHENTICATE)
+        Command,    // read more input: the next command
+        Line,       // read one line and pass it to line() (IDLE's DONE, AUTHENTICATE);
+                    // the Engine does that and answers Command
         Close,      // send output, then close the connection
         StartTls,   // send output, drop any input already received, negotiate TLS
         Suspended,  // send output; call resume() once the client has read it
@@ -111,7 +112,7 @@ class Session {
     // Continues a suspended command (a FETCH with more output than the buffer holds).
     Next resume();
     // How long the transport should hold back this output, and the next command (a
-    // login's answer waiting its turn, see net/login_throttle.h).
+    // login's answer waiting its turn, see core/auth/login_throttle.h).
     std::chrono::milliseconds takeResponseDelay();
     // The selected folder changed: report it now if the client is idling. Re-arms the
     // wakeup first, so a change published while this looks wakes the session again.

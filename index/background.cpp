@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::index {
 

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <thread>
 
+#include "base/log.h"
 #include "index/background.h"
 #include "index/crash_point.h"
 #include "index/error.h"
 #include "index/folder.h"
-#include "index/log.h"
 #include "index/mailstore.h"
 #include "index/pending_rows.h"
 #include "index/sqlite.h"

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/log.h"
 #include "index/courier_subscriptions.h"
 #include "index/courier_uiddb.h"
 #include "index/error.h"
 #include "index/file_util.h"
-#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/private_files.h"
 #include "index/schema.h"

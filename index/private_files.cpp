@@ -9,8 +9,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/log.h"
 #include "index/error.h"
-#include "index/log.h"
 
 namespace maildex::index {
 

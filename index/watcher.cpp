@@ -18,9 +18,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log.h"
 #include "index/error.h"
 #include "index/folder.h"
-#include "index/log.h"
 
 namespace maildex::index {
 

@@ -104,7 +104,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   private:
     // nginx mail proxy (ngx_mail_auth_http_module): answer with where to connect. Logins
-    // through the proxy are paced as IMAP logins are (net/login_throttle.h), by the
+    // through the proxy are paced as IMAP logins are (core/auth/login_throttle.h), by the
     // client's address nginx passes on. nginx holds an error back for Auth-Wait seconds,
     // so the wait goes there and no HTTP thread sleeps; a right password whose answer
     // must wait is answered "try again" after that same wait (the client's next try then

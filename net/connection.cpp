@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "net/event_loop.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"
@@ -295,24 +295,23 @@ void Connection::reportInLoop() {
     auto status = engine_->notifyChanges();
     queueOutput(engine_->output());
     std::string().swap(engine_->output());
-    if (status == core::Engine::Status::Close) closeAfterFlush_ = true;
+    if (status == core::Engine::Next::Close) closeAfterFlush_ = true;
     flush();
 }
 
 void Connection::work(WorkItem item) {
     auto& session = engine_->session();
-    core::Engine::Status status = core::Engine::Status::NeedInput;
+    core::Engine::Next status = core::Engine::Next::Command;
     auto started = Clock::now();
     if (item.tlsStarted) session.tlsStarted();
     if (!item.shutdownReason.empty()) {
         session.shutdown(item.shutdownReason);
-        status = core::Engine::Status::Close;
+        status = core::Engine::Next::Close;
     } else {
         if (!item.input.empty()) engine_->feed(item.input);
         status = item.resume ? engine_->resume() : engine_->run();
-        if (status == core::Engine::Status::NeedInput && item.wakeup)
-            status = engine_->notifyChanges();
-        if (status == core::Engine::Status::NeedInput && item.keepalive) session.keepalive();
+        if (status == core::Engine::Next::Command && item.wakeup) status = engine_->notifyChanges();
+        if (status == core::Engine::Next::Command && item.keepalive) session.keepalive();
     }
     (void)started;
     WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
@@ -335,7 +334,7 @@ void Connection::afterWork(WorkResult r) {
     if (r.idling != idling_) {
         idling_ = r.idling;
         m.connectionsIdle += idling_ ? 1 : -1;
-        nextKeepalive_ = Clock::now() + server_.config.idleKeepalive;
+        nextKeepalive_ = Clock::now() + server_.config.imap.idleKeepalive;
     }
     if (phase_ == Phase::Closing || phase_ == Phase::Closed) {
         close();
@@ -349,9 +348,9 @@ void Connection::afterWork(WorkResult r) {
     } else {
         queueOutput(r.output);
     }
-    suspended_ = r.status == core::Engine::Status::Suspended;
-    if (r.status == core::Engine::Status::Close) closeAfterFlush_ = true;
-    if (r.status == core::Engine::Status::StartTls) startTlsAfterFlush_ = true;
+    suspended_ = r.status == core::Engine::Next::Suspended;
+    if (r.status == core::Engine::Next::Close) closeAfterFlush_ = true;
+    if (r.status == core::Engine::Next::StartTls) startTlsAfterFlush_ = true;
     flush();
     if (phase_ == Phase::Open) maybeSchedule();
 }
@@ -392,7 +391,7 @@ void Connection::tick(Clock::time_point now) {
         return;
     }
     if (idling_ && now >= nextKeepalive_) {
-        nextKeepalive_ = now + cfg.idleKeepalive;
+        nextKeepalive_ = now + cfg.imap.idleKeepalive;
         keepaliveDue_ = true;
         maybeSchedule();
     }

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "core/engine.h"
-#include "net/config.h"
+#include "core/server_config.h"
 
 namespace maildex::net {
 
@@ -30,7 +30,7 @@ class WorkerPool;
 
 // What connections need from the server.
 struct ServerContext {
-    const ServerConfig& config;
+    const core::ServerConfig& config;
     WorkerPool& workers;
     TlsManager* tls = nullptr;
     core::Authenticator* authenticator = nullptr;
@@ -73,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::string shutdownReason;
     };
     struct WorkResult {
-        core::Engine::Status status;
+        core::Engine::Next status;
         std::string output;
         std::chrono::milliseconds delay;
         bool idling;

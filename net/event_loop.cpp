@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "index/log.h"
+#include "base/log.h"
 #include "net/connection.h"
 
 namespace maildex::net {

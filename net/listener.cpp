@@ -11,7 +11,7 @@
 
 #include <stdexcept>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::net {
 

@@ -16,16 +16,15 @@
 #include <stdexcept>
 #include <thread>
 
-#include "index/log.h"
+#include "base/log.h"
+#include "core/auth/authentication.h"
+#include "core/auth/user_database.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
-#include "net/authentication.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
-#include "net/login_throttle.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"
-#include "net/user_database.h"
 #include "net/worker_pool.h"
 
 namespace maildex::net {
@@ -49,9 +48,17 @@ void shareAllocatorHeaps() {
     int cores = static_cast<int>(std::thread::hardware_concurrency());
     ::mallopt(M_ARENA_MAX, std::max(2, cores));
 }
+
+void countLogin(core::auth::Authentication::Outcome outcome) {
+    using Outcome = core::auth::Authentication::Outcome;
+    auto& m = Metrics::instance();
+    ++(outcome == Outcome::Succeeded ? m.loginsOk
+       : outcome == Outcome::Failed  ? m.loginsFailed
+                                     : m.loginsThrottled);
+}
 }  // namespace
 
-Server::Server(ServerConfig config)
+Server::Server(core::ServerConfig config)
     : config_(std::move(config)), connectionLimit_(config_.maxConnections) {
     shareAllocatorHeaps();  // before the first thread starts
     config_.imap.commandObserver = [](const core::CommandRecord& r) {
@@ -63,31 +70,32 @@ Server::Server(ServerConfig config)
         try {
             tls_ = std::make_unique<TlsManager>(o);
         } catch (const std::exception& e) {
-            throw ConfigError(std::string("TLS_CERTFILE: ") + e.what());
+            throw core::ConfigError(std::string("TLS_CERTFILE: ") + e.what());
         }
     }
-    if (config_.userDb.empty()) throw ConfigError("MAILDEX_USERDB: no user database configured");
-    UserDatabaseOptions uo;
-    uo.defaultDomain = config_.defaultDomain;
-    uo.maildirPath = config_.maildirPath;
+    if (config_.userDb.empty())
+        throw core::ConfigError("MAILDEX_USERDB: no user database configured");
+    std::vector<std::unique_ptr<core::auth::AuthBackend>> backends;
+    core::auth::UserDatabaseOptions uo;
+    uo.accounts = config_.accounts;
     try {
-        users_ = std::make_unique<UserDatabase>(config_.userDb, uo);
+        backends.push_back(std::make_unique<core::auth::UserDatabase>(config_.userDb, uo));
     } catch (const std::exception& e) {
-        throw ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
+        throw core::ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
     }
-    throttle_ = std::make_unique<LoginThrottle>();
-    authentication_ = std::make_unique<Authentication>(*users_, *throttle_);
+    authentication_ = std::make_unique<core::auth::Authentication>(
+        std::move(backends), core::auth::LoginThrottleOptions{}, countLogin);
 
-    for (const auto& w : configWarnings(config_))
+    for (const auto& w : core::configWarnings(config_))
         log::warn(w);
 
     // Bind first (the ports may be privileged), then drop privileges. IMAPDSTART=NO and
     // IMAPDSSLSTART=NO leave their ports closed, as Courier's init scripts do.
     auto adopt = [this](Accepted a) { this->adopt(std::move(a)); };
-    if (listensPlain(config_))
+    if (core::listensPlain(config_))
         listeners_.push_back(
             std::make_unique<Listener>(config_.address, config_.port, false, adopt));
-    if (listensTls(config_))
+    if (core::listensTls(config_))
         listeners_.push_back(
             std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true, adopt));
     raiseFileLimit();
@@ -113,8 +121,9 @@ Server::Server(ServerConfig config)
         std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
         // nginx's mail proxy speaks plain IMAP to its back ends: /auth names PORT, or no
         // port at all when only SSLPORT is listened on.
-        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(),
-                                               host, listensPlain(config_) ? config_.port : 0);
+        admin_ =
+            std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(), host,
+                                          core::listensPlain(config_) ? config_.port : 0);
     }
     if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }
@@ -191,11 +200,11 @@ void Server::sizeDescriptorTable(int descriptors) {
 void Server::dropPrivileges() {
     if (config_.runAsUser.empty()) return;
     passwd* pw = ::getpwnam(config_.runAsUser.c_str());
-    if (!pw) throw ConfigError("MAILDEX_USER: no such user '" + config_.runAsUser + "'");
+    if (!pw) throw core::ConfigError("MAILDEX_USER: no such user '" + config_.runAsUser + "'");
     if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
         ::setuid(pw->pw_uid) != 0)
-        throw ConfigError("MAILDEX_USER: cannot become '" + config_.runAsUser +
-                          "': " + std::strerror(errno));
+        throw core::ConfigError("MAILDEX_USER: cannot become '" + config_.runAsUser +
+                                "': " + std::strerror(errno));
     log::info("running as " + config_.runAsUser);
 }
 
@@ -332,7 +341,7 @@ int Server::run() {
         }
         if (sig == SIGHUP) {
             if (tls_) tls_->reload();
-            users_->reload();
+            authentication_->reload();
             continue;
         }
         log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +

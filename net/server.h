@@ -11,18 +11,19 @@
 #include <string>
 #include <vector>
 
-#include "net/config.h"
+#include "core/server_config.h"
 #include "net/connection.h"
+
+namespace maildex::core::auth {
+class Authentication;
+}  // namespace maildex::core::auth
 
 namespace maildex::net {
 
 class AdminServer;
-class Authentication;
 class EventLoop;
 class Listener;
-class LoginThrottle;
 class TlsManager;
-class UserDatabase;
 class WorkerPool;
 
 struct SessionInfo {
@@ -36,7 +37,7 @@ class Server {
   public:
     // Binds the ports and loads certificates and users; throws with a message naming
     // what is wrong. Privileges are dropped (MAILDEX_USER) once the ports are bound.
-    explicit Server(ServerConfig config);
+    explicit Server(core::ServerConfig config);
     ~Server();
 
     // Serves until SIGTERM or SIGINT; returns the exit code.
@@ -59,11 +60,9 @@ class Server {
     // Runs f in every loop's thread, one loop after the other, and waits for each.
     void inEachLoop(const std::function<void(EventLoop&)>& f);
 
-    ServerConfig config_;
+    core::ServerConfig config_;
     std::unique_ptr<TlsManager> tls_;
-    std::unique_ptr<UserDatabase> users_;
-    std::unique_ptr<LoginThrottle> throttle_;
-    std::unique_ptr<Authentication> authentication_;
+    std::unique_ptr<core::auth::Authentication> authentication_;
     std::unique_ptr<WorkerPool> workers_;
     // Connections are spread over the loops as they arrive; each stays on its loop.
     std::vector<std::unique_ptr<EventLoop>> loops_;

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <chrono>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::net {
 
@@ -63,7 +63,7 @@ int runStdioSession(core::Engine& engine, int in, int out) {
             rc = 1;
             break;
         }
-        core::Engine::Status status = core::Engine::Status::NeedInput;
+        core::Engine::Next status = core::Engine::Next::Command;
         if (n == 0) {
             engine.session().keepalive();
             lastKeepalive = std::chrono::steady_clock::now();
@@ -73,7 +73,7 @@ int runStdioSession(core::Engine& engine, int in, int out) {
             }
             status = engine.notifyChanges();
         }
-        if (status == core::Engine::Status::NeedInput &&
+        if (status == core::Engine::Next::Command &&
             (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             ssize_t got = ::read(in, buf, sizeof buf);
             if (got < 0 && errno == EINTR) continue;
@@ -84,7 +84,7 @@ int runStdioSession(core::Engine& engine, int in, int out) {
                 status = engine.run();
                 // A suspended command waits for its output to be read: here a write
                 // blocks until it is, so go on at once.
-                while (status == core::Engine::Status::Suspended) {
+                while (status == core::Engine::Next::Suspended) {
                     if (!writeAll(out, engine.output())) break;
                     status = engine.resume();
                 }
@@ -95,8 +95,8 @@ int runStdioSession(core::Engine& engine, int in, int out) {
             rc = 1;
             break;
         }
-        if (status == core::Engine::Status::Close) break;
-        if (status == core::Engine::Status::StartTls) break;  // not offered in this mode
+        if (status == core::Engine::Next::Close) break;
+        if (status == core::Engine::Next::StartTls) break;  // not offered in this mode
     }
     engine.session().setWakeup({});
     ::close(wakeRead);

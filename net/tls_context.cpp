@@ -6,7 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::net {
 

@@ -1,6 +1,6 @@
 #include "net/worker_pool.h"
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::net {
 

@@ -12,7 +12,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "net/user_database.h"
+#include "core/auth/user_database.h"
 
 namespace maildex::ctl {
 
@@ -118,7 +118,7 @@ std::vector<Target> resolveTargets(const TargetOptions& o, const std::vector<std
                 "--user and --all need the user database: --userdb FILE or "
                 "MAILDEX_USERDB");
         std::vector<std::string> warnings;
-        auto users = net::listUsers(file, {}, &warnings);
+        auto users = core::auth::listUsers(file, {}, &warnings);
         for (const auto& w : warnings)
             std::cerr << "maildexctl: " << file << ": " << w << "\n";
         if (o.all) {
@@ -126,8 +126,9 @@ std::vector<Target> resolveTargets(const TargetOptions& o, const std::vector<std
                 out.push_back({"user " + u.name + " (" + u.maildir.string() + ")", u.maildir});
         } else {
             for (const auto& name : o.users) {
-                auto it = std::find_if(users.begin(), users.end(),
-                                       [&](const net::UserInfo& u) { return u.name == name; });
+                auto it =
+                    std::find_if(users.begin(), users.end(),
+                                 [&](const core::auth::UserInfo& u) { return u.name == name; });
                 if (it == users.end()) throw UsageError("no user '" + name + "' in " + file);
                 out.push_back(
                     {"user " + it->name + " (" + it->maildir.string() + ")", it->maildir});

@@ -18,7 +18,7 @@
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
-#include "net/config.h"
+#include "core/config_file.h"
 
 namespace maildex::ctl {
 
@@ -32,7 +32,7 @@ const char* const kAdminHelp =
 std::string adminAddress(Args& args) {
     if (auto a = args.value("--admin")) return *a;
     if (auto file = args.value("--config")) {
-        net::ConfigSource source;
+        core::ConfigSource source;
         source.readFile(*file);
         auto it = source.values().find("MAILDEX_ADMIN_ADDRESS");
         if (it != source.values().end() && !it->second.empty()) return it->second;

@@ -10,7 +10,7 @@
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
-#include "net/user_database.h"
+#include "core/auth/user_database.h"
 
 namespace maildex::ctl {
 
@@ -85,10 +85,10 @@ std::string readPassword(bool fromStdin, const std::string& user) {
 }
 
 std::string hashFor(const std::string& password, const std::optional<std::string>& scheme) {
-    auto s = net::parseHashScheme(scheme.value_or("yescrypt"));
+    auto s = core::auth::parseHashScheme(scheme.value_or("yescrypt"));
     if (!s)
         throw UsageError("--scheme takes yescrypt, sha512-crypt or bcrypt, not '" + *scheme + "'");
-    return net::hashPassword(password, *s);
+    return core::auth::hashPassword(password, *s);
 }
 
 std::filesystem::path userdbFile(Args& args) {
@@ -120,7 +120,7 @@ int runUser(std::vector<std::string> argv) {
     if (action == "list") {
         if (!rest.empty()) throw UsageError("list takes no names");
         std::vector<std::string> warnings;
-        auto users = net::listUsers(file, {}, &warnings);
+        auto users = core::auth::listUsers(file, {}, &warnings);
         for (const auto& w : warnings)
             std::cerr << "warning: " << file.string() << ": " << w << "\n";
         for (const auto& u : users)
@@ -139,10 +139,10 @@ int runUser(std::vector<std::string> argv) {
     if (action == "del" && (scheme || fromStdin)) throw UsageError("del takes no password options");
     try {
         if (action == "add") {
-            if (auto why = net::checkUserName(name)) throw UsageError(*why);
+            if (auto why = core::auth::checkUserName(name)) throw UsageError(*why);
             if (!home && !maildir) throw UsageError("add needs --home DIR or --maildir DIR");
             auto password = readPassword(fromStdin, name);
-            net::NewUser u;
+            core::auth::NewUser u;
             u.name = name;
             u.passwordHash = hashFor(password, scheme);
             std::fill(password.begin(), password.end(), '\0');
@@ -150,17 +150,17 @@ int runUser(std::vector<std::string> argv) {
             u.gid = gid.value_or("");
             u.home = home.value_or("");
             if (maildir) u.extra = "maildir=" + *maildir;
-            net::addUser(file, u);
+            core::auth::addUser(file, u);
             printParagraph(std::cout, "Added user " + name + " to " + file.string() + ".");
         } else if (action == "passwd") {
             auto password = readPassword(fromStdin, name);
             auto hash = hashFor(password, scheme);
             std::fill(password.begin(), password.end(), '\0');
-            net::setPassword(file, name, hash);
+            core::auth::setPassword(file, name, hash);
             printParagraph(std::cout,
                            "Changed the password of " + name + " in " + file.string() + ".");
         } else if (action == "del") {
-            net::removeUser(file, name);
+            core::auth::removeUser(file, name);
             printParagraph(std::cout, "Removed user " + name + " from " + file.string() +
                                           " (the Maildir stays).");
         } else {

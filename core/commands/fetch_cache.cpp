@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "index/log.h"
+#include "base/log.h"
 
 namespace maildex::core::commands {
 

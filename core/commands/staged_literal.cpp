@@ -1,7 +1,7 @@
 #include "core/commands/staged_literal.h"
 
+#include "base/log.h"
 #include "core/command.h"
-#include "index/log.h"
 
 namespace maildex::core::commands {
 

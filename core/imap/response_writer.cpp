@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/log.h"
 #include "core/imap/ascii.h"
-#include "index/log.h"
 
 namespace maildex::core {
 

@@ -22,10 +22,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/log.h"
 #include "core/engine.h"
 #include "index/background.h"
 #include "index/check.h"
-#include "index/log.h"
 #include "tests/fuzz/finding.h"
 #include "tests/fuzz/response_syntax.h"
 
@@ -106,10 +106,10 @@ struct Client {
         t.clientAddress = "127.0.0.1";
         return t;
     }
-    void apply(Engine::Status status) {
-        while (status == Engine::Status::Suspended)
+    void apply(Engine::Next status) {
+        while (status == Engine::Next::Suspended)
             status = engine.resume();
-        if (status == Engine::Status::Close || status == Engine::Status::StartTls) closed = true;
+        if (status == Engine::Next::Close || status == Engine::Next::StartTls) closed = true;
         output += engine.output();
         engine.output().clear();
     }

@@ -1,6 +1,6 @@
-// index/log: one message is one line, whatever text a client put into it.
+// base/log: one message is one line, whatever text a client put into it.
 
-#include "index/log.h"
+#include "base/log.h"
 
 #include <gtest/gtest.h>
 

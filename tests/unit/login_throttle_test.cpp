@@ -1,9 +1,9 @@
-// net/login_throttle: answers are paced per address and per user name whatever the
+// core/auth/login_throttle: answers are paced per address and per user name whatever the
 // number of parallel attempts, a right password waits exactly as a wrong one would, a
 // typo is forgiven by the success that follows it (and nothing else is), the delay decays
 // when a key is quiet, and memory stays bounded.
 
-#include "net/login_throttle.h"
+#include "core/auth/login_throttle.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-namespace maildex::net {
+namespace maildex::core::auth {
 namespace {
 
 using namespace std::chrono_literals;
@@ -310,4 +310,4 @@ TEST(LoginThrottle, ManyThreadsAtOnce) {
 }
 
 }  // namespace
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

@@ -29,7 +29,7 @@ struct ReadManyMessagesTest : ::testing::Test {
     static std::string run(Engine& engine, const std::string& line) {
         engine.feed(line + "\r\n");
         auto status = engine.run();
-        while (status == Engine::Status::Suspended)
+        while (status == Engine::Next::Suspended)
             status = engine.resume();
         std::string out = engine.output();
         engine.output().clear();

@@ -88,13 +88,13 @@ class InProcess : public Connection {
         buffer_ += engine_.output();
         engine_.output().clear();
     }
-    void apply(core::Engine::Status status) {
+    void apply(core::Engine::Next status) {
         collect();
-        while (status == core::Engine::Status::Suspended) {
+        while (status == core::Engine::Next::Suspended) {
             status = engine_.resume();
             collect();
         }
-        if (status == core::Engine::Status::Close) closed_ = true;
+        if (status == core::Engine::Next::Close) closed_ = true;
     }
 
     core::ImapConfig config_;

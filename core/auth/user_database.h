@@ -31,9 +31,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/authenticator.h"
+#include "core/auth/backend.h"
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace detail {
 struct UserDbSnapshot;  // one reading of the file; defined in user_database.cpp
@@ -47,11 +47,9 @@ class UserDbError : public std::runtime_error {
 };
 
 struct UserDatabaseOptions {
-    // DEFDOMAIN, in Courier's form "@example.com" (a value without the leading '@' means
-    // the same): appended to logins without '@'. Empty: no default domain.
-    std::string defaultDomain;
-    // MAILDIRPATH: the Maildir's path below home when no maildir= field says otherwise.
-    std::string maildirPath = "Maildir";
+    // DEFDOMAIN (appended to logins without '@'; the file may list bare names too) and
+    // MAILDIRPATH (below home, when no maildir= field says otherwise).
+    AccountDefaults accounts;
     // How often a login may stat the file to notice that it changed.
     std::chrono::milliseconds recheckInterval{1000};
 };
@@ -82,7 +80,7 @@ struct UserInfo {
 // tool keeps lines it does not understand). Lines that parse but cannot be logged in with
 // (an unknown scheme, a locked hash, a user defined twice) are not errors: they are the
 // file's meaning, and warned about.
-class UserDatabase : public core::Authenticator {
+class UserDatabase : public AuthBackend {
   public:
     // Reads the file; throws UserDbError when it cannot be read at all. Malformed lines
     // are skipped, each logged as a warning with its line number.
@@ -91,11 +89,15 @@ class UserDatabase : public core::Authenticator {
     UserDatabase(const UserDatabase&) = delete;
     UserDatabase& operator=(const UserDatabase&) = delete;
 
-    // The Identity of `user` when `password` is right, nullopt otherwise. The password is
-    // compared in constant time and not kept; unknown users cost one dummy verification.
-    // clientAddress is not used here: delays between failures are LoginThrottle's.
-    std::optional<core::Identity> verify(std::string_view user, std::string_view password,
-                                         std::string_view clientAddress) override;
+    // Accepted with the account (name as the file writes it, Maildir, home, uid and gid)
+    // when `password` is right, Refused otherwise. The password is compared in constant
+    // time and not kept; unknown users cost one dummy verification. clientAddress is not
+    // used here: delays between failures are LoginThrottle's.
+    AuthResult authenticate(std::string_view user, std::string_view password,
+                            std::string_view clientAddress) override;
+    // The file's name for the account `login` resolves to (see lookup), with the domain in
+    // lower case.
+    std::optional<std::string> accountKey(std::string_view login) override;
 
     // The entry a login resolves to (exact name; user@domain with the domain compared
     // case-insensitively; DEFDOMAIN appended to a bare name, or stripped from a login in
@@ -104,7 +106,7 @@ class UserDatabase : public core::Authenticator {
 
     // Rereads the file now if it changed since the last read. False when it could not be
     // read (the previous data stays and a warning is logged).
-    bool reload();
+    bool reload() override;
 
     std::size_t userCount() const;
     // The warnings of the data in use (malformed lines, unusable hashes, ...).
@@ -181,4 +183,4 @@ std::vector<UserInfo> listUsers(const std::filesystem::path& file,
                                 const UserDatabaseOptions& options = {},
                                 std::vector<std::string>* warnings = nullptr);
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

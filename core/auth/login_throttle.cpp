@@ -1,4 +1,4 @@
-#include "net/login_throttle.h"
+#include "core/auth/login_throttle.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace {
 
@@ -216,4 +216,4 @@ std::size_t LoginThrottle::trackedCount() const {
     return addresses_.size() + users_.size() + pairs_.size();
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

@@ -1,8 +1,8 @@
 #pragma once
 // The passwd-file format itself, shared by the user database (reading, verifying) and the
 // admin tool's editing (user_database_edit.cpp): a line into an Entry, a file into entries
-// found by name, and the helpers both sides need. Internal to net/; the interface for
-// everyone else is net/user_database.h, where the format is described.
+// found by name, and the helpers both sides need. Internal to core/auth/; the interface for
+// everyone else is core/auth/user_database.h, where the format is described.
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "net/user_database.h"
+#include "core/auth/user_database.h"
 
-namespace maildex::net::passwd {
+namespace maildex::core::auth::passwd {
 
 // What verifying a line's password takes.
 enum class Kind {
@@ -89,4 +89,4 @@ std::string upper(std::string_view s);
 std::string printable(std::string_view s);
 bool hasControl(std::string_view s);
 
-}  // namespace maildex::net::passwd
+}  // namespace maildex::core::auth::passwd

@@ -1,28 +1,13 @@
-#include "net/config.h"
+#include "core/server_config.h"
 
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <set>
 #include <sstream>
 
-namespace maildex::net {
+namespace maildex::core {
 
 namespace {
-
-std::string trim(const std::string& s) {
-    size_t a = s.find_first_not_of(" \t\r");
-    if (a == std::string::npos) return {};
-    size_t b = s.find_last_not_of(" \t\r");
-    return s.substr(a, b - a + 1);
-}
-
-bool validKey(const std::string& k) {
-    if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0]))) return false;
-    for (char c : k)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-    return true;
-}
 
 // Settings Courier's files hold that Maildex has no use for: not "unknown".
 const std::set<std::string>& courierOnlyKeys() {
@@ -78,97 +63,6 @@ const std::set<std::string>& courierOnlyKeys() {
     return keys;
 }
 
-}  // namespace
-
-std::string parseShellValue(const std::string& text,
-                            const std::map<std::string, std::string>& vars) {
-    std::string out;
-    auto expand = [&](size_t& i) {
-        // $NAME or ${NAME}; i is at '$'.
-        size_t start = i + 1;
-        bool braced = start < text.size() && text[start] == '{';
-        if (braced) ++start;
-        size_t end = start;
-        while (end < text.size() &&
-               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
-            ++end;
-        if (end == start || (braced && (end >= text.size() || text[end] != '}'))) {
-            out += '$';
-            return;
-        }
-        auto it = vars.find(text.substr(start, end - start));
-        if (it != vars.end()) out += it->second;
-        i = braced ? end : end - 1;
-    };
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '\'') {
-            size_t close = text.find('\'', i + 1);
-            if (close == std::string::npos) throw ConfigError("unterminated single quote");
-            out += text.substr(i + 1, close - i - 1);
-            i = close;
-        } else if (c == '"') {
-            for (++i;; ++i) {
-                if (i >= text.size()) throw ConfigError("unterminated double quote");
-                if (text[i] == '"') break;
-                if (text[i] == '\\' && i + 1 < text.size() &&
-                    std::string("\"\\$`").find(text[i + 1]) != std::string::npos) {
-                    out += text[++i];
-                } else if (text[i] == '$') {
-                    expand(i);
-                } else {
-                    out += text[i];
-                }
-            }
-        } else if (c == '\\' && i + 1 < text.size()) {
-            out += text[++i];
-        } else if (c == '$') {
-            expand(i);
-        } else if (c == ' ' || c == '\t') {
-            // Unquoted white space ends the value; a comment may follow.
-            std::string rest = trim(text.substr(i));
-            if (!rest.empty() && rest[0] != '#') throw ConfigError("unquoted space in value");
-            break;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-void ConfigSource::readFile(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) throw ConfigError("cannot read configuration file " + file.string());
-    std::string line;
-    int lineNo = 0;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        std::string t = trim(line);
-        if (t.empty() || t[0] == '#') continue;
-        if (t.rfind("export ", 0) == 0) t = trim(t.substr(7));
-        auto eq = t.find('=');
-        std::string key = eq == std::string::npos ? t : t.substr(0, eq);
-        if (eq == std::string::npos || !validKey(key))
-            throw ConfigError(file.string() + ":" + std::to_string(lineNo) +
-                              ": expected KEY=VALUE");
-        try {
-            assign(key, parseShellValue(t.substr(eq + 1), values_));
-        } catch (const ConfigError& e) {
-            throw ConfigError(file.string() + ":" + std::to_string(lineNo) + ": " + key + ": " +
-                              e.what());
-        }
-    }
-}
-
-void ConfigSource::set(const std::string& assignment) {
-    auto eq = assignment.find('=');
-    if (eq == std::string::npos || !validKey(assignment.substr(0, eq)))
-        throw ConfigError("--set needs KEY=VALUE, got '" + assignment + "'");
-    assign(assignment.substr(0, eq), assignment.substr(eq + 1));
-}
-
-namespace {
-
 class Reader {
   public:
     Reader(const ConfigSource& source) : values_(source.values()) {}
@@ -215,6 +109,20 @@ class Reader {
             throw ConfigError(key + ": expected YES or NO (Courier starts the listener only for " +
                               "YES), got '" + raw(key) + "'");
     }
+    void level(const std::string& key, log::Level& out) {
+        if (!has(key)) return;
+        const std::string& v = raw(key);
+        if (v == "debug")
+            out = log::Level::Debug;
+        else if (v == "info")
+            out = log::Level::Info;
+        else if (v == "warn")
+            out = log::Level::Warn;
+        else if (v == "error")
+            out = log::Level::Error;
+        else
+            throw ConfigError(key + ": expected debug, info, warn or error, got '" + v + "'");
+    }
     template <class T>
     void number(const std::string& key, T& out, long long min, long long max) {
         if (!has(key)) return;
@@ -254,7 +162,7 @@ std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::str
     std::stringstream in(value);
     std::string item;
     while (std::getline(in, item, ',')) {
-        item = trim(item);
+        item = trimBlanks(item);
         if (item.empty()) continue;
         auto colon = item.rfind(':');
         std::string folder = colon == std::string::npos ? trash : item.substr(0, colon);
@@ -311,29 +219,24 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.number("MAXPERIP", c.maxPerIp, 1, 10'000'000);
     r.seconds("MAILDEX_PREAUTH_TIMEOUT", c.preauthTimeout, 1, 86400);
     r.seconds("MAILDEX_AUTOLOGOUT", c.autologout, 60, 7 * 86400);
-    r.seconds("IMAP_IDLE_TIMEOUT", c.idleKeepalive, 1, 86400);
+    r.seconds("IMAP_IDLE_TIMEOUT", c.imap.idleKeepalive, 1, 86400);
     r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
     r.path("MAILDEX_USERDB", c.userDb);
-    r.text("MAILDIRPATH", c.maildirPath);
-    r.text("DEFDOMAIN", c.defaultDomain);
+    r.text("MAILDIRPATH", c.accounts.maildirPath);
+    r.text("DEFDOMAIN", c.accounts.defaultDomain);
     r.text("MAILDEX_USER", c.runAsUser);
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
     r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);
     r.text("MAILDEX_ADMIN_ADDRESS", c.adminAddress);
-    r.text("MAILDEX_LOG_LEVEL", c.logLevel);
+    r.level("MAILDEX_LOG_LEVEL", c.logLevel);
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
     r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
     if (r.has("IMAP_EMPTYTRASH"))
         c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);
     r.number("MAILDEX_MAX_LINE", c.imap.limits.maxLineLength, 1024, 16 * 1024 * 1024);
-    c.imap.idleKeepalive = c.idleKeepalive;
 
     // Cross-checks, each naming the keys involved.
-    if (c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" &&
-        c.logLevel != "error")
-        throw ConfigError("MAILDEX_LOG_LEVEL: expected debug, info, warn or error, got '" +
-                          c.logLevel + "'");
     if (c.tlsProtocol.rfind("TLSv1.2", 0) != 0 && c.tlsProtocol.rfind("TLSv1.3", 0) != 0 &&
         c.tlsProtocol.rfind("TLSv1.1", 0) != 0 && c.tlsProtocol.rfind("TLSv1", 0) != 0)
         throw ConfigError(
@@ -377,4 +280,4 @@ std::vector<std::string> knownConfigKeys() {
     return {probe.used().begin(), probe.used().end()};
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core

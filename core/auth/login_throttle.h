@@ -41,8 +41,9 @@
 //
 // Keys: addresses as IPv4, IPv6 by their /64 (one customer usually holds a whole /64),
 // IPv4-mapped IPv6 as IPv4, anything else (e.g. "stdio") as the string it is; user names
-// as the caller gives them (net/authentication.cpp maps a login to its account, so
-// "alice", "Alice@EXAMPLE.com" and "alice@example.com" with DEFDOMAIN are one key).
+// as the caller gives them (core/auth/authentication.cpp maps a login to the account a
+// back end names, so "alice", "Alice@EXAMPLE.com" and "alice@example.com" with DEFDOMAIN
+// are one key).
 //
 // Memory is bounded: at most maxTracked addresses, as many user names and as many
 // (address, user name) pairs are remembered; beyond that the least recently active entry
@@ -57,7 +58,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 struct LoginThrottleOptions {
     std::chrono::milliseconds firstDelay{1000};  // the delay of the second failure
@@ -139,4 +140,4 @@ class LoginThrottle {
     Table addresses_, users_, pairs_;
 };
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

@@ -1,5 +1,5 @@
 // Editing the user database for the admin tool: addUser, setPassword, removeUser and
-// listUsers of net/user_database.h. The server only reads the file; every change goes
+// listUsers of core/auth/user_database.h. The server only reads the file; every change goes
 // through here, under a lock, by writing a new file and renaming it into place.
 
 #include <fcntl.h>
@@ -12,10 +12,10 @@
 #include <cstring>
 #include <thread>
 
-#include "net/passwd_file.h"
-#include "net/user_database.h"
+#include "core/auth/passwd_file.h"
+#include "core/auth/user_database.h"
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace {
 
@@ -301,4 +301,4 @@ std::vector<UserInfo> listUsers(const std::filesystem::path& file,
     return out;
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

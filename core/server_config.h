@@ -1,27 +1,27 @@
 #pragma once
-// The server's configuration. Files are KEY=VALUE lines read with shell quoting rules
-// (double quotes with backslash escapes and $VAR expansion, single quotes literal,
-// '#' comments), so Courier's /etc/courier/imapd and imapd-ssl can be read as they are.
-// Later files and --set KEY=VALUE win. Where Courier has a setting with the same meaning
-// Maildex uses Courier's name; Maildex's own settings start with MAILDEX_. Unknown keys
-// are warned about by name; an invalid value stops the start with a message naming the
-// key. etc/maildex.conf documents every key.
+// Every setting of the server, in one place: names, defaults, and what a value must be.
+// The file format is core/config_file.h. Where Courier has a setting with the same meaning
+// Maildex uses Courier's name; Maildex's own settings start with MAILDEX_. Unknown keys are
+// warned about by name; an invalid value stops the start with a message naming the key.
+// etc/maildex.conf documents every key.
+//
+// Here in core (it is parsing, no sockets) so that every program reads a setting the same
+// way; each part of the server takes its share: the IMAP engine `imap`, the network server
+// the listeners, TLS and limits, the authentication back ends the users.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
-#include <map>
-#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "base/log.h"
+#include "core/auth/backend.h"
 #include "core/config.h"
+#include "core/config_file.h"
 
-namespace maildex::net {
-
-class ConfigError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
+namespace maildex::core {
 
 struct ServerConfig {
     // Listeners. Courier's init scripts start imapd (PORT) only when /etc/courier/imapd
@@ -53,36 +53,22 @@ struct ServerConfig {
     int maxPerIp = 20;                        // MAXPERIP
     std::chrono::seconds preauthTimeout{60};  // MAILDEX_PREAUTH_TIMEOUT
     std::chrono::seconds autologout{1800};    // MAILDEX_AUTOLOGOUT (RFC 3501: >= 30 min)
-    std::chrono::seconds idleKeepalive{120};  // IMAP_IDLE_TIMEOUT: "* OK Still here" in IDLE
     std::chrono::seconds writeTimeout{60};    // MAILDEX_WRITE_TIMEOUT: reads nothing
+    // (IMAP_IDLE_TIMEOUT is imap.idleKeepalive: the engine's, as stdin/stdout mode has it too.)
 
     // Users and mail
-    std::filesystem::path userDb;         // MAILDEX_USERDB
-    std::string maildirPath = "Maildir";  // MAILDIRPATH
-    std::string defaultDomain;            // DEFDOMAIN
-    std::string runAsUser;                // MAILDEX_USER: drop privileges after binding
+    std::filesystem::path userDb;    // MAILDEX_USERDB: the passwd-file back end
+    auth::AccountDefaults accounts;  // MAILDIRPATH, DEFDOMAIN: for every back end
+    std::string runAsUser;           // MAILDEX_USER: drop privileges after binding
 
     // Runtime
-    int workers = 0;                // MAILDEX_WORKERS (0: two per core)
-    int eventLoops = 0;             // MAILDEX_EVENT_LOOPS (0: one per core)
-    std::string adminAddress;       // MAILDEX_ADMIN_ADDRESS (host:port; empty: none)
-    std::string logLevel = "info";  // MAILDEX_LOG_LEVEL
+    int workers = 0;                         // MAILDEX_WORKERS (0: two per core)
+    int eventLoops = 0;                      // MAILDEX_EVENT_LOOPS (0: one per core)
+    std::string adminAddress;                // MAILDEX_ADMIN_ADDRESS (host:port; empty: none)
+    log::Level logLevel = log::Level::Info;  // MAILDEX_LOG_LEVEL: debug, info, warn, error
 
-    core::ImapConfig imap;  // MAILDEX_INDEX_DIR, IMAP_TRASHFOLDERNAME, MAILDEX_APPENDLIMIT, ...
-};
-
-// The raw KEY → VALUE map of files and overrides, after quoting and expansion.
-class ConfigSource {
-  public:
-    // Reads a file; throws ConfigError naming file and line.
-    void readFile(const std::filesystem::path& file);
-    // "KEY=VALUE" from the command line.
-    void set(const std::string& assignment);
-    const std::map<std::string, std::string>& values() const { return values_; }
-
-  private:
-    void assign(const std::string& key, const std::string& value) { values_[key] = value; }
-    std::map<std::string, std::string> values_;
+    // MAILDEX_INDEX_DIR, IMAP_TRASHFOLDERNAME, IMAP_IDLE_TIMEOUT, MAILDEX_APPENDLIMIT, ...
+    ImapConfig imap;
 };
 
 // Builds the typed configuration; throws ConfigError naming the key of an invalid value.
@@ -108,8 +94,4 @@ std::vector<std::string> knownConfigKeys();
 std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::string& value,
                                                                   const std::string& trash);
 
-// Parses one shell-style value ("a b", 'x', "$OTHER y", plain) with `vars` for expansion.
-std::string parseShellValue(const std::string& text,
-                            const std::map<std::string, std::string>& vars);
-
-}  // namespace maildex::net
+}  // namespace maildex::core

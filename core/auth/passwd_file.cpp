@@ -1,4 +1,4 @@
-#include "net/passwd_file.h"
+#include "core/auth/passwd_file.h"
 
 #include <crypt.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <cstring>
 #include <functional>
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace passwd {
 
@@ -220,7 +220,7 @@ std::filesystem::path resolveMaildir(const Entry& e, std::string_view extra,
         error = "no home directory and no maildir= field";
         return {};
     }
-    return std::filesystem::path(home) / options.maildirPath;
+    return std::filesystem::path(home) / options.accounts.maildirPath;
 }
 
 }  // namespace
@@ -390,4 +390,4 @@ std::optional<std::string> checkUserName(std::string_view name) {
     return std::nullopt;
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

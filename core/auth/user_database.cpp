@@ -1,4 +1,4 @@
-#include "net/user_database.h"
+#include "core/auth/user_database.h"
 
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -7,13 +7,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <map>
 
-#include "index/log.h"
-#include "net/passwd_file.h"
+#include "base/log.h"
+#include "core/auth/passwd_file.h"
 
-namespace maildex::net {
+namespace maildex::core::auth {
 
 namespace {
 
@@ -81,6 +82,15 @@ constexpr const char* kDefaultDummySetting = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$";
 std::string normalizedDefaultDomain(std::string_view d) {
     if (d.starts_with("@")) d.remove_prefix(1);
     return passwd::lower(d);
+}
+
+// A uid or gid field (digits, or empty: the parser checked) as a number; nullopt when empty
+// or too large to be one.
+std::optional<unsigned> numericId(std::string_view field) {
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), n);
+    if (field.empty() || ec != std::errc() || p != field.data() + field.size()) return std::nullopt;
+    return n;
 }
 
 // Constant-time equality for {PLAIN}: comparing digests hides the length as well.
@@ -197,7 +207,7 @@ std::shared_ptr<UserDbSnapshot> loadSnapshot(const std::filesystem::path& file,
 UserDatabase::UserDatabase(std::filesystem::path file, UserDatabaseOptions options)
     : file_(std::move(file)),
       options_(std::move(options)),
-      defaultDomain_(normalizedDefaultDomain(options_.defaultDomain)) {
+      defaultDomain_(normalizedDefaultDomain(options_.accounts.defaultDomain)) {
     auto snap = loadSnapshot(file_, options_);
     for (const auto& w : snap->parsed.warnings)
         log::warn("user database " + file_.string() + ": " + w);
@@ -311,8 +321,8 @@ const Entry* findEntry(const Parsed& parsed, std::string_view login,
 
 }  // namespace
 
-std::optional<core::Identity> UserDatabase::verify(std::string_view user, std::string_view password,
-                                                   std::string_view clientAddress) {
+AuthResult UserDatabase::authenticate(std::string_view user, std::string_view password,
+                                      std::string_view clientAddress) {
     (void)clientAddress;
     maybeReload();
     auto snap = current();
@@ -329,8 +339,17 @@ std::optional<core::Identity> UserDatabase::verify(std::string_view user, std::s
         // real verification, so the answer's timing does not tell them apart.
         burnOneVerification(snap->dummySetting, password);
     }
-    if (!ok) return std::nullopt;
-    return core::Identity{e->info.name, e->info.maildir};
+    if (!ok) return {};
+    AuthResult accepted{AuthResult::Verdict::Accepted, {e->info.name, e->info.maildir}};
+    accepted.identity.home = e->info.home;
+    accepted.identity.uid = numericId(e->info.uid);
+    accepted.identity.gid = numericId(e->info.gid);
+    return accepted;
+}
+
+std::optional<std::string> UserDatabase::accountKey(std::string_view login) {
+    if (auto info = lookup(login)) return passwd::nameKey(info->name);
+    return std::nullopt;
 }
 
 std::optional<UserInfo> UserDatabase::lookup(std::string_view login) {
@@ -391,4 +410,4 @@ std::string hashPassword(std::string_view password, HashScheme scheme, unsigned 
     return label + out;
 }
 
-}  // namespace maildex::net
+}  // namespace maildex::core::auth

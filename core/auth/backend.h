@@ -1,0 +1,67 @@
+#pragma once
+// An authentication back end: one source of accounts, asked with a user name and a
+// password (design.md, "Security model"). Authentication (core/auth/authentication.h) asks
+// the configured back ends in order, as Courier's authlib asks its modules; the engine and
+// everything after it see only the Identity a back end answers with, never which back end
+// it was.
+//
+// The passwd-file (core/auth/user_database.h) is one. A back end that asks another process
+// (Courier's authdaemond over its socket, PAM, a checkpassword program) implements the same
+// interface: it is called on a worker thread, never on an event loop, so it may block, but
+// it bounds the time it takes and answers Unavailable when the other side does not answer.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/authenticator.h"
+
+namespace maildex::core::auth {
+
+// What every back end applies the same way, so a login means the same whichever back end
+// knows it (authlib applies them for all its modules too).
+struct AccountDefaults {
+    // DEFDOMAIN, in Courier's form "@example.com" (a value without the leading '@' means
+    // the same): the domain of logins without '@'. Empty: no default domain.
+    std::string defaultDomain;
+    // MAILDIRPATH: the Maildir's path below home when the back end names no Maildir.
+    std::string maildirPath = "Maildir";
+};
+
+// A back end's answer to a user name and password.
+struct AuthResult {
+    enum class Verdict {
+        Accepted,  // the password is right: `identity` is the account
+        Refused,   // no such user, not this password, or no logins for this account: the
+                   // next back end is asked
+        // The back end could not tell (its daemon is down, a timeout). Until the engine's
+        // Authenticator can say "try again later" for it, the login fails as if Refused.
+        Unavailable,
+    };
+    Verdict verdict = Verdict::Refused;
+    Identity identity{};
+};
+
+class AuthBackend {
+  public:
+    virtual ~AuthBackend() = default;
+
+    // Checks the password; compares in constant time and keeps no copy of it. The caller
+    // paces the answers (core/auth/login_throttle.h); clientAddress is for back ends that
+    // pass it on (authdaemond, PAM's PAM_RHOST).
+    virtual AuthResult authenticate(std::string_view user, std::string_view password,
+                                    std::string_view clientAddress) = 0;
+
+    // The account `login` names, as the key logins are paced under (every spelling of one
+    // account is one key), when the back end can tell without a password; nullopt when it
+    // does not know the login or cannot tell (PAM).
+    virtual std::optional<std::string> accountKey(std::string_view /*login*/) {
+        return std::nullopt;
+    }
+
+    // SIGHUP: reread what the back end reads from files. False when that failed and the
+    // previous data stays in use (the back end has logged why).
+    virtual bool reload() { return true; }
+};
+
+}  // namespace maildex::core::auth
