@@ -36,13 +36,13 @@
 #include <unordered_set>
 #include <utility>
 
+#include "base/log.h"
 #include "index/courier_keywords.h"
 #include "index/courier_uiddb.h"
 #include "index/crash_point.h"
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
-#include "index/log.h"
 #include "index/mailbox_view.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"

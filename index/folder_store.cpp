@@ -53,12 +53,12 @@
 #include <cerrno>
 #include <map>
 
+#include "base/log.h"
 #include "index/courier_keywords.h"
 #include "index/crash_point.h"
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/folder.h"
-#include "index/log.h"
 #include "index/maildir_name.h"
 #include "index/mailstore.h"
 #include "index/sqlite.h"
