@@ -179,18 +179,12 @@ std::unique_ptr<MailboxView> Folder::open(bool readWrite,
             std::lock_guard lock(mu_);
             readWriteViews_.push_back(view.get());
         }
-        std::vector<ChangeEvent> events;
-        {
-            auto lock = store_->lockDb();
-            Transaction txn(store_->db());
-            catchUpLocked(store_->db(), events);
-            moveNewToCurLocked(store_->db());
-            auto claimed = claimRecentLocked(store_->db());
-            txn.commit();
-            catchUpLocked(store_->db(), events);
-            if (claimed) assignRecent(*claimed);
-        }
-        publish(events);
+        // Takes new/ into cur/ as Courier does on a read-write SELECT; STOREs another process
+        // left half-done and pending rows are for the writers that touch those messages.
+        write({.finishStores = false, .insertPending = false}, [&](WriteScope& w) {
+            moveNewToCurLocked(w.db());
+            w.claimRecent(*this);
+        });
     }
     std::lock_guard lock(mu_);
     view->seq_ = state_.uids;

@@ -7,11 +7,11 @@
 //   always taken before a Folder's own mutex, never after.
 // - A Folder's mutex guards its in-memory message list and change log, and only for short
 //   moments: no file I/O, no SQL and no listener call happens while it is held.
-// - Every writer follows the same order: open a transaction; finish the STOREs a dead
-//   process left half-done (finishInterruptedStoresLocked, folder_store.cpp); catch up
-//   with what other processes committed; change the files (rename/link/unlink); write the
-//   rows; commit; then apply the committed rows to memory ("catch-up" again, which is the
-//   only way memory changes) and publish the events. Commit, then publish.
+// - Every writer goes through Folder::write (index/write_scope.h), which keeps the order:
+//   open a transaction; finish the STOREs a dead process left half-done; catch up with
+//   what other processes committed; the writer changes the files (rename/link/unlink) and
+//   writes the rows; commit; then apply the committed rows to memory ("catch-up" again,
+//   which is the only way memory changes) and publish the events. Commit, then publish.
 // - Because memory only ever changes by reading committed rows, a change made by another
 //   process and one made here travel the same path and produce the same events.
 
@@ -33,6 +33,7 @@
 #include "index/flags.h"
 #include "index/keyword_table.h"
 #include "index/message_rows.h"
+#include "index/write_scope.h"
 
 namespace maildex::index {
 
@@ -245,7 +246,12 @@ class Folder : public std::enable_shared_from_this<Folder> {
   private:
     friend class MailboxView;
     friend class Mailstore;
+    friend class WriteScope;
     struct ScanPlan;
+
+    // Every change to the index goes through here (index/write_scope.h): the lock, the
+    // transaction, the steps before `work`, the commit, the catch-up, then the events.
+    void write(const WriteOptions& options, const std::function<void(WriteScope&)>& work);
 
     // A message APPEND wrote to tmp/ and synced, for placeTmpFiles to move into cur/.
     struct TmpFile {

@@ -142,27 +142,27 @@ std::vector<std::optional<std::int64_t>> Folder::cachedFileFacts(const UidList& 
     };
     std::vector<Computed> computed;
     auto cache = [&] {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        auto& date = db.prepare(
-            "UPDATE message SET internaldate=?3 WHERE folder_id=?1 AND uid=?2 AND internaldate "
-            "IS NULL");
-        auto& sizes = db.prepare(
-            "UPDATE message SET internaldate=COALESCE(internaldate, ?3), size=?4, vsize=?5 WHERE "
-            "folder_id=?1 AND uid=?2");
-        for (const auto& c : computed) {
-            if (fact == FileFact::InternalDate)
-                date.bind(1, id_).bind(2, c.uid).bind(3, c.mtime).run();
-            else
-                sizes.bind(1, id_)
-                    .bind(2, c.uid)
-                    .bind(3, c.mtime)
-                    .bind(4, c.size)
-                    .bind(5, c.vsize)
-                    .run();
-        }
-        txn.commit();
+        write(WriteOptions::bare(), [&](WriteScope& w) {
+            auto& db = w.db();
+            auto& date = db.prepare(
+                "UPDATE message SET internaldate=?3 WHERE folder_id=?1 AND uid=?2 AND internaldate "
+                "IS NULL");
+            auto& sizes = db.prepare(
+                "UPDATE message SET internaldate=COALESCE(internaldate, ?3), size=?4, vsize=?5 "
+                "WHERE "
+                "folder_id=?1 AND uid=?2");
+            for (const auto& c : computed) {
+                if (fact == FileFact::InternalDate)
+                    date.bind(1, id_).bind(2, c.uid).bind(3, c.mtime).run();
+                else
+                    sizes.bind(1, id_)
+                        .bind(2, c.uid)
+                        .bind(3, c.mtime)
+                        .bind(4, c.size)
+                        .bind(5, c.vsize)
+                        .run();
+            }
+        });
         computed.clear();
     };
     for (size_t m = 0; m < missing.size(); ++m) {
@@ -307,33 +307,29 @@ std::vector<std::optional<std::string>> Folder::messageValues(std::uint32_t fiel
 void Folder::storeMessageValues(std::uint32_t field,
                                 const std::vector<std::pair<std::uint32_t, std::string>>& values) {
     if (values.empty()) return;
-    auto lock = store_->lockDb();
-    auto& db = store_->db();
-    Transaction txn(db);
-    // Only for messages the index has (now, in every process): a message expunged
-    // meanwhile leaves no row behind. While a first index's rows are pending, every
-    // message of the folder is one of them or a row (expunging inserts them first).
-    auto& q = db.prepare(
-        "INSERT OR REPLACE INTO message_value(folder_id, uid, field, data) "
-        "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS "
-        "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2) OR EXISTS "
-        "(SELECT 1 FROM pending_rows WHERE folder_id=?1)");
-    for (const auto& [uid, data] : values)
-        q.bind(1, id_).bind(2, uid).bind(3, field).bindBlob(4, data).run();
-    txn.commit();
+    // Not a change clients see, and only for rows the index has in any process (below).
+    write(WriteOptions::bare(), [&](WriteScope& w) {
+        auto& db = w.db();
+        // Only for messages the index has (now, in every process): a message expunged
+        // meanwhile leaves no row behind. While a first index's rows are pending, every
+        // message of the folder is one of them or a row (expunging inserts them first).
+        auto& q = db.prepare(
+            "INSERT OR REPLACE INTO message_value(folder_id, uid, field, data) "
+            "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS "
+            "(SELECT 1 FROM message WHERE folder_id=?1 AND uid=?2) OR EXISTS "
+            "(SELECT 1 FROM pending_rows WHERE folder_id=?1)");
+        for (const auto& [uid, data] : values)
+            q.bind(1, id_).bind(2, uid).bind(3, field).bindBlob(4, data).run();
+    });
 }
 
 void Folder::storeCachedValues(std::uint32_t field, std::vector<CachedValue> values) {
     std::sort(values.begin(), values.end(),
               [](const CachedValue& a, const CachedValue& b) { return a.uid < b.uid; });
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        // Current with every process, so that the values of messages gone meanwhile are
-        // left out, and what another process stored since we read is kept.
-        catchUpLocked(db, events);
+    // Current with every process, so that the values of messages gone meanwhile are left
+    // out, and what another process stored since we read is kept.
+    write({.finishStores = false, .insertPending = false}, [&](WriteScope& w) {
+        auto& db = w.db();
         auto& q = db.prepare("SELECT data FROM cached_values WHERE folder_id=?1 AND field=?2");
         q.bind(1, id_).bind(2, field);
         std::vector<CachedValue> old;
@@ -367,9 +363,7 @@ void Folder::storeCachedValues(std::uint32_t field, std::vector<CachedValue> val
             .bind(2, field)
             .bindBlob(3, encodeValues(merged))
             .run();
-        txn.commit();
-    }
-    publish(events);
+    });
 }
 
 }  // namespace maildex::index

@@ -161,14 +161,8 @@ std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) cons
 
 UidList Folder::expungeDeleted(const UidList* restrictTo) {
     UidList removed;
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        finishInterruptedStoresLocked(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
+    write({}, [&](WriteScope& w) {
+        auto& db = w.db();
         UidList candidates;
         {
             std::lock_guard l(mu_);
@@ -199,10 +193,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
                 removed.push_back(uid);
             }
         }
-        txn.commit();
-        catchUpLocked(db, events);
-    }
-    publish(events);
+    });
     return removed;
 }
 
@@ -269,19 +260,10 @@ UidList Folder::append(std::vector<NewMessage>& messages) {
 UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
     auto d = dir();
     UidList uids;
-    std::vector<ChangeEvent> events;
-    std::vector<std::filesystem::path> placed;
-    std::vector<std::string> keywordFiles;  // update files written for these messages
-    std::uint32_t reserved = 0;             // courierimapuiddb's next UID, once written
+    std::uint32_t reserved = 0;  // courierimapuiddb's next UID, once written
     try {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
-        try {
-            finishInterruptedStoresLocked(db);
-            catchUpLocked(db, events);
-            insertPendingRowsLocked(db);
+        write({}, [&](WriteScope& w) {
+            auto& db = w.db();
             auto& f = db.prepare("SELECT uidnext FROM folder WHERE id=?1");
             f.bind(1, id_);
             if (!f.step())
@@ -292,7 +274,9 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
 
             // The keywords go into courierimapkeywords/ before the files into cur/: should the
             // process die before its commit, the scan that numbers a file placed meanwhile
-            // gives it its keywords from there (folder_scan.cpp).
+            // gives it its keywords from there (folder_scan.cpp). Should the transaction not
+            // commit, both are taken back while the index is still ours (so that no scan
+            // numbers a file in between) and a client that retries gets the message once.
             std::vector<KeywordIds> keywords(tmps.size());
             std::vector<std::pair<std::string, KeywordIds>> keywordChanges;
             for (size_t i = 0; i < tmps.size(); ++i) {
@@ -304,8 +288,10 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
                 if (!keywords[i].empty()) keywordChanges.emplace_back(tmps[i].base, keywords[i]);
             }
             if (mirrorKeywordsLocked(db, keywordChanges))
-                for (const auto& [base, ids] : keywordChanges)
-                    keywordFiles.push_back(base);
+                for (const auto& change : keywordChanges)
+                    w.onAbort([file = d / "courierimapkeywords" / change.first] {
+                        ::unlink(file.c_str());
+                    });
             crashPoint("append-after-keywords");
 
             MessageRowWriter rows(db, id_);
@@ -316,7 +302,7 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
                 auto target = d / "cur" / (t.base + ":" + info);
                 if (::rename(t.path.c_str(), target.c_str()) != 0)
                     throwIo("Cannot deliver", target.string(), errno);
-                placed.push_back(target);
+                w.onAbort([target] { ::unlink(target.c_str()); });
                 crashPoint("append-after-rename");
                 std::uint32_t uid = uidNext++;
                 MessageRow row;
@@ -340,42 +326,28 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
                 .run();
             writeUidMirrorLocked(db, mirrored);
             reserved = uidNext;
-            claimed = claimRecentLocked(db);
+            w.claimRecent(*this);
             crashPoint("append-before-commit");
-            txn.commit();
-        } catch (...) {
-            // Nothing was committed: take back what we placed, so a client that retries
-            // does not get the message twice (while the index is still ours, so that no
-            // scan numbers a file in between).
-            for (const auto& p : placed)
-                ::unlink(p.c_str());
-            for (const auto& base : keywordFiles)
-                ::unlink((d / "courierimapkeywords" / base).c_str());
-            throw;
-        }
-        crashPoint("append-after-commit");
-        catchUpLocked(db, events);
-        if (claimed) assignRecent(*claimed);
+            w.afterCommit([] { crashPoint("append-after-commit"); });
+        });
     } catch (...) {
         for (const auto& t : tmps)
             ::unlink(t.path.c_str());  // those not placed
         if (reserved) keepReservedUids(reserved);
         throw;
     }
-    publish(events);
     return uids;
 }
 
 void Folder::keepReservedUids(std::uint32_t uidNext) noexcept {
     try {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        db.prepare("UPDATE folder SET uidnext=MAX(uidnext, ?2) WHERE id=?1")
-            .bind(1, id_)
-            .bind(2, uidNext)
-            .run();
-        txn.commit();
+        write(WriteOptions::bare(), [&](WriteScope& w) {
+            w.db()
+                .prepare("UPDATE folder SET uidnext=MAX(uidnext, ?2) WHERE id=?1")
+                .bind(1, id_)
+                .bind(2, uidNext)
+                .run();
+        });
     } catch (...) {
         // The next writer appends to courierimapuiddb from the index's next UID; Courier
         // ignores the lines of files that do not exist.
@@ -386,30 +358,12 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
     if (&dest.mailstore() != store_.get())
         throw Error(ErrorKind::NotAllowed, "Cannot copy between different Maildirs");
     CopyResult result;
-    std::vector<ChangeEvent> events, destEvents;
-    // What is in dest's cur/ without being committed, to take back should the transaction
-    // not commit: a copy is removed, a moved file goes back where it was.
-    struct Placed {
-        std::filesystem::path at, from;
-    };
-    std::vector<Placed> placed;
-    std::vector<std::string> keywordFiles;  // update files written into dest's mirror
-    std::uint32_t reserved = 0;             // dest's courierimapuiddb's next UID, once written
+    std::uint32_t reserved = 0;  // dest's courierimapuiddb's next UID, once written
     auto srcDir = dir(), destDir = dest.dir();
     try {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed;
-        try {
-            finishInterruptedStoresLocked(db);
-            if (&dest != this) dest.finishInterruptedStoresLocked(db);
-            catchUpLocked(db, events);
-            insertPendingRowsLocked(db);
-            if (&dest != this) {
-                dest.catchUpLocked(db, destEvents);
-                dest.insertPendingRowsLocked(db);
-            }
+        write({}, [&](WriteScope& w) {
+            auto& db = w.db();
+            w.join(dest);
 
             struct Source {
                 std::uint32_t uid;
@@ -459,9 +413,14 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                                      s.destKeywords.end());
                 if (!s.destKeywords.empty()) destKeywords.emplace_back(s.newBase, s.destKeywords);
             }
+            // Should the transaction not commit, no keyword update file stays for a file that
+            // does not exist, and every message goes back where it was (a copy goes), while
+            // the index is still ours: no scan may number them in between.
             if (dest.mirrorKeywordsLocked(db, destKeywords))
-                for (const auto& [base, ids] : destKeywords)
-                    keywordFiles.push_back(base);
+                for (const auto& change : destKeywords)
+                    w.onAbort([file = destDir / "courierimapkeywords" / change.first] {
+                        ::unlink(file.c_str());
+                    });
             crashPoint(move ? "move-after-keywords" : "copy-after-keywords");
 
             auto& meta = db.prepare(
@@ -497,7 +456,14 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                     }
                 }
                 if (!done) continue;  // gone: the next scan expunges it
-                placed.push_back({target, from});
+                w.onAbort([target, from, move, srcTmp = srcDir / "tmp"] {
+                    // Where that fails the file stays in dest: the scans number it there and
+                    // expunge it in the source, so it is still in exactly one folder.
+                    if (move)
+                        moveMessageFile(target, from, srcTmp);
+                    else
+                        ::unlink(target.c_str());
+                });
                 crashPoint(move ? "move-after-rename" : "copy-after-link");
 
                 meta.bind(1, id_).bind(2, s.uid);
@@ -543,38 +509,14 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 reserved = uidNext;
             }
             // Copies into the folder itself are claimed like any new mail.
-            claimed = dest.claimRecentLocked(db);
+            w.claimRecent(dest);
             crashPoint(move ? "move-before-commit" : "copy-before-commit");
-            txn.commit();
-        } catch (...) {
-            // Nothing was committed: every message goes back where it was and copies go,
-            // while the index is still ours (no scan may number them in between), and no
-            // keyword update file is left for a file that does not exist.
-            for (auto it = placed.rbegin(); it != placed.rend(); ++it) {
-                try {
-                    if (move)
-                        moveMessageFile(it->at, it->from, srcDir / "tmp");
-                    else
-                        ::unlink(it->at.c_str());
-                } catch (const Error&) {
-                    // Left where it is: the scans number it in dest and expunge it in the
-                    // source, so it is still in exactly one folder.
-                }
-            }
-            for (const auto& base : keywordFiles)
-                ::unlink((destDir / "courierimapkeywords" / base).c_str());
-            throw;
-        }
-        crashPoint("move-after-commit");
-        catchUpLocked(db, events);
-        if (&dest != this) dest.catchUpLocked(db, destEvents);
-        if (claimed) dest.assignRecent(*claimed);
+            w.afterCommit([] { crashPoint("move-after-commit"); });
+        });
     } catch (...) {
         if (reserved) dest.keepReservedUids(reserved);
         throw;
     }
-    publish(events);
-    dest.publish(destEvents);
     return result;
 }
 
@@ -627,16 +569,18 @@ MessageFile Folder::file(std::uint32_t uid) {
         mf.vsize = sizes->vsize;
         mf.size = sizes->size;
     }
-    auto lock = store_->lockDb();
-    store_->db()
-        .prepare(
-            "UPDATE message SET internaldate=?3, size=?4, vsize=?5 WHERE folder_id=?1 AND uid=?2")
-        .bind(1, id_)
-        .bind(2, uid)
-        .bind(3, mf.internalDate)
-        .bind(4, static_cast<std::int64_t>(mf.size))
-        .bind(5, static_cast<std::int64_t>(mf.vsize))
-        .run();
+    write(WriteOptions::bare(), [&](WriteScope& w) {
+        w.db()
+            .prepare(
+                "UPDATE message SET internaldate=?3, size=?4, vsize=?5 WHERE folder_id=?1 AND "
+                "uid=?2")
+            .bind(1, id_)
+            .bind(2, uid)
+            .bind(3, mf.internalDate)
+            .bind(4, static_cast<std::int64_t>(mf.size))
+            .bind(5, static_cast<std::int64_t>(mf.vsize))
+            .run();
+    });
     return mf;
 }
 

@@ -141,22 +141,17 @@ void Folder::insertPendingRowsInBackground() {
 void Folder::insertPendingRows() {
     crashPoint("pending-rows-before-insert");
     for (bool done = false; !done;) {
-        std::vector<ChangeEvent> events;
-        {
-            auto lock = store_->lockDbAfterOthers();
-            auto& db = store_->db();
+        // Touches no file; gives way to sessions between chunks.
+        WriteOptions background{
+            .finishStores = false, .insertPending = false, .yieldToSessions = true};
+        write(background, [&](WriteScope& w) {
             // Megabytes of WAL pile up meanwhile; SQLite's checkpoint after a commit would
             // copy them into the database while holding the index (tens of ms). They are
             // copied at the end, from a connection of their own.
-            db.exec("PRAGMA wal_autocheckpoint=0");
-            Transaction txn(db);
-            catchUpLocked(db, events);
-            done = insertPendingRowsLocked(db, kPendingRowsPerChunk);
-            txn.commit();
-            catchUpLocked(db, events);
-            if (done) db.exec("PRAGMA wal_autocheckpoint=1000");
-        }
-        publish(events);
+            w.db().exec("PRAGMA wal_autocheckpoint=0");
+            done = insertPendingRowsLocked(w.db(), kPendingRowsPerChunk);
+            if (done) w.afterCommit([&w] { w.db().exec("PRAGMA wal_autocheckpoint=1000"); });
+        });
         if (done) break;
         crashPoint("pending-rows-after-chunk");
         std::this_thread::sleep_for(kPauseBetweenChunks);

@@ -53,14 +53,8 @@ void nudgeWatchers(const std::filesystem::path& folderDir) {
 
 RebuildResult Folder::rebuild(const RebuildOptions& options) {
     RebuildResult result;
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        finishInterruptedStoresLocked(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
+    write({}, [&](WriteScope& w) {
+        auto& db = w.db();
         auto d = dir();
         if (mtimeNs(d / "cur") == 0)
             throw Error(ErrorKind::NotFound, "Folder '" + name_ + "' no longer exists on disk");
@@ -290,45 +284,34 @@ RebuildResult Folder::rebuild(const RebuildOptions& options) {
             rewriteKeywordMirrorLocked(db);
             result.keywordsRewritten = true;
         }
-        txn.commit();
-        if (modseq != 0) nudgeWatchers(d);
-        catchUpLocked(db, events);
-    }
-    publish(events);
+        if (modseq != 0) w.afterCommit([d] { nudgeWatchers(d); });
+    });
     return result;
 }
 
 void Folder::writeMirrors() {
-    std::vector<ChangeEvent> events;
-    auto lock = store_->lockDb();
-    auto& db = store_->db();
-    Transaction txn(db);
-    finishInterruptedStoresLocked(db);
-    catchUpLocked(db, events);
-    insertPendingRowsLocked(db);
-    // A courierimapuiddb of the same UIDVALIDITY whose next UID is ahead of the index's
-    // tells of UIDs handed out before (by Courier, or before the index was lost): the
-    // index takes that next UID rather than the file losing it.
-    if (auto old = readCourierUidDb(dir())) {
-        auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
-        f.bind(1, id_);
-        if (f.step()) {
-            auto validity = static_cast<std::uint32_t>(f.integer(0));
-            auto next = static_cast<std::uint32_t>(f.integer(1));
-            f.reset();
-            if (validity == old->uidValidity && old->nextUid > next)
-                db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
-                    .bind(1, id_)
-                    .bind(2, old->nextUid)
-                    .run();
+    write({}, [&](WriteScope& w) {
+        auto& db = w.db();
+        // A courierimapuiddb of the same UIDVALIDITY whose next UID is ahead of the index's
+        // tells of UIDs handed out before (by Courier, or before the index was lost): the
+        // index takes that next UID rather than the file losing it.
+        if (auto old = readCourierUidDb(dir())) {
+            auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
+            f.bind(1, id_);
+            if (f.step()) {
+                auto validity = static_cast<std::uint32_t>(f.integer(0));
+                auto next = static_cast<std::uint32_t>(f.integer(1));
+                f.reset();
+                if (validity == old->uidValidity && old->nextUid > next)
+                    db.prepare("UPDATE folder SET uidnext=?2 WHERE id=?1")
+                        .bind(1, id_)
+                        .bind(2, old->nextUid)
+                        .run();
+            }
         }
-    }
-    writeUidMirrorLocked(db, {});
-    rewriteKeywordMirrorLocked(db);
-    txn.commit();
-    catchUpLocked(db, events);
-    lock.unlock();
-    publish(events);
+        writeUidMirrorLocked(db, {});
+        rewriteKeywordMirrorLocked(db);
+    });
 }
 
 }  // namespace maildex::index

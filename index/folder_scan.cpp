@@ -101,14 +101,13 @@ void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, 
 }  // namespace
 
 void Folder::sync(SyncMode mode) {
-    std::vector<ChangeEvent> events;
-    bool insertPending = false;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        auto d = dir();
-        bool scan = mode == SyncMode::Full;
-        if (!scan) {
+    bool scan = mode == SyncMode::Full;
+    if (!scan) {
+        std::vector<ChangeEvent> events;
+        {
+            auto lock = store_->lockDb();
+            auto& db = store_->db();
+            auto d = dir();
             Transaction read(db, Transaction::Mode::Read);
             auto& q = db.prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
             q.bind(1, id_);
@@ -126,35 +125,30 @@ void Folder::sync(SyncMode mode) {
                 syncedNewMtime_ = newM;
                 syncedCurMtime_ = curM;
             }
+            if (std::exchange(pendingDamaged_, false)) scan = true;
+            // An interrupted STORE (folder_store.cpp) may have changed no file name at all.
+            if (!scan && hasInterruptedStores()) scan = true;
         }
-        if (std::exchange(pendingDamaged_, false)) scan = true;
-        // An interrupted STORE (folder_store.cpp) may have changed no file name at all.
-        if (!scan && hasInterruptedStores()) scan = true;
-        if (scan) {
-            Transaction txn(db);
-            finishInterruptedStoresLocked(db);
-            catchUpLocked(db, events);
-            fullScanLocked(db);
-            bool readWrite;
-            {
-                std::lock_guard l(mu_);
-                readWrite = !readWriteViews_.empty();
-            }
-            if (readWrite) moveNewToCurLocked(db);
-            auto claimed = claimRecentLocked(db);
-            {
-                // Pending rows are megabytes of WAL: copying them into the database file
-                // (SQLite's checkpoint after a commit) is left to the background task.
-                std::optional<CheckpointPause> pause;
-                if (insertPendingSoon_) pause.emplace(db);
-                txn.commit();
-            }
-            catchUpLocked(db, events);
-            if (claimed) assignRecent(*claimed);
-            insertPending = std::exchange(insertPendingSoon_, false);
-        }
+        publish(events);
+        if (!scan) return;
     }
-    publish(events);
+    bool insertPending = false;
+    // A full scan makes the pending rows of a first index rather than inserting them.
+    write({.insertPending = false}, [&](WriteScope& w) {
+        pendingDamaged_ = false;  // the scan makes them again
+        fullScanLocked(w.db());
+        bool readWrite;
+        {
+            std::lock_guard l(mu_);
+            readWrite = !readWriteViews_.empty();
+        }
+        if (readWrite) moveNewToCurLocked(w.db());
+        w.claimRecent(*this);
+        // Pending rows are megabytes of WAL: copying them into the database file is left to
+        // the background task.
+        if (insertPendingSoon_) w.deferCheckpoint();
+        w.afterCommit([&] { insertPending = std::exchange(insertPendingSoon_, false); });
+    });
     if (insertPending) insertPendingRowsInBackground();
 }
 
@@ -542,15 +536,9 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
     for (const auto& n : newNames)
         byBase[n.substr(0, n.find(':'))].emplace_back(true, n);
 
-    std::vector<ChangeEvent> events;
     bool insertPending = false;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        finishInterruptedStoresLocked(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
+    write({}, [&](WriteScope& w) {
+        auto& db = w.db();
         auto d = dir();
         std::uint64_t modseq = 0;
         std::vector<std::pair<std::string, FileSeen>> fresh;
@@ -640,13 +628,9 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
             readWrite = !readWriteViews_.empty();
         }
         if (readWrite) moveNewToCurLocked(db);
-        auto claimed = claimRecentLocked(db);
-        txn.commit();
-        catchUpLocked(db, events);
-        if (claimed) assignRecent(*claimed);
-        insertPending = std::exchange(insertPendingSoon_, false);
-    }
-    publish(events);
+        w.claimRecent(*this);
+        w.afterCommit([&] { insertPending = std::exchange(insertPendingSoon_, false); });
+    });
     if (insertPending) insertPendingRowsInBackground();
 }
 

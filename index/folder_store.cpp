@@ -432,14 +432,22 @@ void Folder::rollForwardLocked(Sqlite& db, const StoreIntent& intent, std::uint6
 
 StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
     StoreResult result;
-    std::vector<ChangeEvent> events;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        Transaction txn(db);
-        finishInterruptedStoresLocked(db);
-        catchUpLocked(db, events);
-        insertPendingRowsLocked(db);
+    struct Step {
+        std::uint32_t uid;
+        std::string base;
+        std::string from;  // the file's path now
+        std::string name;  // its name afterwards, in cur/
+        std::string to;    // and that path
+        KeywordIds keywords, oldKeywords;
+        bool renamed = false, skipped = false;
+    };
+    // Outside the work, for the undo that runs after it should the commit fail.
+    std::vector<Step> steps;
+    std::filesystem::path intentPath;
+    bool mirrorTouched = false;
+    const auto d = dir();
+    write({}, [&](WriteScope& w) {
+        auto& db = w.db();
 
         KeywordIds changeIds;
         for (const auto& name : change.keywords) {
@@ -490,33 +498,22 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
             wants.push_back({c.uid, std::move(keywords), c.keywords});
         }
 
-        struct Step {
-            std::uint32_t uid;
-            std::string base;
-            std::string from;  // the file's path now
-            std::string name;  // its name afterwards, in cur/
-            std::string to;    // and that path
-            KeywordIds keywords, oldKeywords;
-            bool renamed = false, skipped = false;
-        };
-        std::vector<Step> steps;
         steps.reserve(wants.size());
-        auto d = dir();
         const std::string curDir = (d / "cur").string() + "/";
         auto fileName = [](std::string_view path) { return path.substr(path.rfind('/') + 1); };
         // A message's file and its name afterwards; false when it is gone (the next scan
         // expunges it). The file's name is the truth for its flags: when another program
         // changed them since the index last looked, the change applies to what it has.
-        auto plan = [&](Want& w) {
+        auto plan = [&](Want& want) {
             std::string base;
-            auto path = currentPathLocked(db, w.uid, &base);
+            auto path = currentPathLocked(db, want.uid, &base);
             if (!path) return false;
             auto name = MaildirName::parse(fileName(*path));
             std::string newName =
                 nameWithFlags(name, applyFlags(name.flags(), change.flags, change.mode));
             std::string to = curDir + newName;
-            steps.push_back({w.uid, std::move(base), std::move(*path), std::move(newName),
-                             std::move(to), std::move(w.keywords), std::move(w.oldKeywords)});
+            steps.push_back({want.uid, std::move(base), std::move(*path), std::move(newName),
+                             std::move(to), std::move(want.keywords), std::move(want.oldKeywords)});
             return true;
         };
         auto& upd = db.prepare(
@@ -562,12 +559,11 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
             if (s.keywords != s.oldKeywords) keywordChanges.emplace_back(s.base, s.keywords);
         };
 
-        std::filesystem::path intentPath;
         if (keywordsChange) {
             // Every message's change is known before a file is touched: the intent lists
             // them, each distinct keyword set once (a STORE gives most messages the same).
-            for (auto& w : wants)
-                plan(w);
+            for (auto& want : wants)
+                plan(want);
             StoreIntent intent;
             intent.mode = change.mode;
             intent.flags = static_cast<SystemFlags>(change.flags & flag::ImapMask);
@@ -584,23 +580,9 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
             crashPoint("store-after-intent");
         }
 
-        bool mirrorTouched = false;
-        try {
-            if (keywordsChange) {
-                for (auto& s : steps)
-                    apply(s);
-            } else {
-                // System flags only: each message's rename is its whole change.
-                for (auto& w : wants)
-                    if (plan(w)) apply(steps.back());
-            }
-            mirrorTouched = true;
-            mirrorKeywordsLocked(db, keywordChanges);
-            crashPoint("store-before-commit");
-            txn.commit();
-        } catch (...) {
-            // Nothing is committed: put the files and the mirror back (all old), then the
-            // intent may go. What cannot be put back is rolled forward by the next writer.
+        // Nothing is committed: put the files and the mirror back (all old), then the intent
+        // may go. What cannot be put back is rolled forward by the next writer.
+        w.onAbort([this, &steps, &intentPath, &mirrorTouched, &d] {
             bool undone = true;
             for (auto it = steps.rbegin(); it != steps.rend(); ++it)
                 if (it->renamed && ::rename(it->to.c_str(), it->from.c_str()) != 0) undone = false;
@@ -622,13 +604,23 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
                 }
             }
             if (undone && !intentPath.empty()) retireIntent(intentPath);
-            throw;
+        });
+        if (keywordsChange) {
+            for (auto& s : steps)
+                apply(s);
+        } else {
+            // System flags only: each message's rename is its whole change.
+            for (auto& want : wants)
+                if (plan(want)) apply(steps.back());
         }
-        crashPoint("store-after-commit");
-        if (!intentPath.empty()) retireIntent(intentPath);
-        catchUpLocked(db, events);
-    }
-    publish(events);
+        mirrorTouched = true;
+        mirrorKeywordsLocked(db, keywordChanges);
+        crashPoint("store-before-commit");
+        w.afterCommit([this, &intentPath] {
+            crashPoint("store-after-commit");
+            if (!intentPath.empty()) retireIntent(intentPath);
+        });
+    });
     return result;
 }
 
