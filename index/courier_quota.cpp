@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -147,27 +148,58 @@ std::optional<MaildirSize> readMaildirSize(const std::filesystem::path& maildirR
     return parseMaildirSize(*text, warnings);
 }
 
-MaildirUsage calculateMaildirUsage(const std::filesystem::path& maildirRoot,
-                                   std::string_view trashFolder) {
-    MaildirUsage usage;
-    countDir(maildirRoot / "new", usage);
-    countDir(maildirRoot / "cur", usage);
+namespace {
+
+// Calls `visit` with the folder directories Courier's quota counts (countsubdir,
+// maildirquota_countfolder): the root, and every ".<folder>" but Trash itself (its
+// subfolders count); symlinks are skipped.
+template <typename Visit>
+void forEachCountedFolder(const std::filesystem::path& maildirRoot, std::string_view trashFolder,
+                          Visit visit) {
+    visit(maildirRoot);
     DIR* d = ::opendir(maildirRoot.c_str());
     if (!d) throwIo("Cannot list", maildirRoot.string(), errno);
     std::string trash = "." + std::string(trashFolder);
     while (dirent* e = ::readdir(d)) {
         std::string_view name = e->d_name;
-        // countsubdir / maildirquota_countfolder: every ".<folder>" but Trash itself
-        // (its subfolders count); symlinks are skipped.
         if (name.size() < 2 || name[0] != '.' || name == ".." || name == trash) continue;
         auto dir = maildirRoot / e->d_name;
         struct stat st;
         if (::lstat(dir.c_str(), &st) != 0 || S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) continue;
-        countDir(dir / "new", usage);
-        countDir(dir / "cur", usage);
+        visit(dir);
     }
     ::closedir(d);
+}
+
+void noteMtime(const std::filesystem::path& dir, std::int64_t& latest) {
+    latest = std::max(latest, mtimeNs(dir));
+}
+
+}  // namespace
+
+MaildirUsage calculateMaildirUsage(const std::filesystem::path& maildirRoot,
+                                   std::string_view trashFolder, std::int64_t* latestDirMtime) {
+    MaildirUsage usage;
+    std::int64_t latest = 0;
+    forEachCountedFolder(maildirRoot, trashFolder, [&](const std::filesystem::path& folder) {
+        // The mtimes first: a message that arrives while we count moves one past them.
+        noteMtime(folder / "new", latest);
+        noteMtime(folder / "cur", latest);
+        countDir(folder / "new", usage);
+        countDir(folder / "cur", usage);
+    });
+    if (latestDirMtime) *latestDirMtime = latest;
     return usage;
+}
+
+std::int64_t latestMaildirMtime(const std::filesystem::path& maildirRoot,
+                                std::string_view trashFolder) {
+    std::int64_t latest = 0;
+    forEachCountedFolder(maildirRoot, trashFolder, [&](const std::filesystem::path& folder) {
+        noteMtime(folder / "new", latest);
+        noteMtime(folder / "cur", latest);
+    });
+    return latest;
 }
 
 void writeMaildirSize(const std::filesystem::path& maildirRoot, const MaildirQuota& quota,

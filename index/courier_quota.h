@@ -63,8 +63,14 @@ std::optional<MaildirSize> readMaildirSize(const std::filesystem::path& maildirR
 // messages whose info has T (\Deleted) do not count; a message's size is its ",S=<n>"
 // when the name has one, else its stat() size. Throws Error(Io) only when the root
 // cannot be listed.
+// `latestDirMtime`, when given, gets the latest mtime (ns) of the directories counted: a
+// counter compares it with latestMaildirMtime() afterwards to know nothing changed.
 MaildirUsage calculateMaildirUsage(const std::filesystem::path& maildirRoot,
-                                   std::string_view trashFolder = "Trash");
+                                   std::string_view trashFolder = "Trash",
+                                   std::int64_t* latestDirMtime = nullptr);
+// The latest mtime (ns) of the cur/ and new/ directories calculateMaildirUsage counts.
+std::int64_t latestMaildirMtime(const std::filesystem::path& maildirRoot,
+                                std::string_view trashFolder = "Trash");
 
 // Writes a recalculated maildirsize (the quota line and one usage line) through tmp/ +
 // rename(), as Courier's recalculation does.
