@@ -32,6 +32,8 @@ const char* codeFor(index::ErrorKind kind) {
             return "LIMIT";
         case index::ErrorKind::Busy:
             return "INUSE";
+        case index::ErrorKind::OverQuota:
+            return "OVERQUOTA";
         case index::ErrorKind::Io:
         case index::ErrorKind::Corrupt:
             return "SERVERBUG";
@@ -88,6 +90,10 @@ void Session::logIn(const Identity& identity) {
     // index has inserted a row per message (index/pending_rows.h).
     options.pendingRowsFrom = 10'000;
     store_ = index::Mailstore::open(options);
+    // The account's quota wins over maildirsize's, as authlib's MAILDIRQUOTA does.
+    store_->setAccountQuota(identity.quota.empty()
+                                ? std::nullopt
+                                : std::optional(index::parseMaildirQuota(identity.quota)));
     user_ = identity.user;
     // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."
     // prefix): the migration records prefix and delimiter with the Maildir.
@@ -127,6 +133,7 @@ std::string Session::capabilities() const {
         "ESEARCH WITHIN CONDSTORE QRESYNC SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
         "THREAD=REFERENCES "
         "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
+        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
         "UTF8=ACCEPT "
         "APPENDLIMIT=" +
         std::to_string(config_.limits.maxAppendLiteral);

@@ -16,6 +16,7 @@ enum class ErrorKind {
     Io,             // the file system failed us
     Corrupt,        // the index or a mirror file could not be read
     Busy,           // the database stayed locked
+    OverQuota,      // the change would take the Maildir over its quota (maildirsize)
 };
 
 class Error : public std::runtime_error {

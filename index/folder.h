@@ -391,6 +391,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     void noteResetLocked(std::vector<ChangeEvent>& events, bool deleted);
     void markDeleted();
     std::int64_t id() const { return id_; }
+    // Whether its messages count towards the Maildir++ quota (all folders but Trash).
+    bool countsForQuota() const { return name_ != kQuotaTrashFolder; }
 
     std::shared_ptr<Mailstore> store_;
     std::string name_;

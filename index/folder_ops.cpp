@@ -180,11 +180,17 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
             auto& del = db.prepare("DELETE FROM message WHERE folder_id=?1 AND uid=?2");
             auto& exp = db.prepare(
                 "INSERT OR REPLACE INTO expunged(folder_id, uid, modseq) VALUES(?1,?2,?3)");
+            QuotaDelta freed;
             for (auto uid : candidates) {
                 // Unlink first, then the index: a crash in between leaves a row whose file
                 // is gone, which the next scan expunges.
-                if (auto path = currentPathLocked(db, uid)) {
-                    if (::unlink(path->c_str()) != 0 && errno != ENOENT)
+                std::string base;
+                struct stat st;
+                if (auto path = currentPathLocked(db, uid, &base, &st)) {
+                    if (::unlink(path->c_str()) == 0)
+                        freed.add(static_cast<std::int64_t>(
+                            sizeField(base, 'S').value_or(static_cast<std::uint64_t>(st.st_size))));
+                    else if (errno != ENOENT)
                         throwIo("Cannot remove", *path, errno);
                 }
                 crashPoint("expunge-after-unlink");
@@ -192,6 +198,7 @@ UidList Folder::expungeDeleted(const UidList* restrictTo) {
                 exp.bind(1, id_).bind(2, uid).bind(3, static_cast<std::int64_t>(modseq)).run();
                 removed.push_back(uid);
             }
+            if (countsForQuota()) w.removeFromQuota(freed);
         }
     });
     return removed;
@@ -271,6 +278,12 @@ UidList Folder::placeTmpFiles(std::vector<TmpFile>& tmps) {
             auto uidNext = static_cast<std::uint32_t>(f.integer(0));
             f.reset();
             std::uint64_t modseq = bumpModseqLocked(db);
+            if (countsForQuota()) {
+                QuotaDelta added;
+                for (const auto& t : tmps)
+                    added.add(static_cast<std::int64_t>(t.size));
+                w.addToQuota(added);
+            }
 
             // The keywords go into courierimapkeywords/ before the files into cur/: should the
             // process die before its commit, the scan that numbers a file placed meanwhile
@@ -372,6 +385,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 std::string base;  // of that file
                 std::string newBase;
                 KeywordIds destKeywords;
+                std::uint64_t size = 0;  // as Maildir++ quota counts it
             };
             std::vector<Source> sources;
             {
@@ -404,8 +418,8 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 s.path = std::move(*path);
                 struct timeval now;
                 gettimeofday(&now, nullptr);
-                auto size = sizeField(s.base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
-                s.newBase = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, size);
+                s.size = sizeField(s.base, 'S').value_or(static_cast<std::uint64_t>(st.st_size));
+                s.newBase = newMessageBase(now.tv_sec, now.tv_usec, st.st_dev, st.st_ino, s.size);
                 for (const auto& k : s.keywords)
                     s.destKeywords.push_back(dest.keywordIdLocked(db, k));
                 std::sort(s.destKeywords.begin(), s.destKeywords.end());
@@ -413,6 +427,16 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                                      s.destKeywords.end());
                 if (!s.destKeywords.empty()) destKeywords.emplace_back(s.newBase, s.destKeywords);
             }
+            // The quota counts every folder but Trash: a copy adds to it, a move only when it
+            // crosses Trash's border (out of Trash adds, into Trash frees).
+            QuotaDelta carried;
+            for (const auto& s : sources)
+                if (!s.path.empty()) carried.add(static_cast<std::int64_t>(s.size));
+            if (dest.countsForQuota() && (!move || !countsForQuota()))
+                w.addToQuota(carried);
+            else if (move && countsForQuota() && !dest.countsForQuota())
+                w.removeFromQuota(carried);
+
             // Should the transaction not commit, no keyword update file stays for a file that
             // does not exist, and every message goes back where it was (a copy goes), while
             // the index is still ours: no scan may number them in between.

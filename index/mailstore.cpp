@@ -566,4 +566,18 @@ std::size_t Mailstore::importSettingsFile(std::vector<std::string>* warnings) {
     return file.size();
 }
 
+void Mailstore::setAccountQuota(std::optional<MaildirQuota> quota) {
+    std::lock_guard lock(quotaMu_);
+    accountQuota_ = quota;
+}
+
+std::unique_ptr<QuotaAccount> Mailstore::quotaAccount() {
+    std::optional<MaildirQuota> quota;
+    {
+        std::lock_guard lock(quotaMu_);
+        quota = accountQuota_;
+    }
+    return std::make_unique<QuotaAccount>(layout_.root(), quota, kQuotaTrashFolder);
+}
+
 }  // namespace maildex::index

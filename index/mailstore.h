@@ -18,6 +18,7 @@
 #include "index/folder.h"
 #include "index/layout.h"
 #include "index/maildir_settings.h"
+#include "index/quota_account.h"
 
 namespace maildex::index {
 
@@ -77,6 +78,14 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     std::size_t importCourierSubscriptions();
     // Rewrites courierimapsubscribed from the index (for `maildexctl export courier`).
     void exportCourierSubscriptions();
+
+    // The Maildir++ quota (index/quota_account.h). The account's own quota (authdaemon's
+    // MAILDIRQUOTA, the user database's quota=) wins over maildirsize's first line; each
+    // login says it again (nullopt: the account names none, maildirsize decides).
+    void setAccountQuota(std::optional<MaildirQuota> quota);
+    // maildirsize as it is now, for one writer that adds or removes messages (other
+    // programs append to it between two writers).
+    std::unique_ptr<QuotaAccount> quotaAccount();
 
     // A persistent setting of this Maildir (e.g. the namespace a migration recorded). Kept
     // in the index and mirrored in the Maildir's maildexsettings file (a new index takes
@@ -156,6 +165,9 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // Of db_; written under dbMu_, read by others choosing which database to close.
     std::atomic<std::chrono::steady_clock::rep> lastUse_{0};
     std::atomic<bool> dbOpen_{false};
+
+    std::mutex quotaMu_;
+    std::optional<MaildirQuota> accountQuota_;  // guarded by quotaMu_
 
     std::mutex foldersMu_;
     std::map<std::string, std::weak_ptr<Folder>, std::less<>> folders_;

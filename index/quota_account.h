@@ -35,13 +35,28 @@
 
 namespace maildex::index {
 
+// The folder Maildir++ leaves out of the usage, as Courier's TRASH: its messages are on
+// their way out, and moving a message there must work over quota.
+inline constexpr const char* kQuotaTrashFolder = "Trash";
+
+// What a change does to the usage.
+struct QuotaDelta {
+    std::int64_t bytes = 0;
+    std::int64_t messages = 0;
+    void add(std::int64_t size) {
+        bytes += size;
+        ++messages;
+    }
+    bool empty() const { return bytes == 0 && messages == 0; }
+};
+
 class QuotaAccount {
   public:
     // Opens <maildirRoot>/maildirsize. `accountQuota`: the quota the account says, if any.
     // Without a maildirsize and without an account quota there is no quota: every check
     // passes and nothing is recorded.
     QuotaAccount(std::filesystem::path maildirRoot, std::optional<MaildirQuota> accountQuota,
-                 std::string trashFolder = "Trash");
+                 std::string trashFolder = kQuotaTrashFolder);
     ~QuotaAccount();
     QuotaAccount(const QuotaAccount&) = delete;
     QuotaAccount& operator=(const QuotaAccount&) = delete;

@@ -2,6 +2,7 @@
 
 #include "index/write_scope.h"
 
+#include "base/log.h"
 #include "index/error.h"
 #include "index/folder.h"
 #include "index/mailstore.h"
@@ -35,6 +36,32 @@ void WriteScope::afterCommit(std::function<void()> step) {
 void WriteScope::claimRecent(Folder& folder) {
     claimed_ = folder.claimRecentLocked(db_);
     claimedBy_ = &folder;
+}
+
+void WriteScope::addToQuota(QuotaDelta delta) {
+    if (delta.empty()) return;
+    if (!quota_) quota_ = members_.front().folder->mailstore().quotaAccount();
+    if (!quota_->mayAdd(delta.bytes, delta.messages))
+        throw Error(ErrorKind::OverQuota, "You exceeded your mail quota.");
+    recordQuota(delta);
+}
+
+void WriteScope::removeFromQuota(QuotaDelta delta) {
+    if (delta.empty()) return;
+    recordQuota({-delta.bytes, -delta.messages});
+}
+
+void WriteScope::recordQuota(QuotaDelta delta) {
+    afterCommit([this, delta] {
+        // The messages are in (or out of) the Maildir whatever happens here: a failure to
+        // write maildirsize is the next recount's to repair, not the client's error.
+        try {
+            if (!quota_) quota_ = members_.front().folder->mailstore().quotaAccount();
+            quota_->record(delta.bytes, delta.messages);
+        } catch (const std::exception& e) {
+            log::warn(std::string("Cannot update maildirsize: ") + e.what());
+        }
+    });
 }
 
 void WriteScope::abort() noexcept {

@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "index/change.h"
+#include "index/quota_account.h"
 
 namespace maildex::index {
 
@@ -59,6 +61,12 @@ class WriteScope {
     // Claims a folder's unclaimed \Recent messages for its first read-write view, which
     // gets them once memory has caught up.
     void claimRecent(Folder& folder);
+    // An addition of messages to the Maildir (index/quota_account.h): refused with
+    // Error(OverQuota) when it would go over the quota, before the writer places a file;
+    // recorded in maildirsize once the transaction has committed.
+    void addToQuota(QuotaDelta delta);
+    // A removal, recorded once the transaction has committed; never refused.
+    void removeFromQuota(QuotaDelta delta);
     // The commit leaves the WAL to the background task that inserts pending rows, rather
     // than copying megabytes into the database while holding the index.
     void deferCheckpoint() { deferCheckpoint_ = true; }
@@ -72,12 +80,14 @@ class WriteScope {
     WriteScope(Sqlite& db, const WriteOptions& options) : db_(db), options_(options) {}
     void prepare(Folder& folder);
     void abort() noexcept;
+    void recordQuota(QuotaDelta delta);
 
     Sqlite& db_;
     const WriteOptions& options_;
     std::vector<Member> members_;
     std::vector<std::function<void()>> undo_;
     std::vector<std::function<void()>> afterCommit_;
+    std::unique_ptr<QuotaAccount> quota_;  // read at the first addition or removal
     Folder* claimedBy_ = nullptr;
     std::optional<std::pair<std::uint32_t, std::uint32_t>> claimed_;
     bool deferCheckpoint_ = false;

@@ -93,6 +93,22 @@ std::optional<unsigned> numericId(std::string_view field) {
     return n;
 }
 
+// The value of `key=` among the extra fields (space-separated key=value); "" when absent.
+// Courier's userdb and the passwd-files sites keep beside it name a Maildir++ quota
+// "quota=50000000S,5000C".
+std::string extraField(std::string_view extra, std::string_view key) {
+    std::size_t pos = 0;
+    while (pos < extra.size()) {
+        auto end = extra.find_first_of(" \t", pos);
+        if (end == std::string_view::npos) end = extra.size();
+        auto field = extra.substr(pos, end - pos);
+        if (field.size() > key.size() && field.starts_with(key) && field[key.size()] == '=')
+            return std::string(field.substr(key.size() + 1));
+        pos = end + 1;
+    }
+    return {};
+}
+
 // Constant-time equality for {PLAIN}: comparing digests hides the length as well.
 bool plainEquals(std::string_view stored, std::string_view given) {
     unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
@@ -344,6 +360,7 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
     accepted.identity.home = e->info.home;
     accepted.identity.uid = numericId(e->info.uid);
     accepted.identity.gid = numericId(e->info.gid);
+    accepted.identity.quota = extraField(e->info.extra, "quota");
     return accepted;
 }
 

@@ -40,6 +40,11 @@ void append(CommandContext& ctx);
 void copy(CommandContext& ctx);
 void move(CommandContext& ctx);
 
+// quota.cpp (RFC 9208 QUOTA)
+void getQuotaRoot(CommandContext& ctx);
+void getQuota(CommandContext& ctx);
+void setQuota(CommandContext& ctx);
+
 // idle.cpp (RFC 2177)
 void idle(CommandContext& ctx);
 

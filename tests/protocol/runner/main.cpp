@@ -64,6 +64,9 @@ class Runner {
                 case Step::Kind::Message:
                     deliver(step);
                     break;
+                case Step::Kind::File:
+                    std::ofstream(maildir_ / step.folder, std::ios::binary) << step.text;
+                    break;
                 case Step::Kind::Sleep:
                     std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(step.text)));
                     break;

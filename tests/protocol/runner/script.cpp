@@ -91,6 +91,15 @@ Script loadScript(const std::string& path) {
                     if (!(body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n'))
                         lf += body[i];
                 step.text = lf;
+            } else if (directive == "file") {
+                step.kind = Step::Kind::File;
+                words >> step.folder;
+                if (step.folder.empty() || step.folder.find("..") != std::string::npos)
+                    fail("@file needs a path inside the Maildir");
+                std::string body = block();  // LF line ends, as other programs write
+                for (size_t i = 0; i < body.size(); ++i)
+                    if (!(body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n'))
+                        step.text += body[i];
             } else if (directive == "literal") {
                 std::string name;
                 words >> name;

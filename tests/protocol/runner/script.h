@@ -15,6 +15,7 @@ struct Step {
         Expect,   // one server line matching a pattern
         Message,  // put a message file into the Maildir
         Folder,   // create a folder directory
+        File,     // write a file (path in `folder`, relative to the Maildir root)
         Close,    // close the connection's input
         Sleep,    // wait (milliseconds in `text`)
     };
