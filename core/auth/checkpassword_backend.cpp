@@ -205,6 +205,7 @@ AuthResult CheckpasswordBackend::authenticate(std::string_view user, std::string
     // Output closed: the program is done or about to be. Wait for it within the limit;
     // past it, kill its process group and reap it.
     int status = 0;
+    if (timedOut || tooLong) ::kill(-pid, SIGKILL);
     while (true) {
         pid_t w = ::waitpid(pid, &status, timedOut || tooLong ? 0 : WNOHANG);
         if (w == pid) break;

@@ -69,16 +69,20 @@ int converse(int count, const pam_message** messages, pam_response** responses, 
 // PAM_FAIL_DELAY's callback: no delay here; the throttle paces failures.
 void noDelay(int, unsigned, void*) {}
 
+// As Courier's authpam, a failed pam_authenticate is a refusal whatever the code (pam_exec,
+// for one, says PAM_SYSTEM_ERR for a wrong password); only "the authentication service
+// cannot be reached" and the library's own failures are no verdict.
 AuthResult fromAuthenticate(int rc, pam_handle_t* h) {
     switch (rc) {
         case PAM_USER_UNKNOWN:
             return AuthResult::refused("unknown user (pam_authenticate)");
-        case PAM_AUTH_ERR:
-        case PAM_CRED_INSUFFICIENT:
-        case PAM_MAXTRIES:
-            return AuthResult::refused(std::string("pam_authenticate: ") + pam_strerror(h, rc));
-        default:
+        case PAM_AUTHINFO_UNAVAIL:
+        case PAM_ABORT:
+        case PAM_BUF_ERR:
+        case PAM_CONV_ERR:
             return AuthResult::unavailable(std::string("pam_authenticate: ") + pam_strerror(h, rc));
+        default:
+            return AuthResult::refused(std::string("pam_authenticate: ") + pam_strerror(h, rc));
     }
 }
 
