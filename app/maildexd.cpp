@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "core/auth/checkpassword_backend.h"
 #include "core/engine.h"
 #include "core/server_config.h"
 #include "index/background.h"
@@ -99,6 +100,18 @@ int runStdio(const std::string& maildir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The program a checkpassword back end's checker execs once the password is right
+    // (core/auth/checkpassword_backend.h): report the uid, gid and environment it was given.
+    if (argc == 2 && std::strcmp(argv[1], "--checkpassword-next") == 0) {
+        std::string report = maildex::core::auth::checkpasswordReport();
+        std::size_t done = 0;
+        while (done < report.size()) {
+            ssize_t n = ::write(1, report.data() + done, report.size() - done);
+            if (n <= 0) return 111;
+            done += static_cast<std::size_t>(n);
+        }
+        return 0;
+    }
     std::string maildir;
     std::vector<std::string> configFiles, sets;
     for (int i = 1; i < argc; ++i) {

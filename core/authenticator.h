@@ -29,13 +29,26 @@ struct Identity {
     std::map<std::string, std::string> options{};  // authlib's OPTIONS: "disableimap" -> "1"
 };
 
+// What checking a login found.
+struct LoginCheck {
+    std::optional<Identity> identity;  // set when the credentials are right
+    // No back end accepted, and one of them could not tell (its daemon is down, it timed
+    // out): the client hears "try again later" (NO [UNAVAILABLE]), not "wrong password".
+    bool unavailable = false;
+};
+
 class Authenticator {
   public:
     virtual ~Authenticator() = default;
-    // nullopt for wrong credentials. Implementations compare in constant time, and the
-    // caller owns delays between failures.
-    virtual std::optional<Identity> verify(std::string_view user, std::string_view password,
-                                           std::string_view clientAddress) = 0;
+    // Implementations compare in constant time, and the caller owns delays between
+    // failures.
+    virtual LoginCheck check(std::string_view user, std::string_view password,
+                             std::string_view clientAddress) = 0;
+    // check()'s identity alone: nullopt for wrong credentials or an unavailable back end.
+    std::optional<Identity> verify(std::string_view user, std::string_view password,
+                                   std::string_view clientAddress) {
+        return check(user, password, clientAddress).identity;
+    }
 
     // Login pacing (core/auth/login_throttle.h has the policy). A login asks admit() before
     // verify(): false refuses it unchecked. Then settle() with the verdict says how long

@@ -188,6 +188,41 @@ std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::str
 
 namespace {
 ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown);
+
+// MAILDEX_AUTH and what the back ends need (core/auth/backend_list.h).
+void readAuthentication(Reader& r, auth::BackendSettings& a) {
+    if (r.has("MAILDEX_AUTH")) a.order = auth::parseBackendList(r.raw("MAILDEX_AUTH"));
+    r.path("MAILDEX_USERDB", a.userDb);
+    r.text("MAILDIRPATH", a.accounts.maildirPath);
+    r.text("DEFDOMAIN", a.accounts.defaultDomain);
+    std::chrono::seconds timeout{10};
+    r.seconds("MAILDEX_AUTH_TIMEOUT", timeout, 1, 300);
+    a.authdaemon.timeout = a.pam.timeout = a.checkpassword.timeout = timeout;
+    r.path("MAILDEX_AUTHDAEMON_SOCKET", a.authdaemon.socket);
+    r.number("MAILDEX_AUTHDAEMON_CONNECTIONS", a.authdaemon.maxConnections, 1, 1024);
+    r.text("MAILDEX_PAM_SERVICE", a.pam.service);
+    r.path("MAILDEX_PAM_CONFDIR", a.pam.confdir);
+    if (r.has("MAILDEX_CHECKPASSWORD")) {
+        std::istringstream words(r.raw("MAILDEX_CHECKPASSWORD"));
+        for (std::string w; words >> w;)
+            a.checkpassword.command.push_back(w);
+        if (a.checkpassword.command.empty() || a.checkpassword.command.front().front() != '/')
+            throw ConfigError(
+                "MAILDEX_CHECKPASSWORD: expected the program's absolute path (and "
+                "its arguments), got '" +
+                r.raw("MAILDEX_CHECKPASSWORD") + "'");
+    }
+    r.boolean("MAILDEX_LOWERCASE_USER", a.names.lowercase);
+    r.boolean("MAILDEX_STRIP_DOMAIN", a.names.stripDomain);
+    a.names.defaultDomain = auth::bareDomain(a.accounts.defaultDomain);
+    if (a.names.stripDomain && !a.names.defaultDomain.empty())
+        throw ConfigError(
+            "MAILDEX_STRIP_DOMAIN=YES and DEFDOMAIN: one removes the domain the other adds; set "
+            "one of them");
+    if (a.pam.service.empty() || a.pam.service.find('/') != std::string::npos)
+        throw ConfigError("MAILDEX_PAM_SERVICE: expected a service name such as imap, got '" +
+                          a.pam.service + "'");
+}
 }  // namespace
 
 ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown) {
@@ -221,9 +256,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.seconds("MAILDEX_AUTOLOGOUT", c.autologout, 60, 7 * 86400);
     r.seconds("IMAP_IDLE_TIMEOUT", c.imap.idleKeepalive, 1, 86400);
     r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
-    r.path("MAILDEX_USERDB", c.userDb);
-    r.text("MAILDIRPATH", c.accounts.maildirPath);
-    r.text("DEFDOMAIN", c.accounts.defaultDomain);
+    readAuthentication(r, c.auth);
     r.text("MAILDEX_USER", c.runAsUser);
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
     r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "base/log.h"
-#include "core/auth/backend.h"
+#include "core/auth/backend_list.h"
 #include "core/config.h"
 #include "core/config_file.h"
 
@@ -56,10 +56,10 @@ struct ServerConfig {
     std::chrono::seconds writeTimeout{60};    // MAILDEX_WRITE_TIMEOUT: reads nothing
     // (IMAP_IDLE_TIMEOUT is imap.idleKeepalive: the engine's, as stdin/stdout mode has it too.)
 
-    // Users and mail
-    std::filesystem::path userDb;    // MAILDEX_USERDB: the passwd-file back end
-    auth::AccountDefaults accounts;  // MAILDIRPATH, DEFDOMAIN: for every back end
-    std::string runAsUser;           // MAILDEX_USER: drop privileges after binding
+    // Users and mail: MAILDEX_AUTH and each back end's settings, MAILDEX_USERDB (the
+    // passwd-file), MAILDIRPATH and DEFDOMAIN (for every back end), the login-name rules.
+    auth::BackendSettings auth;
+    std::string runAsUser;  // MAILDEX_USER: drop privileges after binding
 
     // Runtime
     int workers = 0;                         // MAILDEX_WORKERS (0: two per core)

@@ -142,7 +142,7 @@ std::string Session::capabilities() const {
         if (!transport_.plaintextAuthAllowed && !transport_.tlsActive)
             caps += " LOGINDISABLED";
         else if (authenticator_)
-            caps += " AUTH=PLAIN";
+            caps += " AUTH=LOGIN AUTH=PLAIN";
     }
     return caps;
 }
@@ -373,10 +373,19 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
         throw CommandError("Too many failed logins; try again later", "UNAVAILABLE");
     };
     if (!authenticator_->admit(user, address)) refuse();
-    auto identity = authenticator_->verify(user, password, address);
+    auto checked = authenticator_->check(user, password, address);
+    auto& identity = checked.identity;
     auto delay = authenticator_->settle(user, address, identity.has_value());
     if (!delay) refuse();
     responseDelay_ = *delay;
+    if (!identity && checked.unavailable) {
+        // A back end could not tell (authdaemond down, a timeout): the password may be
+        // right, so the client is told to come back, not that it is wrong.
+        log::info(logPrefix() + ": login failed for " + user +
+                  ": authentication temporarily unavailable");
+        throw CommandError("Authentication is temporarily unavailable; try again later",
+                           "UNAVAILABLE");
+    }
     if (!identity) {
         log::info(logPrefix() + ": login failed for " + user);
         throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
@@ -394,6 +403,47 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
 void Session::awaitSaslResponse(const std::string& tag) {
     awaiting_ = Awaiting::SaslResponse;
     awaitingTag_ = tag;
+}
+
+void Session::awaitLoginName(const std::string& tag) {
+    awaiting_ = Awaiting::LoginName;
+    awaitingTag_ = tag;
+}
+
+void Session::awaitLoginPassword(const std::string& tag, const std::string& user) {
+    writer_.continuation().atom("UGFzc3dvcmQ6").end();  // "Password:"
+    loginName_ = std::make_unique<std::string>(user);
+    awaiting_ = Awaiting::LoginPassword;
+    awaitingTag_ = tag;
+}
+
+Session::Next Session::continueLogin(Awaiting step, const std::string& tag,
+                                     const std::string& text) {
+    static const CommandSpec* authSpec = findCommand("AUTHENTICATE");
+    Running running{tag, "AUTHENTICATE", authSpec, false, {{}, "Logged in"}, Next::Command, {}};
+    auto user = std::move(loginName_);
+    bool waiting = false;
+    if (auto failed = runGuarded(running, [&] {
+            auto decoded = commands::decodeSaslResponse(text);
+            if (!decoded) throw CommandError("Invalid LOGIN response: not base64", "", true);
+            if (step == Awaiting::LoginName) {
+                if (decoded->empty()) throw CommandError("Invalid LOGIN response", "", true);
+                awaitLoginPassword(tag, *decoded);
+                waiting = true;
+                return;
+            }
+            struct Wipe {
+                std::string& s;
+                ~Wipe() { std::fill(s.begin(), s.end(), '\0'); }
+            } wipe{*decoded};
+            attemptLogin(user ? *user : std::string(), *decoded);
+        }))
+        return *failed;
+    if (waiting) return Next::Line;
+    running.ok.code = [caps = capabilities()](ResponseWriter& w) {
+        w.code("CAPABILITY").atoms(caps);
+    };
+    return complete(running);
 }
 
 void Session::finishPlain(const std::string& response) {
@@ -469,6 +519,14 @@ Session::Next Session::line(const std::string& text) {
             w.code("CAPABILITY").atoms(caps);
         };
         return complete(running);
+    }
+    if (awaiting == Awaiting::LoginName || awaiting == Awaiting::LoginPassword) {
+        if (text == "*") {
+            loginName_.reset();
+            writer_.tagged(tag).bad().text("Authentication cancelled").end();
+            return Next::Command;
+        }
+        return continueLogin(awaiting, tag, text);
     }
     if (awaiting == Awaiting::IdleDone) {
         if (!ascii::iequals(text, "DONE")) {

@@ -180,6 +180,10 @@ class Session {
                       const std::string& authzid = {});
     void awaitSaslResponse(const std::string& tag);
     void finishPlain(const std::string& base64Response);
+    // SASL LOGIN: waiting for the name, or (with the name known) for the password, which
+    // the session asks for itself with the "Password:" challenge.
+    void awaitLoginName(const std::string& tag);
+    void awaitLoginPassword(const std::string& tag, const std::string& user);
     // Whether a command producing much output should stop and be resumed.
     bool outputFull() const;
     static constexpr std::size_t kOutputBudget = 256 * 1024;
@@ -221,9 +225,18 @@ class Session {
     bool qresync_ = false;
     // A command that waits for a line rather than for the next command: AUTHENTICATE
     // for the client's response, IDLE for DONE. One at a time, so one tag for both.
-    enum class Awaiting : std::uint8_t { Command, SaslResponse, IdleDone };
+    enum class Awaiting : std::uint8_t {
+        Command,
+        SaslResponse,
+        LoginName,
+        LoginPassword,
+        IdleDone
+    };
     Awaiting awaiting_ = Awaiting::Command;
     std::string awaitingTag_;
+    // SASL LOGIN's name between its two steps; held apart for the memory of idle sessions.
+    std::unique_ptr<std::string> loginName_;
+    Next continueLogin(Awaiting step, const std::string& tag, const std::string& text);
     // Held apart: a suspended command is rare, and every idle session would otherwise
     // carry room for one (about 200 bytes of 10,000 connections' memory).
     std::unique_ptr<Running> suspended_;

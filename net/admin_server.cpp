@@ -130,9 +130,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
             return;
         }
         if (!logins_->admit(user, client)) return tryLater(1);
-        bool ok = logins_->verify(user, pass, client).has_value();
+        auto checked = logins_->check(user, pass, client);
+        bool ok = checked.identity.has_value();
         auto delay = logins_->settle(user, client, ok);
         if (!delay) return tryLater(1);
+        // A back end that could not tell (authdaemond down): nginx tries again later.
+        if (!ok && checked.unavailable) return tryLater(3);
         auto seconds = std::chrono::ceil<std::chrono::seconds>(*delay).count();
         if (ok && seconds == 0) {
             res.set("Auth-Status", "OK");

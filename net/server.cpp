@@ -12,12 +12,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <future>
 #include <stdexcept>
 #include <thread>
 
 #include "base/log.h"
 #include "core/auth/authentication.h"
+#include "core/auth/backend_list.h"
 #include "core/auth/user_database.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
@@ -73,18 +75,18 @@ Server::Server(core::ServerConfig config)
             throw core::ConfigError(std::string("TLS_CERTFILE: ") + e.what());
         }
     }
-    if (config_.userDb.empty())
-        throw core::ConfigError("MAILDEX_USERDB: no user database configured");
-    std::vector<std::unique_ptr<core::auth::AuthBackend>> backends;
-    core::auth::UserDatabaseOptions uo;
-    uo.accounts = config_.accounts;
-    try {
-        backends.push_back(std::make_unique<core::auth::UserDatabase>(config_.userDb, uo));
-    } catch (const std::exception& e) {
-        throw core::ConfigError(std::string("MAILDEX_USERDB: ") + e.what());
-    }
+    // checkpassword execs this very binary once the password is right, to report the
+    // environment it was handed (maildexd --checkpassword-next).
+    std::error_code ec;
+    if (auto self = std::filesystem::read_symlink("/proc/self/exe", ec); !ec)
+        config_.auth.checkpassword.next = {self.string(), "--checkpassword-next"};
+    auto backends = core::auth::makeBackends(config_.auth);
+    std::string order;
+    for (const auto& name : core::auth::effectiveOrder(config_.auth))
+        order += (order.empty() ? "" : ", ") + name;
+    log::info("authentication: " + order);
     authentication_ = std::make_unique<core::auth::Authentication>(
-        std::move(backends), core::auth::LoginThrottleOptions{}, countLogin);
+        std::move(backends), core::auth::LoginThrottleOptions{}, countLogin, config_.auth.names);
 
     for (const auto& w : core::configWarnings(config_))
         log::warn(w);

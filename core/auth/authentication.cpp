@@ -1,25 +1,48 @@
 #include "core/auth/authentication.h"
 
+#include "base/log.h"
 #include "core/auth/passwd_file.h"
 
 namespace maildex::core::auth {
 
 Authentication::Authentication(std::vector<std::unique_ptr<AuthBackend>> backends,
-                               LoginThrottleOptions throttle, Observer observer)
-    : backends_(std::move(backends)), throttle_(throttle), observer_(std::move(observer)) {}
+                               LoginThrottleOptions throttle, Observer observer,
+                               LoginNameRules names)
+    : backends_(std::move(backends)),
+      throttle_(throttle),
+      observer_(std::move(observer)),
+      names_(std::move(names)) {}
 
-std::optional<Identity> Authentication::verify(std::string_view user, std::string_view password,
-                                               std::string_view clientAddress) {
+LoginCheck Authentication::check(std::string_view login, std::string_view password,
+                                 std::string_view clientAddress) {
+    const std::string user = normalizeLogin(login, names_);
     // As authlib asks its modules: a back end that refuses may just not know the user, so
-    // the next one is asked; the first to accept decides.
+    // the next one is asked; the first to accept decides. One that could not tell does not
+    // stop the others either: the user may be another back end's.
+    LoginCheck out;
+    std::string answers;  // for the debug line: what each back end said
     for (auto& backend : backends_) {
         auto result = backend->authenticate(user, password, clientAddress);
-        if (result.verdict == AuthResult::Verdict::Accepted) return std::move(result.identity);
+        if (!answers.empty()) answers += "; ";
+        answers += backend->name();
+        if (result.verdict == AuthResult::Verdict::Accepted) {
+            out.identity = std::move(result.identity);
+            log::debug("login " + passwd::printable(user) + ": accepted by " +
+                       std::string(backend->name()));
+            return out;
+        }
+        if (result.verdict == AuthResult::Verdict::Unavailable) out.unavailable = true;
+        answers +=
+            result.verdict == AuthResult::Verdict::Unavailable ? " unavailable: " : " refused: ";
+        answers += passwd::printable(result.reason);
     }
-    return std::nullopt;
+    if (backends_.empty()) answers = "no back end configured";
+    log::debug("login " + passwd::printable(user) + ": " + answers);
+    return out;
 }
 
-std::string Authentication::userKey(std::string_view user) {
+std::string Authentication::userKey(std::string_view login) {
+    const std::string user = normalizeLogin(login, names_);
     for (auto& backend : backends_)
         if (auto key = backend->accountKey(user)) return *key;
     return passwd::lower(user);

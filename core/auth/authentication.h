@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/auth/backend.h"
+#include "core/auth/login_name.h"
 #include "core/auth/login_throttle.h"
 #include "core/authenticator.h"
 
@@ -24,12 +25,16 @@ class Authentication : public Authenticator {
     };
     using Observer = std::function<void(Outcome)>;
 
-    // `backends` are asked in this order; the first to accept decides.
+    // `backends` are asked in this order; the first to accept decides. Every back end,
+    // and the pacing, sees the login name as `names` spell it.
     explicit Authentication(std::vector<std::unique_ptr<AuthBackend>> backends,
-                            LoginThrottleOptions throttle = {}, Observer observer = {});
+                            LoginThrottleOptions throttle = {}, Observer observer = {},
+                            LoginNameRules names = {});
 
-    std::optional<Identity> verify(std::string_view user, std::string_view password,
-                                   std::string_view clientAddress) override;
+    // Refused when no back end accepts; unavailable when, besides, one could not tell.
+    // At debug level, one line says what each back end answered and why.
+    LoginCheck check(std::string_view user, std::string_view password,
+                     std::string_view clientAddress) override;
     bool admit(std::string_view user, std::string_view clientAddress) override;
     std::optional<std::chrono::milliseconds> settle(std::string_view user,
                                                     std::string_view clientAddress,
@@ -49,6 +54,7 @@ class Authentication : public Authenticator {
     std::vector<std::unique_ptr<AuthBackend>> backends_;
     LoginThrottle throttle_;
     Observer observer_;
+    LoginNameRules names_;
 };
 
 }  // namespace maildex::core::auth

@@ -34,17 +34,29 @@ struct AuthResult {
         Accepted,  // the password is right: `identity` is the account
         Refused,   // no such user, not this password, or no logins for this account: the
                    // next back end is asked
-        // The back end could not tell (its daemon is down, a timeout). Until the engine's
-        // Authenticator can say "try again later" for it, the login fails as if Refused.
+        // The back end could not tell (its daemon is down, a timeout): the next back end
+        // is asked, and if none accepts the client hears NO [UNAVAILABLE].
         Unavailable,
     };
     Verdict verdict = Verdict::Refused;
     Identity identity{};
+    // Why it was refused or unavailable, for the operator at MAILDEX_LOG_LEVEL=debug
+    // (Courier's DEBUG_LOGIN): "unknown user", "wrong password", "IMAP disabled for this
+    // account", "no answer within 10 s". Never the password.
+    std::string reason{};
+
+    static AuthResult refused(std::string why) { return {Verdict::Refused, {}, std::move(why)}; }
+    static AuthResult unavailable(std::string why) {
+        return {Verdict::Unavailable, {}, std::move(why)};
+    }
 };
 
 class AuthBackend {
   public:
     virtual ~AuthBackend() = default;
+
+    // The name MAILDEX_AUTH knows it by ("passwd-file", "authdaemon", ...), for log lines.
+    virtual std::string_view name() const = 0;
 
     // Checks the password; compares in constant time and keeps no copy of it. The caller
     // paces the answers (core/auth/login_throttle.h); clientAddress is for back ends that

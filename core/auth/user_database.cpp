@@ -344,18 +344,25 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
     auto snap = current();
     const Entry* e = findEntry(snap->parsed, user, defaultDomain_);
     bool ok = false;
+    const char* why = "wrong password";
     if (e && e->kind == Kind::Plain) {
         ok = plainEquals(e->secret, password);
     } else if (e && e->kind == Kind::Crypt) {
         auto r = cryptCheck(e->secret, password);
-        if (r == CryptResult::Unverifiable) burnOneVerification(snap->dummySetting, password);
+        if (r == CryptResult::Unverifiable) {
+            burnOneVerification(snap->dummySetting, password);
+            why = "libcrypt cannot verify this user's hash";
+        }
         ok = r == CryptResult::Match;
     } else {
         // No such user, an empty password field, or an unusable hash: the same time as a
         // real verification, so the answer's timing does not tell them apart.
         burnOneVerification(snap->dummySetting, password);
+        why = !e                            ? "unknown user"
+              : e->kind == Kind::NoPassword ? "empty password field (account disabled)"
+                                            : "unusable password hash (account locked?)";
     }
-    if (!ok) return {};
+    if (!ok) return AuthResult::refused(why);
     AuthResult accepted{AuthResult::Verdict::Accepted, {e->info.name, e->info.maildir}};
     accepted.identity.home = e->info.home;
     accepted.identity.uid = numericId(e->info.uid);

@@ -95,6 +95,7 @@ class UserDatabase : public AuthBackend {
     // used here: delays between failures are LoginThrottle's.
     AuthResult authenticate(std::string_view user, std::string_view password,
                             std::string_view clientAddress) override;
+    std::string_view name() const override { return "passwd-file"; }
     // The file's name for the account `login` resolves to (see lookup), with the domain in
     // lower case.
     std::optional<std::string> accountKey(std::string_view login) override;

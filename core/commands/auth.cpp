@@ -1,5 +1,7 @@
 // Not-authenticated state: STARTTLS (RFC 3501 6.2.1), LOGIN (6.2.3), AUTHENTICATE PLAIN
-// (6.2.2, RFC 4616) with SASL-IR (RFC 4959).
+// (6.2.2, RFC 4616) and LOGIN (draft-murchison-sasl-login: Outlook and older clients send
+// the name and then the password, each in base64, after "Username:" and "Password:"
+// challenges), with SASL-IR (RFC 4959).
 //
 // Credentials never reach a log. A failed attempt is answered after the delay the
 // authenticator asks for; the transport holds the answer back (no thread sleeps).
@@ -68,8 +70,23 @@ void authenticate(CommandContext& ctx) {
     std::optional<std::string> initial;
     if (!ctx.args.atEnd()) initial = ctx.args.atom("an initial response");
     ctx.args.expectEnd();
-    if (mechanism != "PLAIN") throw CommandError("Unsupported authentication mechanism", "CANNOT");
+    if (mechanism != "PLAIN" && mechanism != "LOGIN")
+        throw CommandError("Unsupported authentication mechanism", "CANNOT");
     requirePrivacy(ctx);
+    if (mechanism == "LOGIN") {
+        // The initial response, when sent, is the name; the password is always asked for.
+        if (!initial) {
+            ctx.out().continuation().atom("VXNlcm5hbWU6").end();  // "Username:"
+            ctx.session.awaitLoginName(ctx.tag());
+        } else {
+            auto user = decodeSaslResponse(*initial);
+            if (!user || user->empty()) throw CommandError("Invalid LOGIN response", "", true);
+            ctx.session.awaitLoginPassword(ctx.tag(), *user);
+        }
+        ctx.continues = true;
+        ctx.next = Session::Next::Line;
+        return;
+    }
     if (!initial) {
         // No SASL-IR: ask for the response with an empty challenge.
         ctx.out().continuation().end();
@@ -83,6 +100,11 @@ void authenticate(CommandContext& ctx) {
         w.code("CAPABILITY").atoms(caps);
     };
     ctx.okText = "Logged in";
+}
+
+std::optional<std::string> decodeSaslResponse(const std::string& base64) {
+    if (base64.empty() || base64 == "=") return std::string();
+    return decodeBase64(base64);
 }
 
 // The PLAIN message (RFC 4616): authzid NUL authcid NUL password. False when it is not

@@ -13,12 +13,14 @@ void logout(CommandContext& ctx);
 void id(CommandContext& ctx);
 void enable(CommandContext& ctx);
 
-// auth.cpp (RFC 3501 6.2, RFC 4616 PLAIN, RFC 4959 SASL-IR)
+// auth.cpp (RFC 3501 6.2, RFC 4616 PLAIN, RFC 4959 SASL-IR, draft-murchison-sasl-login)
 void startTls(CommandContext& ctx);
 void login(CommandContext& ctx);
 void authenticate(CommandContext& ctx);
 bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
                         std::string& password);
+// A SASL response's base64 ("=" or empty: nothing); nullopt when it is not base64.
+std::optional<std::string> decodeSaslResponse(const std::string& base64);
 
 // mailbox.cpp (RFC 3501 6.3.3-7, 6.3.10; RFC 2342 NAMESPACE)
 void create(CommandContext& ctx);

@@ -85,10 +85,11 @@ void makeMaildir(const fs::path& root) {
 class FuzzAuthenticator : public maildex::core::Authenticator {
   public:
     explicit FuzzAuthenticator(fs::path maildir) : maildir_(std::move(maildir)) {}
-    std::optional<maildex::core::Identity> verify(std::string_view user, std::string_view password,
-                                                  std::string_view) override {
-        if (user == "fuzz" && password == "fuzz") return maildex::core::Identity{"fuzz", maildir_};
-        return std::nullopt;
+    maildex::core::LoginCheck check(std::string_view user, std::string_view password,
+                                    std::string_view) override {
+        if (user == "fuzz" && password == "fuzz")
+            return {maildex::core::Identity{"fuzz", maildir_}};
+        return {};
     }
 
   private:

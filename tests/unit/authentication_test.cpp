@@ -27,15 +27,16 @@ class FakeBackend : public AuthBackend {
     AuthResult authenticate(std::string_view user, std::string_view password,
                             std::string_view) override {
         asked_.push_back(name_ + ":" + std::string(user));
-        if (unavailable) return {AuthResult::Verdict::Unavailable, {}};
+        if (unavailable) return AuthResult::unavailable("down");
         auto it = passwords_.find(lower(user));
-        if (it == passwords_.end() || it->second != password) return {};
+        if (it == passwords_.end() || it->second != password) return AuthResult::refused("no");
         return {AuthResult::Verdict::Accepted, {it->first, "/srv/mail/" + name_ + "/" + it->first}};
     }
     std::optional<std::string> accountKey(std::string_view login) override {
         if (!passwords_.count(lower(login))) return std::nullopt;
         return lower(login);
     }
+    std::string_view name() const override { return name_; }
     bool reload() override {
         ++reloads;
         return reloadSucceeds;
