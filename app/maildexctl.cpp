@@ -9,7 +9,9 @@
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
+#include "app/ctl/site_config.h"
 #include "base/log.h"
+#include "base/version.h"
 
 namespace {
 
@@ -35,14 +37,21 @@ const std::map<std::string, Command>& commands() {
 }
 
 void usage(std::ostream& out) {
-    out << "Usage: maildexctl COMMAND [ARGS]\n\nCommands:\n";
+    out << "Usage: maildexctl [--config FILE] COMMAND [ARGS]\n       maildexctl --version\n\n"
+           "Commands:\n";
     for (const auto& [name, c] : commands()) {
         std::string n = name;
         n.resize(10, ' ');
         out << "  " << n << c.summary << "\n";
     }
     out << "\nRun 'maildexctl COMMAND --help' for a command's options.\n"
-           "('who' and 'kick' need the server's admin endpoint, which does not exist yet.)\n\n"
+           "\n"
+           "The server's configuration tells every command where the user database\n"
+           "(MAILDEX_USERDB), the indexes (MAILDEX_INDEX_DIR) and the admin endpoint\n"
+           "(MAILDEX_ADMIN_ADDRESS, for 'who' and 'kick') are: --config FILE (repeatable,\n"
+           "anywhere on the line), by default /etc/maildex/maildex.conf when it exists; the\n"
+           "environment's MAILDEX_USERDB, MAILDEX_INDEX_DIR and MAILDEX_ADMIN_ADDRESS win over\n"
+           "the file, and a command's own --userdb, --index-dir or --admin over both.\n\n"
         << maildex::ctl::kExitCodeHelp;
 }
 
@@ -52,6 +61,16 @@ int main(int argc, char** argv) {
     // Warnings of the index layer go to stderr, where the commands' own errors go.
     maildex::log::setMinimumLevel(maildex::log::Level::Warn);
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
+        std::cout << "maildexctl " << maildex::versionText() << "\n";
+        return maildex::ctl::kExitOk;
+    }
+    try {
+        maildex::ctl::loadSiteConfig(args);
+    } catch (const maildex::ctl::UsageError& e) {
+        std::cerr << "maildexctl: " << e.what() << "\n";
+        return maildex::ctl::kExitUsage;
+    }
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         usage(args.empty() ? std::cerr : std::cout);
         return args.empty() ? maildex::ctl::kExitUsage : maildex::ctl::kExitOk;

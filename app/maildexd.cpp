@@ -2,6 +2,9 @@
 //
 //   maildexd --config FILE [--config FILE...] [--set KEY=VALUE...]
 //                            the server, in the foreground, logging to stderr
+//   maildexd --check-config --config FILE...   the settings in effect, and whether the
+//                            server would start with them (app/check_config.h)
+//   maildexd --version
 //   maildexd PATH            one IMAP session on stdin/stdout, pre-authenticated, serving
 //   MAILDIR=PATH maildexd    the Maildir at PATH (as Courier's "imapd ./Maildir" does)
 
@@ -16,7 +19,10 @@
 
 #include <vector>
 
+#include "app/check_config.h"
 #include "base/log.h"
+#include "base/log_syslog.h"
+#include "base/version.h"
 #include "core/auth/checkpassword_backend.h"
 #include "core/engine.h"
 #include "core/server_config.h"
@@ -29,12 +35,18 @@ namespace {
 
 void usage(std::ostream& out) {
     out << "Usage: maildexd --config FILE [--config FILE...] [--set KEY=VALUE...]\n"
+           "       maildexd --check-config --config FILE [--config FILE...] [--set ...]\n"
            "       maildexd PATH\n"
            "       MAILDIR=PATH maildexd\n"
+           "       maildexd --version\n"
            "\n"
            "With --config, runs the IMAP server in the foreground, logging to stderr; later\n"
            "files and --set win. The settings are documented in etc/maildex.conf. SIGTERM\n"
            "stops it gracefully, SIGHUP reloads the TLS certificates and the user database.\n"
+           "\n"
+           "With --check-config, prints every setting in effect and where it came from\n"
+           "(default, FILE:LINE or --set), opens the certificates and the user database, and\n"
+           "exits 0 when the server would start with them, 2 when it would not.\n"
            "\n"
            "With PATH, serves the Maildir at PATH as one pre-authenticated IMAP session on\n"
            "stdin and stdout (for mail clients that run the server as a tunnel command).\n";
@@ -60,6 +72,8 @@ int runServer(const std::vector<std::string>& files, const std::vector<std::stri
         std::vector<std::string> unknown;
         core::ServerConfig config = core::buildConfig(source, unknown);
         log::setMinimumLevel(config.logLevel);
+        if (config.logTarget == "syslog")
+            log::setSink(log::syslogSink("maildexd", *log::syslogFacility(config.logFacility)));
         for (const auto& k : unknown)
             log::warn("unknown setting " + k + " (ignored)");
         net::Server server(std::move(config));
@@ -114,11 +128,20 @@ int main(int argc, char** argv) {
     }
     std::string maildir;
     std::vector<std::string> configFiles, sets;
+    bool checkOnly = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "-h" || a == "--help") {
             usage(std::cout);
             return 0;
+        }
+        if (a == "--version" || a == "-V") {
+            std::cout << "maildexd " << maildex::versionText() << "\n";
+            return 0;
+        }
+        if (a == "--check-config" || a == "-t") {
+            checkOnly = true;
+            continue;
         }
         if (a == "--config" || a == "--set") {
             if (i + 1 == argc) {
@@ -138,6 +161,14 @@ int main(int argc, char** argv) {
             return 2;
         }
         maildir = a;
+    }
+    if (checkOnly) {
+        if (!maildir.empty()) {
+            std::cerr << "maildexd: --check-config checks the server's configuration, not a "
+                         "Maildir path\n";
+            return 2;
+        }
+        return maildex::app::checkConfig(configFiles, sets, std::cout, std::cerr);
     }
     if (!configFiles.empty() || !sets.empty()) {
         if (!maildir.empty()) {

@@ -1,6 +1,7 @@
 #include "core/config_file.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 
 namespace maildex::core {
@@ -95,7 +96,8 @@ void ConfigSource::readFile(const std::filesystem::path& file) {
             throw ConfigError(file.string() + ":" + std::to_string(lineNo) +
                               ": expected KEY=VALUE");
         try {
-            assign(key, parseShellValue(t.substr(eq + 1), values_));
+            assign(key, parseShellValue(t.substr(eq + 1), values_),
+                   file.string() + ":" + std::to_string(lineNo));
         } catch (const ConfigError& e) {
             throw ConfigError(file.string() + ":" + std::to_string(lineNo) + ": " + key + ": " +
                               e.what());
@@ -107,7 +109,16 @@ void ConfigSource::set(const std::string& assignment) {
     auto eq = assignment.find('=');
     if (eq == std::string::npos || !validKey(assignment.substr(0, eq)))
         throw ConfigError("--set needs KEY=VALUE, got '" + assignment + "'");
-    assign(assignment.substr(0, eq), assignment.substr(eq + 1));
+    assign(assignment.substr(0, eq), assignment.substr(eq + 1), "--set");
+}
+
+void ConfigSource::setFromEnvironment(const std::string& key) {
+    if (const char* value = std::getenv(key.c_str())) assign(key, value, "environment");
+}
+
+std::string ConfigSource::origin(const std::string& key) const {
+    auto it = origins_.find(key);
+    return it == origins_.end() ? std::string() : it->second;
 }
 
 }  // namespace maildex::core

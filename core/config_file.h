@@ -28,11 +28,21 @@ class ConfigSource {
     void readFile(const std::filesystem::path& file);
     // "KEY=VALUE" from the command line.
     void set(const std::string& assignment);
+    // KEY from the process environment when it is set there (maildexctl honours
+    // $MAILDEX_USERDB and $MAILDEX_INDEX_DIR over the file, as it always has).
+    void setFromEnvironment(const std::string& key);
     const std::map<std::string, std::string>& values() const { return values_; }
+    // Where KEY's value came from, for --check-config: "FILE:LINE", "--set" or
+    // "environment"; empty when no file, --set or environment gave it.
+    std::string origin(const std::string& key) const;
 
   private:
-    void assign(const std::string& key, const std::string& value) { values_[key] = value; }
+    void assign(const std::string& key, const std::string& value, std::string origin) {
+        values_[key] = value;
+        origins_[key] = std::move(origin);
+    }
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::string> origins_;
 };
 
 // Parses one shell-style value ("a b", 'x', "$OTHER y", plain) with `vars` for expansion.

@@ -1,5 +1,7 @@
 #include "core/server_config.h"
 
+#include "base/log_syslog.h"
+
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -74,13 +76,19 @@ class Reader {
     const std::string& raw(const std::string& key) { return values_.at(key); }
 
     void text(const std::string& key, std::string& out) {
-        if (has(key)) out = raw(key);
+        if (has(key))
+            out = raw(key);
+        else
+            defaults_[key] = out;
     }
     void path(const std::string& key, std::filesystem::path& out) {
-        if (has(key)) out = raw(key);
+        if (has(key))
+            out = raw(key);
+        else
+            defaults_[key] = out.string();
     }
     void boolean(const std::string& key, bool& out) {
-        if (!has(key)) return;
+        if (!has(key)) return noteDefault(key, out ? "YES" : "NO");
         std::string v = raw(key);
         for (char& c : v)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -97,7 +105,7 @@ class Reader {
     // to Courier but "yes" to a reader (1, TRUE) or that the two read differently (Y)
     // stops the start rather than open or close a port by guesswork.
     void courierStart(const std::string& key, bool& out) {
-        if (!has(key)) return;
+        if (!has(key)) return noteDefault(key, out ? "YES" : "NO");
         std::string v = raw(key);
         for (char& c : v)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -110,7 +118,7 @@ class Reader {
                               "YES), got '" + raw(key) + "'");
     }
     void level(const std::string& key, log::Level& out) {
-        if (!has(key)) return;
+        if (!has(key)) return noteDefault(key, levelName(out));
         const std::string& v = raw(key);
         if (v == "debug")
             out = log::Level::Debug;
@@ -125,7 +133,7 @@ class Reader {
     }
     template <class T>
     void number(const std::string& key, T& out, long long min, long long max) {
-        if (!has(key)) return;
+        if (!has(key)) return noteDefault(key, std::to_string(out));
         const std::string& v = raw(key);
         long long n = 0;
         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -140,6 +148,8 @@ class Reader {
         out = std::chrono::seconds(n);
     }
     const std::set<std::string>& used() const { return used_; }
+    // The default of each key that was absent, as a value in the file would say it.
+    const std::map<std::string, std::string>& defaults() const { return defaults_; }
     std::vector<std::string> unknown() const {
         std::vector<std::string> out;
         for (const auto& [k, v] : values_)
@@ -148,8 +158,24 @@ class Reader {
     }
 
   private:
+    void noteDefault(const std::string& key, std::string text) { defaults_[key] = std::move(text); }
+    static const char* levelName(log::Level l) {
+        switch (l) {
+            case log::Level::Debug:
+                return "debug";
+            case log::Level::Info:
+                return "info";
+            case log::Level::Warn:
+                return "warn";
+            case log::Level::Error:
+                return "error";
+        }
+        return "?";
+    }
+
     const std::map<std::string, std::string>& values_;
     std::set<std::string> used_;
+    std::map<std::string, std::string> defaults_;
 };
 
 }  // namespace
@@ -262,6 +288,15 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);
     r.text("MAILDEX_ADMIN_ADDRESS", c.adminAddress);
     r.level("MAILDEX_LOG_LEVEL", c.logLevel);
+    r.text("MAILDEX_LOG", c.logTarget);
+    if (c.logTarget != "stderr" && c.logTarget != "syslog")
+        throw ConfigError("MAILDEX_LOG: expected stderr or syslog, got '" + c.logTarget + "'");
+    r.text("MAILDEX_LOG_FACILITY", c.logFacility);
+    if (!log::syslogFacility(c.logFacility))
+        throw ConfigError(
+            "MAILDEX_LOG_FACILITY: expected mail, daemon, user, auth, authpriv or "
+            "local0 to local7, got '" +
+            c.logFacility + "'");
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
     r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
     if (r.has("IMAP_EMPTYTRASH"))
@@ -305,12 +340,37 @@ std::vector<std::string> configWarnings(const ServerConfig& c) {
 }
 
 std::vector<std::string> knownConfigKeys() {
-    // Building from nothing asks for every key once.
+    std::vector<std::string> out;
+    for (const auto& [key, value] : defaultConfigValues())
+        out.push_back(key);
+    return out;
+}
+
+std::map<std::string, std::string> defaultConfigValues() {
+    // Building from nothing asks for every key once, each noting its default: the one
+    // definition of a default stays the ServerConfig member's initializer.
     ConfigSource empty;
     std::vector<std::string> unknown;
     Reader probe(empty);
     buildConfigWith(probe, unknown);
-    return {probe.used().begin(), probe.used().end()};
+    std::map<std::string, std::string> out;
+    for (const auto& key : probe.used()) {
+        auto it = probe.defaults().find(key);
+        out[key] = it == probe.defaults().end() ? std::string() : it->second;
+    }
+    return out;
+}
+
+std::vector<EffectiveSetting> effectiveSettings(const ConfigSource& source) {
+    std::vector<EffectiveSetting> out;
+    for (const auto& [key, fallback] : defaultConfigValues()) {
+        auto it = source.values().find(key);
+        if (it == source.values().end())
+            out.push_back({key, fallback, "default"});
+        else
+            out.push_back({key, it->second, source.origin(key)});
+    }
+    return out;
 }
 
 }  // namespace maildex::core

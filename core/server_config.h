@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +67,8 @@ struct ServerConfig {
     int eventLoops = 0;                      // MAILDEX_EVENT_LOOPS (0: one per core)
     std::string adminAddress;                // MAILDEX_ADMIN_ADDRESS (host:port; empty: none)
     log::Level logLevel = log::Level::Info;  // MAILDEX_LOG_LEVEL: debug, info, warn, error
+    std::string logTarget = "stderr";        // MAILDEX_LOG: stderr or syslog
+    std::string logFacility = "mail";        // MAILDEX_LOG_FACILITY (base/log_syslog.h)
 
     // MAILDEX_INDEX_DIR, IMAP_TRASHFOLDERNAME, IMAP_IDLE_TIMEOUT, MAILDEX_APPENDLIMIT, ...
     ImapConfig imap;
@@ -89,6 +92,18 @@ std::vector<std::string> configWarnings(const ServerConfig& config);
 
 // Every key buildConfig() reads (for the documentation test).
 std::vector<std::string> knownConfigKeys();
+// Each key's default, written as a value in the file would be ("" for none): what
+// etc/maildex.conf shows.
+std::map<std::string, std::string> defaultConfigValues();
+
+// A key's value in effect and where it came from (ConfigSource::origin, or "default").
+struct EffectiveSetting {
+    std::string key;
+    std::string value;
+    std::string origin;
+};
+// Every known key, for maildexd --check-config: the source's value, else the default.
+std::vector<EffectiveSetting> effectiveSettings(const ConfigSource& source);
 
 // IMAP_EMPTYTRASH's value ("Trash:7,Junk:30" or "7" for the trash folder).
 std::vector<std::pair<std::string, std::int64_t>> parseEmptyTrash(const std::string& value,

@@ -397,7 +397,12 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
         throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
     }
     logIn(*identity);
-    log::info(logPrefix() + ": logged in");
+    // How the password travelled, for whoever audits logins: the TLS version and cipher.
+    std::string how = " without TLS";
+    if (transport_.tlsVersion)
+        how = std::string(" over ") + transport_.tlsVersion + " " +
+              (transport_.tlsCipher ? transport_.tlsCipher : "");
+    log::info(logPrefix() + ": logged in" + how);
 }
 
 void Session::awaitSaslResponse(const std::string& tag) {

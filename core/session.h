@@ -56,6 +56,10 @@ struct TransportInfo {
     std::string clientAddress;         // the IP address: what failed logins are counted by
     std::uint16_t clientPort = 0;
     std::uint64_t sessionId = 0;
+    // Once TLS is on: the protocol version and cipher, for the login line. OpenSSL's own
+    // static names ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), so no connection keeps a copy.
+    const char* tlsVersion = nullptr;
+    const char* tlsCipher = nullptr;
 
     // "address:port" ("[address]:port" for IPv6), for the log; empty without an address.
     std::string peer() const;
@@ -130,6 +134,11 @@ class Session {
     // Whether the wakeup fired and notifyChanges() has not run since.
     bool wakeupPending() const { return wakeup_->pending.load(); }
     void tlsStarted();
+    // The transport's word on what TLS was negotiated (TransportInfo::tlsVersion).
+    void tlsNegotiated(const char* version, const char* cipher) {
+        transport_.tlsVersion = version;
+        transport_.tlsCipher = cipher;
+    }
 
     bool idling() const { return awaiting_ == Awaiting::IdleDone; }
     const std::string& userName() const { return user_; }

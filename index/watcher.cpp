@@ -161,6 +161,7 @@ struct Watcher::Impl {
                         std::to_string(globalOptions().unwatchedPollInterval.count()) + " ms");
                 }
                 w.inotify = false;
+                ++stats.pollingFallbacks;
                 break;
             }
             w.wds.push_back(wd);
@@ -427,8 +428,10 @@ void Watcher::pauseForTest(bool paused) {
 Watcher::Stats Watcher::stats() const {
     std::lock_guard lock(impl_->mu);
     Stats s = impl_->stats;
-    for (const auto& [id, w] : impl_->watches)
+    for (const auto& [id, w] : impl_->watches) {
         (w.inotify ? s.watchedFolders : s.unwatchedFolders)++;
+        s.inotifyWatches += w.wds.size();
+    }
     return s;
 }
 

@@ -12,6 +12,8 @@
 // inotify watch limit (those are logged once and polled).
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace maildex::index {
@@ -47,8 +49,10 @@ class Watcher {
         std::uint64_t eventBatches = 0;
         std::uint64_t overflows = 0;
         std::uint64_t polls = 0;
+        std::uint64_t pollingFallbacks = 0;  // folders inotify could not watch (limit, NFS...)
         std::size_t watchedFolders = 0;
         std::size_t unwatchedFolders = 0;
+        std::size_t inotifyWatches = 0;  // watch descriptors held
     };
     Stats stats() const;
 

@@ -18,8 +18,10 @@
 #include <stdexcept>
 
 #include "core/authenticator.h"
+#include "index/mailstore.h"
 #include "index/watcher.h"
 #include "net/metrics.h"
+#include "net/process_metrics.h"
 #include "net/server.h"
 
 namespace maildex::net {
@@ -32,7 +34,7 @@ using Poco::Net::HTTPServerResponse;
 
 void send(HTTPServerResponse& res, HTTPResponse::HTTPStatus status, const std::string& type,
           const std::string& body) {
-    res.setStatus(status);
+    res.setStatusAndReason(status);  // "404 Not Found", not Poco's default "404 OK"
     res.setContentType(type);
     res.setContentLength(static_cast<std::streamsize>(body.size()));
     res.send() << body;
@@ -55,6 +57,18 @@ std::string indexMetrics() {
            "# TYPE maildex_folders_watched gauge\n"
         << "maildex_folders_watched{by=\"inotify\"} " << s.watchedFolders << "\n"
         << "maildex_folders_watched{by=\"polling\"} " << s.unwatchedFolders << "\n";
+    out << "# HELP maildex_inotify_watches inotify watch descriptors held (new/, cur/, "
+           "courierimapkeywords/ of open folders).\n"
+           "# TYPE maildex_inotify_watches gauge\nmaildex_inotify_watches "
+        << s.inotifyWatches << "\n";
+    out << "# HELP maildex_inotify_polling_fallbacks_total Folders inotify could not watch "
+           "(watch limit, file system), polled instead.\n"
+           "# TYPE maildex_inotify_polling_fallbacks_total counter\n"
+           "maildex_inotify_polling_fallbacks_total "
+        << s.pollingFallbacks << "\n";
+    out << "# HELP maildex_index_databases_open Index databases (SQLite) open.\n"
+           "# TYPE maildex_index_databases_open gauge\nmaildex_index_databases_open "
+        << index::Mailstore::openDatabases() << "\n";
     return out.str();
 }
 
@@ -68,7 +82,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         const std::string& path = uri.getPath();
         if (path == "/metrics" && req.getMethod() == "GET") {
             send(res, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4",
-                 Metrics::instance().render(indexMetrics()));
+                 Metrics::instance().render(indexMetrics() + buildInfoMetric() + processMetrics()));
         } else if (path == "/who" && req.getMethod() == "GET") {
             Poco::JSON::Array list;
             for (const auto& s : server_.who()) {
@@ -98,7 +112,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
             res.setContentLength(0);
             res.send();
         } else {
-            send(res, HTTPResponse::HTTP_NOT_FOUND, "text/plain", "not found\n");
+            // Anything else, or a known path with the wrong method.
+            send(res, HTTPResponse::HTTP_NOT_FOUND, "text/plain",
+                 "404 Not Found: the admin endpoint serves GET /metrics, GET /who, "
+                 "POST /kick and /auth\n");
         }
     }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -92,6 +93,9 @@ void Connection::continueHandshake() {
     if (r == 1) {
         ++Metrics::instance().tlsHandshakesOk;
         phase_ = Phase::Open;
+        // No worker has the engine during a handshake (nothing is scheduled then).
+        engine_->session().tlsNegotiated(SSL_get_version(ssl_),
+                                         SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_)));
         if (implicitTls_ && !greeted_) {
             // Implicit TLS: the engine greets only now, knowing TLS is on from the start.
             greeted_ = true;
@@ -115,7 +119,7 @@ void Connection::continueHandshake() {
         return;
     }
     ++Metrics::instance().tlsHandshakesFailed;
-    log::info("TLS handshake with " + peer() + " failed: " + opensslErrors());
+    closeBecause("TLS handshake failed: " + opensslErrors());
     close();
 }
 
@@ -127,6 +131,7 @@ void Connection::onEvents(std::uint32_t events) {
     }
     if (phase_ == Phase::Handshake) {
         if (events & (EPOLLERR | EPOLLHUP)) {
+            closeBecause("client closed the connection during the TLS handshake");
             close();
             return;
         }
@@ -161,9 +166,11 @@ void Connection::readSome() {
             break;
         }
         incoming_.append(buf.data(), static_cast<size_t>(n));
+        bytesIn_ += static_cast<std::uint64_t>(n);
         lastInput_ = Clock::now();
     }
     if (eof_) {
+        closeBecause("client closed the connection");
         // The client is gone: nothing it sent after this matters, nothing more can be
         // sent to it. A command in flight finishes (its changes are committed) first.
         if (!scheduled_) {
@@ -202,6 +209,7 @@ void Connection::flush() {
             if (r <= 0) {
                 int err = SSL_get_error(ssl_, r);
                 if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;
+                closeBecause("TLS write failed: " + opensslErrors());
                 close();
                 return;
             }
@@ -210,11 +218,13 @@ void Connection::flush() {
             n = ::send(fd_, data, len, MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR) break;
+                closeBecause(std::string("write failed: ") + std::strerror(errno));
                 close();
                 return;
             }
         }
         outOffset_ += static_cast<size_t>(n);
+        bytesOut_ += static_cast<std::uint64_t>(n);
         lastWriteProgress_ = Clock::now();
     }
     if (outgoingSize() == 0) {
@@ -293,6 +303,7 @@ void Connection::reportInLoop() {
     // folder at once; for the usual few lines, handing each one to a worker and back
     // cost more than writing them (at 1,000 idlers, most of the time to the last one).
     auto status = engine_->notifyChanges();
+    if (status == core::Engine::Next::Close) closeBecauseOfBye(engine_->output());
     queueOutput(engine_->output());
     std::string().swap(engine_->output());
     if (status == core::Engine::Next::Close) closeAfterFlush_ = true;
@@ -349,7 +360,10 @@ void Connection::afterWork(WorkResult r) {
         queueOutput(r.output);
     }
     suspended_ = r.status == core::Engine::Next::Suspended;
-    if (r.status == core::Engine::Next::Close) closeAfterFlush_ = true;
+    if (r.status == core::Engine::Next::Close) {
+        closeBecauseOfBye(r.output);
+        closeAfterFlush_ = true;
+    }
     if (r.status == core::Engine::Next::StartTls) startTlsAfterFlush_ = true;
     flush();
     if (phase_ == Phase::Open) maybeSchedule();
@@ -371,14 +385,14 @@ void Connection::tick(Clock::time_point now) {
         return;
     }
     if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
+        closeBecause("no TLS handshake in time");
         close();
         return;
     }
     if (phase_ != Phase::Open) return;
     if (outgoingSize() > 0 && now - lastWriteProgress_ > cfg.writeTimeout) {
-        log::info("connection " + std::to_string(id_) + " from " + peer() +
-                  " does not read its output (nothing read for " +
-                  std::to_string(cfg.writeTimeout.count()) + " s); disconnecting");
+        closeBecause("client does not read its output (nothing read for " +
+                     std::to_string(cfg.writeTimeout.count()) + " s)");
         close();
         return;
     }
@@ -399,7 +413,10 @@ void Connection::tick(Clock::time_point now) {
 
 void Connection::shutdown(const std::string& reason) {
     if (phase_ != Phase::Open) {
-        if (phase_ == Phase::Handshake) close();
+        if (phase_ == Phase::Handshake) {
+            closeBecause(reason);
+            close();
+        }
         return;
     }
     shutdownReason_ = reason;
@@ -408,7 +425,39 @@ void Connection::shutdown(const std::string& reason) {
 }
 
 void Connection::abort() {
+    closeBecause("closed by the server without a word");
     close();
+}
+
+void Connection::logDisconnect() const {
+    // One line per connection's end, as Courier's LOGOUT/DISCONNECTED lines: for
+    // accounting and fail2ban, with the session's id, address and user as on its other
+    // lines.
+    double seconds = std::chrono::duration<double>(Clock::now() - connectedAt_).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f s", seconds);
+    std::string prefix = "session " + std::to_string(id_) + " " + peer();
+    if (!user_.empty()) prefix += " " + user_;
+    log::info(prefix + ": disconnected (" +
+              (closeReason_.empty() ? std::string("closed") : closeReason_) + ") after " + took +
+              ", " + std::to_string(bytesIn_) + " bytes in, " + std::to_string(bytesOut_) +
+              " bytes out");
+}
+
+void Connection::closeBecause(std::string_view reason) {
+    if (closeReason_.empty()) closeReason_ = reason;
+}
+
+void Connection::closeBecauseOfBye(std::string_view output) {
+    // The engine's last word is "* BYE text" (LOGOUT, a line too long, a shutdown, a
+    // deleted mailbox): the text is the reason, as the client was told it.
+    auto at = output.rfind("* BYE ");
+    if (at == std::string_view::npos || (at > 0 && output[at - 1] != '\n')) {
+        closeBecause("closed by the server");
+        return;
+    }
+    auto text = output.substr(at + 6);
+    closeBecause(text.substr(0, text.find_first_of("\r\n")));
 }
 
 void Connection::linger() {
@@ -458,6 +507,7 @@ void Connection::close() {
         return;
     }
     phase_ = Phase::Closed;
+    logDisconnect();
     engine_->session().setWakeup({});
     loop_.unwatch(fd_);
     if (ssl_) {

@@ -98,6 +98,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void linger();
     void drainLingering();
     void close();
+    // Why the connection ends, for its last log line; the first cause given is kept.
+    void closeBecause(std::string_view reason);
+    void logDisconnect() const;
+    // The reason an engine gave with its "* BYE" in `output`, when it says one.
+    void closeBecauseOfBye(std::string_view output);
     std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
     // Adds to what waits to be written.
     void queueOutput(std::string_view bytes);
@@ -126,6 +131,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool tlsStartedPending_ = false;
     bool keepaliveDue_ = false;
     std::string shutdownReason_;
+    // For the line logged when the connection ends (duration, bytes each way, reason).
+    std::uint64_t bytesIn_ = 0;
+    std::uint64_t bytesOut_ = 0;
+    std::string closeReason_;
 
     bool authenticated_ = false;
     bool idling_ = false;

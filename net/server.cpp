@@ -230,7 +230,10 @@ void Server::adopt(Accepted a) {
     }
     if (refusal) {
         ++Metrics::instance().connectionsRefused;
-        log::info(std::string("refused ") + a.ip + ": " + (refusal + 6));
+        // The reason as the client reads it, without "* BYE " and the line's CRLF.
+        std::string_view reason(refusal + 6);
+        log::info(std::string("refused ") + a.ip + ": " +
+                  std::string(reason.substr(0, reason.find('\r'))));
         // A TLS client would not understand a plain-text answer; it just sees the close.
         if (!a.implicitTls) [[maybe_unused]]
             auto n = ::send(a.fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);

@@ -30,9 +30,18 @@ const char* const kHelp =
     "            checked again afterwards.\n"
     "  --max N   print at most N differences per folder (default 20; 0: all)\n"
     "\n"
-    "Exit codes: 0 no differences; 1 differences found (with --repair: all repaired);\n"
-    "2 bad arguments; 3 a Maildir could not be checked, or differences remain after\n"
-    "--repair.\n\n";
+    "A Maildir or folder no client has opened yet (so the server has not indexed it) is\n"
+    "not a difference: the summary counts it as not yet indexed, and --repair indexes it.\n"
+    "\n"
+    "Exit codes: 0 no differences (folders not yet indexed included); 1 differences found\n"
+    "(with --repair: all repaired); 2 bad arguments; 3 a Maildir could not be checked, or\n"
+    "differences remain after --repair.\n\n";
+
+// Not a difference: what the server indexes when a client first opens it.
+bool notYetIndexed(const index::Difference& d) {
+    return d.kind == index::DifferenceKind::NoIndex ||
+           d.kind == index::DifferenceKind::FolderNotIndexed;
+}
 
 std::string label(const std::string& folder) {
     return folder.empty() ? "INBOX" : "folder '" + folder + "'";
@@ -42,6 +51,7 @@ void print(const Target& t, const index::CheckReport& r, std::size_t max, Progre
     std::map<std::string, std::vector<const index::Difference*>> byFolder;
     std::vector<const index::Difference*> wide;
     for (const auto& d : r.differences) {
+        if (notYetIndexed(d)) continue;
         bool maildirWide = d.kind == index::DifferenceKind::NoIndex ||
                            d.kind == index::DifferenceKind::IndexDamaged ||
                            d.kind == index::DifferenceKind::SubscriptionsDiffer ||
@@ -85,7 +95,8 @@ int runCheck(std::vector<std::string> argv) {
 
     Progress progress(targets.size());
     std::size_t clean = 0, withDifferences = 0, failed = 0, differences = 0, repaired = 0,
-                remaining = 0, folders = 0, messages = 0;
+                remaining = 0, folders = 0, messages = 0, maildirsUnindexed = 0,
+                foldersUnindexed = 0;
     for (size_t i = 0; i < targets.size(); ++i) {
         const auto& t = targets[i];
         progress.maildir(i);
@@ -98,20 +109,25 @@ int runCheck(std::vector<std::string> argv) {
             folders += r.folders;
             messages += r.messages;
             print(t, r, max, progress);
-            differences += r.differences.size();
-            if (r.differences.empty()) {
-                ++clean;
-                continue;
+            std::size_t found = 0;
+            bool neverIndexed = false;
+            for (const auto& d : r.differences) {
+                if (d.kind == index::DifferenceKind::NoIndex) neverIndexed = true;
+                if (d.kind == index::DifferenceKind::NoIndex) ++maildirsUnindexed;
+                if (d.kind == index::DifferenceKind::FolderNotIndexed) ++foldersUnindexed;
+                found += !notYetIndexed(d);
             }
-            ++withDifferences;
-            if (!repair) continue;
+            differences += found;
+            if (found == 0 && !neverIndexed) ++clean;
+            if (found) ++withDifferences;
+            if (r.differences.empty() || !repair) continue;
             auto fix = index::repairMaildir(o, r);
             for (const auto& a : fix.actions)
                 progress.say(std::cout, t.label + ": repaired: " + a);
             o.progress = nullptr;
             auto again = index::checkMaildir(o);
             if (again.differences.empty()) {
-                repaired += r.differences.size();
+                repaired += found;
             } else {
                 remaining += again.differences.size();
                 progress.say(std::cerr, "maildexctl check: " + t.label + ": " +
@@ -120,22 +136,38 @@ int runCheck(std::vector<std::string> argv) {
                 print(t, again, max, progress);
             }
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl check: " + t.label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl check: " + failure(t, e.what()));
             ++failed;
         }
     }
     progress.finish();
 
     std::string text = "Checked " + withCommas(targets.size() - failed) + " of " +
-                       withCommas(targets.size()) + " Maildirs (" + withCommas(folders) +
-                       " folders, " + withCommas(messages) + " messages) in " +
-                       duration(progress.seconds()) + ": " + withCommas(clean) + " consistent, " +
-                       withCommas(withDifferences) + " with " + withCommas(differences) +
-                       " differences (listed above).";
+                       plural(targets.size(), "Maildir", "Maildirs") + " (" +
+                       plural(folders, "folder", "folders") + ", " +
+                       plural(messages, "message", "messages") + ") in " +
+                       duration(progress.seconds()) + ": " + withCommas(clean) + " consistent";
+    if (withDifferences)
+        text += ", " + withCommas(withDifferences) + " with " +
+                plural(differences, "difference", "differences") + " (listed above)";
+    text += ".";
+    if (maildirsUnindexed || foldersUnindexed) {
+        std::string what;
+        if (maildirsUnindexed) what = plural(maildirsUnindexed, "Maildir", "Maildirs");
+        if (maildirsUnindexed && foldersUnindexed) what += " and ";
+        if (foldersUnindexed) what += plural(foldersUnindexed, "folder", "folders");
+        bool one = maildirsUnindexed + foldersUnindexed == 1;
+        text += " " + what + (one ? " is" : " are") + " not yet indexed (" +
+                (repair ? "indexed now"
+                 : one  ? "no client has opened it yet; --repair indexes it"
+                        : "no client has opened them yet; --repair indexes them") +
+                ").";
+    }
     if (repair && withDifferences)
-        text += " Repaired " + withCommas(repaired) + " differences; " + withCommas(remaining) +
-                " remain.";
-    if (failed) text += " " + withCommas(failed) + " Maildirs could not be checked (above).";
+        text += " Repaired " + plural(repaired, "difference", "differences") + "; " +
+                withCommas(remaining) + " remain.";
+    if (failed)
+        text += " " + plural(failed, "Maildir", "Maildirs") + " could not be checked (above).";
     printParagraph(std::cout, text);
     if (failed || remaining) return kExitFailed;
     return differences ? kExitWarnings : kExitOk;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/ctl/site_config.h"
 #include "core/auth/user_database.h"
 
 namespace maildex::ctl {
@@ -25,10 +26,12 @@ const char* const kExitCodeHelp =
 
 const char* const kTargetHelp =
     "Maildirs: PATH... names them directly; --user NAME (repeatable) and --all take them\n"
-    "from the user database: --userdb FILE, else $MAILDEX_USERDB (Dovecot passwd-file\n"
-    "format, as the server reads it). --index-dir DIR (else $MAILDEX_INDEX_DIR) when the\n"
-    "server keeps its indexes outside the Maildirs. Run as root, maildexctl works on\n"
-    "each Maildir as the Maildir's owner, so the files it makes belong to that user.\n";
+    "from the user database: --userdb FILE, else MAILDEX_USERDB (Dovecot passwd-file\n"
+    "format, as the server reads it). --index-dir DIR, else MAILDEX_INDEX_DIR, when the\n"
+    "server keeps its indexes outside the Maildirs. Both settings are read from the\n"
+    "environment, else from the server's configuration: --config FILE, by default\n"
+    "/etc/maildex/maildex.conf when it exists. Run as root, maildexctl works on each\n"
+    "Maildir as the Maildir's owner, so the files it makes belong to that user.\n";
 
 bool Args::help() {
     for (const auto& a : args_) {
@@ -110,15 +113,15 @@ std::vector<Target> resolveTargets(const TargetOptions& o, const std::vector<std
     for (const auto& p : paths)
         out.push_back({p, p});
     if (paths.empty()) {
-        std::string file = o.userdb.value_or("");
-        if (file.empty())
-            if (const char* env = std::getenv("MAILDEX_USERDB")) file = env;
+        std::string file = o.userdb.value_or(site().userDb.string());
         if (file.empty())
             throw UsageError(
-                "--user and --all need the user database: --userdb FILE or "
-                "MAILDEX_USERDB");
+                "--user and --all need the user database: --userdb FILE, or MAILDEX_USERDB "
+                "in the environment or the configuration (--config FILE)");
         std::vector<std::string> warnings;
-        auto users = core::auth::listUsers(file, {}, &warnings);
+        core::auth::UserDatabaseOptions options;
+        options.accounts = site().accounts;  // MAILDIRPATH and DEFDOMAIN, as the server
+        auto users = core::auth::listUsers(file, options, &warnings);
         for (const auto& w : warnings)
             std::cerr << "maildexctl: " << file << ": " << w << "\n";
         if (o.all) {
@@ -162,8 +165,17 @@ AsMaildirOwner::~AsMaildirOwner() {
 
 std::filesystem::path takeIndexDir(Args& args) {
     if (auto v = args.value("--index-dir")) return *v;
-    if (const char* env = std::getenv("MAILDEX_INDEX_DIR")) return env;
-    return {};
+    return site().indexDir;  // the environment's, else the configuration's
+}
+
+std::string plural(std::size_t n, const std::string& one, const std::string& many) {
+    return withCommas(n) + " " + (n == 1 ? one : many);
+}
+
+std::string failure(const Target& t, const std::string& what) {
+    // "/x: /x is not a Maildir" says the path twice; the index's errors name it already.
+    if (t.label == t.maildir.string() && what.rfind(t.label + " ", 0) == 0) return what;
+    return t.label + ": " + what;
 }
 
 std::string withCommas(std::size_t n) {

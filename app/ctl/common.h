@@ -50,8 +50,8 @@ struct Target {
 };
 
 // The Maildirs named by PATH..., --user NAME (repeatable) or --all, the last two from the
-// user database (--userdb FILE, else $MAILDEX_USERDB). Takes those options from `args`;
-// call before args.finish() and pass the positional arguments. Throws UsageError when
+// user database (--userdb FILE, else MAILDEX_USERDB, site_config.h). Takes those options from
+// `args`; call before args.finish() and pass the positional arguments. Throws UsageError when
 // nothing or too much is named.
 std::vector<Target> resolveTargets(Args& args, const std::vector<std::string>& paths);
 // Takes the options resolveTargets reads, for commands that check them first.
@@ -80,8 +80,14 @@ class AsMaildirOwner {
     bool switched_ = false;
 };
 
-// --index-dir DIR, else $MAILDEX_INDEX_DIR, else empty (the index lives in the Maildir).
+// --index-dir DIR, else MAILDEX_INDEX_DIR from the environment or the configuration
+// (site_config.h), else empty (the index lives in the Maildir).
 std::filesystem::path takeIndexDir(Args& args);
+
+// "1 Maildir", "2 Maildirs", "1,234 folders".
+std::string plural(std::size_t n, const std::string& one, const std::string& many);
+// An error about a target, prefixed with its label unless the error names it already.
+std::string failure(const Target& t, const std::string& what);
 
 // "1,234,567"
 std::string withCommas(std::size_t n);

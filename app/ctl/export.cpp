@@ -62,14 +62,15 @@ int runExport(std::vector<std::string> argv) {
             quotas += r.quotaRecalculated ? 1 : 0;
             ++done;
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl export: " + t.label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl export: " + failure(t, e.what()));
             ++failed;
         }
     }
     progress.finish();
-    std::string text = "Exported " + withCommas(done) + " of " + withCommas(targets.size()) +
-                       " Maildirs for Courier-IMAP (" + withCommas(folders) + " folders, " +
-                       withCommas(messages) + " messages, " + withCommas(keywords) +
+    std::string text = "Exported " + withCommas(done) + " of " +
+                       plural(targets.size(), "Maildir", "Maildirs") + " for Courier-IMAP (" +
+                       plural(folders, "folder", "folders") + ", " +
+                       plural(messages, "message", "messages") + ", " + withCommas(keywords) +
                        " of them with keywords) in " + duration(progress.seconds()) +
                        ": courierimapuiddb, courierimapkeywords/ and courierimapsubscribed " +
                        "now say what Maildex's index says; " + withCommas(quotas) +
@@ -78,7 +79,7 @@ int runExport(std::vector<std::string> argv) {
         text += " " + withCommas(warnings) +
                 " warnings (above) say what Courier will show "
                 "differently.";
-    if (failed) text += " " + withCommas(failed) + " Maildirs failed (above).";
+    if (failed) text += " " + plural(failed, "Maildir", "Maildirs") + " failed (above).";
     printParagraph(std::cout, text);
     if (failed) return kExitFailed;
     return warnings ? kExitWarnings : kExitOk;

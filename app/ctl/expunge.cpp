@@ -30,7 +30,7 @@ const char* const kHelp =
     "  --mailbox NAME   the folder as Courier's IMAP_EMPTYTRASH names it: its directory\n"
     "                   name without the dot (Trash, Archive.2024; INBOX for INBOX);\n"
     "                   'INBOX.Trash' is taken as Trash. Repeatable. A Maildir without\n"
-    "                   the folder is skipped.\n"
+    "                   the folder is skipped with a warning naming both (exit code 1).\n"
     "  --older-than AGE a number with d (days), h, m or s; a bare number is days\n"
     "  --dry-run        count what would go; remove nothing\n"
     "\n";
@@ -89,7 +89,7 @@ int runExpunge(std::vector<std::string> argv) {
     auto targets = resolveTargets(targetOptions, rest);
 
     Progress progress(targets.size());
-    std::size_t done = 0, failed = 0, examined = 0, removed = 0;
+    std::size_t done = 0, failed = 0, examined = 0, removed = 0, missing = 0;
     std::uint64_t bytes = 0;
     const std::int64_t now = ::time(nullptr);
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -100,7 +100,13 @@ int runExpunge(std::vector<std::string> argv) {
             auto store = index::Mailstore::open({t.maildir, indexDir});
             for (size_t k = 0; k < mailboxes.size(); ++k) {
                 const auto& name = mailboxes[k];
-                if (!store->exists(name)) continue;
+                if (!store->exists(name)) {
+                    ++missing;
+                    progress.say(std::cerr, "maildexctl expunge: warning: " + t.label +
+                                                ": no folder '" + (name.empty() ? "INBOX" : name) +
+                                                "' (skipped)");
+                    continue;
+                }
                 auto folder = store->folder(name);
                 if (dryRun) {
                     for (auto uid : folder->uids()) {
@@ -123,20 +129,26 @@ int runExpunge(std::vector<std::string> argv) {
             }
             ++done;
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl expunge: " + t.label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl expunge: " + failure(t, e.what()));
             ++failed;
         }
     }
     progress.finish();
     std::string text = std::string(dryRun ? "Dry run: " : "") + "Looked at " +
-                       withCommas(examined) + " messages in " + withCommas(done) + " of " +
-                       withCommas(targets.size()) + " Maildirs; " + withCommas(removed) +
-                       (dryRun ? " would be" : " were") + " expunged (" +
-                       withCommas(static_cast<size_t>(bytes)) + " bytes) because their files " +
-                       "were last changed more than " + *age + " ago.";
-    if (failed) text += " " + withCommas(failed) + " Maildirs failed (above).";
+                       plural(examined, "message", "messages") + " in " + withCommas(done) +
+                       " of " + plural(targets.size(), "Maildir", "Maildirs") + "; " +
+                       withCommas(removed) +
+                       (dryRun         ? " would be"
+                        : removed == 1 ? " was"
+                                       : " were") +
+                       " expunged (" + plural(static_cast<size_t>(bytes), "byte", "bytes") +
+                       ") because their files were last changed more than " + *age + " ago.";
+    if (missing)
+        text += " " + plural(missing, "folder was", "folders were") + " not found (above).";
+    if (failed) text += " " + plural(failed, "Maildir", "Maildirs") + " failed (above).";
     printParagraph(std::cout, text);
-    return failed ? kExitFailed : kExitOk;
+    if (failed) return kExitFailed;
+    return missing ? kExitWarnings : kExitOk;
 }
 
 }  // namespace maildex::ctl

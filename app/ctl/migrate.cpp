@@ -81,12 +81,12 @@ void printFolders(const index::MigrationReport& r, Progress& progress) {
             width += (c & 0xc0) != 0x80;
         name.append(width < 24 ? 24 - width : 0, ' ');
         line << "  " << name << " " << std::setw(7) << withCommas(f.messages)
-             << " messages  UIDVALIDITY "
+             << (f.messages == 1 ? " message   UIDVALIDITY " : " messages  UIDVALIDITY ")
              << (f.uidValidity ? std::to_string(f.uidValidity) : std::string("(new)"))
              << "  UIDNEXT " << f.uidNext << "  " << withCommas(f.keptUids) << " UIDs kept, "
              << withCommas(f.numbered) << (r.dryRun ? " to number" : " numbered") << ", "
-             << withCommas(f.withKeywords) << " with keywords (" << withCommas(f.keywordNames)
-             << " names)";
+             << withCommas(f.withKeywords) << " with keywords ("
+             << plural(f.keywordNames, "name", "names") << ")";
         progress.say(std::cout, line.str());
         for (const auto& n : f.notes)
             progress.say(std::cout, "      note: " + n);
@@ -172,16 +172,16 @@ int runMigrate(std::vector<std::string> argv) {
             else
                 ++failed;
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl migrate: " + t.label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl migrate: " + failure(t, e.what()));
             ++failed;
         }
     }
     progress.finish();
 
     std::string text = std::string(dryRun ? "Dry run: would migrate " : "Migrated ") +
-                       withCommas(done) + " of " + withCommas(targets.size()) + " Maildirs from " +
-                       (from == "courier" ? "Courier-IMAP" : "Dovecot") + " (" +
-                       withCommas(folders) + " folders, " + withCommas(messages) +
+                       withCommas(done) + " of " + plural(targets.size(), "Maildir", "Maildirs") +
+                       " from " + (from == "courier" ? "Courier-IMAP" : "Dovecot") + " (" +
+                       plural(folders, "folder", "folders") + ", " + withCommas(messages) +
                        " messages) in " + duration(progress.seconds()) + ": " + withCommas(kept) +
                        " messages " + (dryRun ? "would keep" : "kept") + " their UIDs; " +
                        withCommas(numbered) + " that the old server had never numbered " +
@@ -191,7 +191,7 @@ int runMigrate(std::vector<std::string> argv) {
                            " warnings about damaged or doubtful files are listed above; the "
                            "migration went on with what could be read."
                      : " No file was damaged.";
-    if (failed) text += " " + withCommas(failed) + " Maildirs failed (errors above).";
+    if (failed) text += " " + plural(failed, "Maildir", "Maildirs") + " failed (errors above).";
     printParagraph(std::cout, text);
     if (failed) return kExitFailed;
     return warnings ? kExitWarnings : kExitOk;

@@ -72,9 +72,13 @@ void Progress::draw(bool force) {
                        std::string(static_cast<size_t>(kWidth - filled), '-') + "] ";
     if (maildirs_ > 1)
         line += std::to_string(std::min(maildirIndex_ + 1, maildirs_)) + "/" +
-                std::to_string(maildirs_) + " Maildirs  folder ";
-    line += std::to_string(foldersDone_) + "/" + std::to_string(foldersTotal_) +
-            (maildirs_ > 1 ? "" : " folders");
+                std::to_string(maildirs_) + " Maildirs  ";
+    // Until the first folder is done the number of folders is not known: no "0/0".
+    if (foldersTotal_ == 0)
+        line += "listing folders";
+    else
+        line += (maildirs_ > 1 ? "folder " : "") + std::to_string(foldersDone_) + "/" +
+                std::to_string(foldersTotal_) + (maildirs_ > 1 ? "" : " folders");
     double s = seconds();
     line += "  " + withCommas(messages_) + " messages";
     if (s > 0.05)

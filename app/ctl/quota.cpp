@@ -70,27 +70,27 @@ int runQuota(std::vector<std::string> argv) {
             }
             auto q = quota ? *quota : current->quota;
             auto usage = index::recalculateMaildirSize(t.maildir, q, trash);
-            progress.say(std::cout, t.label + ": " + withCommas(static_cast<size_t>(usage.bytes)) +
-                                        " bytes in " +
-                                        withCommas(static_cast<size_t>(usage.messages)) +
-                                        " messages; quota " +
-                                        (q.unlimited() ? "none" : index::formatMaildirQuota(q)));
+            progress.say(std::cout,
+                         t.label + ": " + withCommas(static_cast<size_t>(usage.bytes)) +
+                             " bytes in " +
+                             plural(static_cast<size_t>(usage.messages), "message", "messages") +
+                             "; quota " + (q.unlimited() ? "none" : index::formatMaildirQuota(q)));
             bytes += usage.bytes;
             messages += usage.messages;
             ++done;
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl quota: " + t.label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl quota: " + failure(t, e.what()));
             ++failed;
         }
     }
     progress.finish();
     std::string text = "Recalculated maildirsize of " + withCommas(done) + " of " +
-                       withCommas(targets.size()) + " Maildirs (" +
+                       plural(targets.size(), "Maildir", "Maildirs") + " (" +
                        withCommas(static_cast<size_t>(bytes)) + " bytes in " +
-                       withCommas(static_cast<size_t>(messages)) + " messages counted); " +
-                       withCommas(skipped) + " without a quota were left alone.";
+                       plural(static_cast<size_t>(messages), "message", "messages") +
+                       " counted); " + withCommas(skipped) + " without a quota were left alone.";
     if (warnings) text += " " + withCommas(warnings) + " damaged lines were ignored (above).";
-    if (failed) text += " " + withCommas(failed) + " Maildirs failed (above).";
+    if (failed) text += " " + plural(failed, "Maildir", "Maildirs") + " failed (above).";
     printParagraph(std::cout, text);
     if (failed) return kExitFailed;
     return warnings ? kExitWarnings : kExitOk;

@@ -123,7 +123,7 @@ int runReindex(std::vector<std::string> argv) {
             reindexOne(targets[i], indexDir, force, progress, totals);
             ++totals.maildirs;
         } catch (const std::exception& e) {
-            progress.say(std::cerr, "maildexctl reindex: " + targets[i].label + ": " + e.what());
+            progress.say(std::cerr, "maildexctl reindex: " + failure(targets[i], e.what()));
             ++totals.failed;
         }
     }
@@ -131,22 +131,24 @@ int runReindex(std::vector<std::string> argv) {
 
     std::string text =
         std::string(force ? "Rebuilt the index of " : "Reindexed ") + withCommas(totals.maildirs) +
-        " of " + withCommas(targets.size()) + " Maildirs (" + withCommas(totals.folders) +
-        " folders, " + withCommas(totals.messages) + " messages) in " +
-        duration(progress.seconds()) + ": " + withCommas(totals.added) +
-        " messages newly indexed, " + withCommas(totals.removed) + " gone messages expunged";
+        " of " + plural(targets.size(), "Maildir", "Maildirs") + " (" +
+        plural(totals.folders, "folder", "folders") + ", " +
+        plural(totals.messages, "message", "messages") + ") in " + duration(progress.seconds()) +
+        ": " + withCommas(totals.added) + " messages newly indexed, " + withCommas(totals.removed) +
+        " gone messages expunged";
     if (force)
         text += ", " + withCommas(totals.changed) + " with flags or keywords corrected, " +
                 withCommas(totals.reassigned) +
                 " UIDs given back to the file courierimapuiddb "
                 "names, " +
-                withCommas(totals.uidValidity) + " folders with a new UIDVALIDITY";
+                plural(totals.uidValidity, "folder", "folders") + " with a new UIDVALIDITY";
     text += ".";
     if (totals.damaged)
         text += " " + withCommas(totals.damaged) + " damaged indexes were replaced.";
     if (totals.warnings)
         text += " " + withCommas(totals.warnings) + " warnings about damaged files (above).";
-    if (totals.failed) text += " " + withCommas(totals.failed) + " Maildirs failed (above).";
+    if (totals.failed)
+        text += " " + plural(totals.failed, "Maildir", "Maildirs") + " failed (above).";
     printParagraph(std::cout, text);
     if (totals.failed) return kExitFailed;
     return totals.warnings || totals.damaged ? kExitWarnings : kExitOk;

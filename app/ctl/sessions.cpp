@@ -18,7 +18,7 @@
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
-#include "core/config_file.h"
+#include "app/ctl/site_config.h"
 
 namespace maildex::ctl {
 
@@ -26,19 +26,23 @@ namespace {
 
 const char* const kAdminHelp =
     "The server is found through its admin endpoint: --admin HOST:PORT, or\n"
-    "MAILDEX_ADMIN_ADDRESS from the environment or from --config FILE (the server's\n"
-    "configuration).\n";
+    "MAILDEX_ADMIN_ADDRESS from the environment or from the server's configuration\n"
+    "(--config FILE, by default /etc/maildex/maildex.conf when it exists).\n";
+
+// Exit codes of who and kick: they work on the server, not on Maildirs.
+const char* const kSessionExitCodes =
+    "Exit codes:\n"
+    "  0  done\n"
+    "  1  kick: no session matched\n"
+    "  2  bad arguments, or no admin endpoint configured; nothing was done\n"
+    "  3  the server's admin endpoint could not be reached or refused the request\n";
 
 std::string adminAddress(Args& args) {
     if (auto a = args.value("--admin")) return *a;
-    if (auto file = args.value("--config")) {
-        core::ConfigSource source;
-        source.readFile(*file);
-        auto it = source.values().find("MAILDEX_ADMIN_ADDRESS");
-        if (it != source.values().end() && !it->second.empty()) return it->second;
-        throw UsageError(*file + " sets no MAILDEX_ADMIN_ADDRESS");
-    }
-    if (const char* env = std::getenv("MAILDEX_ADMIN_ADDRESS"); env && *env) return env;
+    if (!site().adminAddress.empty()) return site().adminAddress;
+    if (!site().files.empty())
+        throw UsageError("where is the server? " + site().files.back() +
+                         " sets no MAILDEX_ADMIN_ADDRESS; give --admin HOST:PORT");
     throw UsageError("where is the server? give --admin HOST:PORT or --config FILE");
 }
 
@@ -84,7 +88,7 @@ int runWho(std::vector<std::string> raw) {
                      "Lists the running server's sessions: id, user, client address and whether\n"
                      "it is in IDLE.\n\n"
                   << kAdminHelp << "\n"
-                  << kExitCodeHelp;
+                  << kSessionExitCodes;
         return kExitOk;
     }
     try {
@@ -126,9 +130,9 @@ int runKick(std::vector<std::string> raw) {
             << "Usage: maildexctl kick USER|ADDRESS [--admin HOST:PORT | --config FILE]\n\n"
                "Ends every session of a user, or from a client IP address, after the command\n"
                "each is running (the client is told \"* BYE Disconnected by the\n"
-               "administrator\"). Exit code 1 when there was no such session.\n\n"
+               "administrator\").\n\n"
             << kAdminHelp << "\n"
-            << kExitCodeHelp;
+            << kSessionExitCodes;
         return kExitOk;
     }
     try {

@@ -4,12 +4,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 
 #include "app/ctl/commands.h"
 #include "app/ctl/common.h"
+#include "app/ctl/site_config.h"
 #include "core/auth/user_database.h"
 
 namespace maildex::ctl {
@@ -23,7 +25,8 @@ const char* const kHelp =
     "       maildexctl user list\n"
     "\n"
     "Edits the user database (Dovecot's passwd-file format, the file the server reads):\n"
-    "--userdb FILE, else $MAILDEX_USERDB. Every edit locks the file, writes a new one and\n"
+    "--userdb FILE, else MAILDEX_USERDB from the environment or the server's\n"
+    "configuration (--config FILE). Every edit locks the file, writes a new one and\n"
     "renames it into place, so the server always reads a whole file.\n"
     "\n"
     "The password is asked for twice on the terminal without echo, or read as one line\n"
@@ -84,17 +87,28 @@ std::string readPassword(bool fromStdin, const std::string& user) {
     return password;
 }
 
-std::string hashFor(const std::string& password, const std::optional<std::string>& scheme) {
+std::filesystem::path userdbFile(Args& args) {
+    if (auto v = args.value("--userdb")) return *v;
+    if (!site().userDb.empty()) return site().userDb;
+    throw UsageError(
+        "name the user database: --userdb FILE, or MAILDEX_USERDB in the environment or "
+        "the configuration (--config FILE)");
+}
+
+// The scheme's hashing, checked before any password is asked for.
+core::auth::HashScheme schemeFor(const std::optional<std::string>& scheme) {
     auto s = core::auth::parseHashScheme(scheme.value_or("yescrypt"));
     if (!s)
         throw UsageError("--scheme takes yescrypt, sha512-crypt or bcrypt, not '" + *scheme + "'");
-    return core::auth::hashPassword(password, *s);
+    return *s;
 }
 
-std::filesystem::path userdbFile(Args& args) {
-    if (auto v = args.value("--userdb")) return *v;
-    if (const char* env = std::getenv("MAILDEX_USERDB")) return env;
-    throw UsageError("name the user database: --userdb FILE or MAILDEX_USERDB");
+// Whether the database lists `name` (as logins match it); false when there is no file yet.
+bool listed(const std::filesystem::path& file, const std::string& name) {
+    if (!std::filesystem::exists(file)) return false;
+    for (const auto& u : core::auth::listUsers(file))
+        if (u.name == name) return true;
+    return false;
 }
 
 }  // namespace
@@ -123,13 +137,28 @@ int runUser(std::vector<std::string> argv) {
         auto users = core::auth::listUsers(file, {}, &warnings);
         for (const auto& w : warnings)
             std::cerr << "warning: " << file.string() << ": " << w << "\n";
+        // Columns as wide as their longest entry, so the Maildirs line up.
+        std::size_t nameWidth = 4, schemeWidth = 6;
+        auto schemeOf = [](const core::auth::UserInfo& u) {
+            return u.scheme.empty() ? std::string("(no password)") : u.scheme;
+        };
+        for (const auto& u : users) {
+            nameWidth = std::max(nameWidth, u.name.size());
+            schemeWidth = std::max(schemeWidth, schemeOf(u).size());
+        }
+        auto row = [&](std::string a, std::string b, const std::string& c) {
+            a.resize(nameWidth, ' ');
+            b.resize(schemeWidth, ' ');
+            std::cout << a << "  " << b << "  " << c << "\n";
+        };
+        if (!users.empty()) row("USER", "SCHEME", "MAILDIR");
         for (const auto& u : users)
-            std::cout << u.name << "  " << (u.scheme.empty() ? "(no password)" : u.scheme) << "  "
-                      << u.maildir.string() << "\n";
-        printParagraph(std::cout, withCommas(users.size()) + " users in " + file.string() +
-                                      (warnings.empty() ? "."
-                                                        : "; " + withCommas(warnings.size()) +
-                                                              " lines skipped (above)."));
+            row(u.name, schemeOf(u), u.maildir.string());
+        printParagraph(std::cout,
+                       plural(users.size(), "user", "users") + " in " + file.string() +
+                           (warnings.empty() ? "."
+                                             : "; " + plural(warnings.size(), "line", "lines") +
+                                                   " skipped (above)."));
         return warnings.empty() ? kExitOk : kExitWarnings;
     }
     if (rest.size() != 1) throw UsageError(action + " takes one user name");
@@ -141,10 +170,14 @@ int runUser(std::vector<std::string> argv) {
         if (action == "add") {
             if (auto why = core::auth::checkUserName(name)) throw UsageError(*why);
             if (!home && !maildir) throw UsageError("add needs --home DIR or --maildir DIR");
+            auto hashing = schemeFor(scheme);
+            // Refused before the password is asked for, not after it was typed twice.
+            if (listed(file, name))
+                throw std::runtime_error("user " + name + " already exists in " + file.string());
             auto password = readPassword(fromStdin, name);
             core::auth::NewUser u;
             u.name = name;
-            u.passwordHash = hashFor(password, scheme);
+            u.passwordHash = core::auth::hashPassword(password, hashing);
             std::fill(password.begin(), password.end(), '\0');
             u.uid = uid.value_or("");
             u.gid = gid.value_or("");
@@ -153,8 +186,11 @@ int runUser(std::vector<std::string> argv) {
             core::auth::addUser(file, u);
             printParagraph(std::cout, "Added user " + name + " to " + file.string() + ".");
         } else if (action == "passwd") {
+            auto hashing = schemeFor(scheme);
+            if (!listed(file, name))
+                throw std::runtime_error("no user " + name + " in " + file.string());
             auto password = readPassword(fromStdin, name);
-            auto hash = hashFor(password, scheme);
+            auto hash = core::auth::hashPassword(password, hashing);
             std::fill(password.begin(), password.end(), '\0');
             core::auth::setPassword(file, name, hash);
             printParagraph(std::cout,

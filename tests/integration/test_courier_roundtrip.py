@@ -100,7 +100,7 @@ class CourierRoundTrip(unittest.TestCase):
         self.assertIn("INBOX.New Folder", maildex_state["lsub"])
 
         out = run_ctl("export", "courier", self.maildir, check=0).stdout
-        self.assertIn("Exported 1 of 1 Maildirs for Courier-IMAP", out)
+        self.assertIn("Exported 1 of 1 Maildir for Courier-IMAP", out)
 
         c = courier(self.maildir, self.log)
         courier_state = self.state(c)

@@ -75,7 +75,7 @@ class FixtureMigration(unittest.TestCase):
                 with open(p, "rb") as fh:
                     before[p] = fh.read()
         out = run_ctl("migrate", "courier", maildir, check=0).stdout
-        self.assertIn("Migrated 1 of 1 Maildirs from Courier-IMAP (12 folders, 37 messages)", out)
+        self.assertIn("Migrated 1 of 1 Maildir from Courier-IMAP (12 folders, 37 messages)", out)
         # Courier's files are untouched; only Maildex's own were added.
         for p, data in before.items():
             with open(p, "rb") as fh:
@@ -109,7 +109,7 @@ class FixtureMigration(unittest.TestCase):
             maildir, expected = self.unpack(name)
             listing = sorted(os.walk(maildir))
             out = run_ctl("migrate", kind, "--dry-run", maildir, check=0).stdout
-            self.assertIn("Dry run: would migrate 1 of 1 Maildirs", out)
+            self.assertIn("Dry run: would migrate 1 of 1 Maildir ", out)
             inbox = [f for f in expected["folders"] if f["imap_name"] == "INBOX"][0]
             self.assertRegex(out, r"INBOX +%d messages +UIDVALIDITY %d +UIDNEXT %d"
                              % (len(inbox["messages"]), inbox["uidvalidity"], inbox["uidnext"]))

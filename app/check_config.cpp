@@ -1,0 +1,118 @@
+#include "app/check_config.h"
+
+#include <pwd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+
+#include "base/log.h"
+#include "base/version.h"
+#include "core/auth/user_database.h"
+#include "core/server_config.h"
+#include "net/tls_context.h"
+
+namespace maildex::app {
+
+namespace {
+
+// A value as the configuration file reads it back: bare when it is plain, otherwise in
+// single quotes (a quote inside as '\'').
+std::string quoted(const std::string& v) {
+    bool plain = std::all_of(v.begin(), v.end(), [](unsigned char c) {
+        return std::isalnum(c) ||
+               std::string_view("_./:@,+-%=").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+    if (plain) return v;
+    std::string out = "'";
+    for (char c : v)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+void printSettings(const core::ConfigSource& source, std::ostream& out) {
+    out << "# maildexd " << versionText() << ": the settings in effect\n";
+    auto settings = core::effectiveSettings(source);
+    std::size_t width = 0;
+    std::vector<std::string> lines;
+    for (const auto& s : settings) {
+        lines.push_back(s.key + "=" + quoted(s.value));
+        width = std::max(width, lines.back().size());
+    }
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+        std::string line = lines[i];
+        line.resize(width + 2, ' ');
+        out << line << "# " << settings[i].origin << "\n";
+    }
+}
+
+}  // namespace
+
+int checkConfig(const std::vector<std::string>& files, const std::vector<std::string>& sets,
+                std::ostream& out, std::ostream& err) {
+    constexpr int kGood = 0, kBad = 2;
+    // What the checks themselves log (the user database's count) is said here instead;
+    // their warnings still come through.
+    log::setMinimumLevel(log::Level::Warn);
+    core::ConfigSource source;
+    try {
+        for (const auto& f : files)
+            source.readFile(f);
+        for (const auto& s : sets)
+            source.set(s);
+    } catch (const core::ConfigError& e) {
+        err << "maildexd: configuration: " << e.what() << "\n";
+        return kBad;
+    }
+    printSettings(source, out);
+
+    std::vector<std::string> unknown;
+    core::ServerConfig config;
+    try {
+        config = core::buildConfig(source, unknown);
+    } catch (const core::ConfigError& e) {
+        err << "maildexd: configuration: " << e.what() << "\n";
+        return kBad;
+    }
+    for (const auto& k : unknown)
+        err << "maildexd: warning: unknown setting " << k << " (" << source.origin(k)
+            << ", ignored)\n";
+    for (const auto& w : core::configWarnings(config))
+        err << "maildexd: warning: " << w << "\n";
+
+    int rc = kGood;
+    auto fail = [&](const std::string& what) {
+        err << "maildexd: configuration: " << what << "\n";
+        rc = kBad;
+    };
+    if (!config.tlsCertFile.empty()) {
+        try {
+            net::TlsManager tls({config.tlsCertFile, config.tlsKeyFile, config.tlsDhParams,
+                                 config.tlsTrustCerts, config.tlsProtocol, config.tlsCipherList});
+            err << "maildexd: TLS certificate " << config.tlsCertFile.string() << ": ok\n";
+        } catch (const std::exception& e) {
+            fail(std::string("TLS_CERTFILE: ") + e.what());
+        }
+    }
+    if (config.userDb.empty()) {
+        fail("MAILDEX_USERDB: no user database configured");
+    } else {
+        try {
+            core::auth::UserDatabaseOptions options;
+            options.accounts = config.accounts;
+            core::auth::UserDatabase users(config.userDb, options);
+            std::size_t n = users.userCount();
+            err << "maildexd: user database " << config.userDb.string() << ": " << n
+                << (n == 1 ? " user" : " users") << "\n";
+        } catch (const std::exception& e) {
+            fail(std::string("MAILDEX_USERDB: ") + e.what());
+        }
+    }
+    if (!config.runAsUser.empty() && !::getpwnam(config.runAsUser.c_str()))
+        fail("MAILDEX_USER: no such user '" + config.runAsUser + "'");
+    err << (rc == kGood ? "maildexd: the configuration is good\n"
+                        : "maildexd: the configuration is bad; the server would not start\n");
+    return rc;
+}
+
+}  // namespace maildex::app
