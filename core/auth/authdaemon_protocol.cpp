@@ -102,13 +102,9 @@ AuthResult toResult(const Reply& reply, std::string_view login, const AccountDef
     id.user = field("ADDRESS");
     if (id.user.empty()) id.user = std::string(login);
     id.home = field("HOME");
-    std::string maildir = field("MAILDIR");
-    if (!maildir.empty() && maildir.front() == '/')
-        id.maildir = maildir;
-    else if (!id.home.empty() && id.home.is_absolute())
-        id.maildir = id.home / (maildir.empty() ? defaults.maildirPath : maildir);
-    else
-        return AuthResult::refused("authdaemond named no absolute HOME or MAILDIR");
+    auto maildir = defaults.maildirFor(id.home, field("MAILDIR"));
+    if (!maildir) return AuthResult::refused("authdaemond named no absolute HOME or MAILDIR");
+    id.maildir = *maildir;
     if (auto v = field("UID"); !v.empty()) {
         id.uid = number<uid_t>(v);
         if (!id.uid) return AuthResult::refused("authdaemond's UID is not a number");

@@ -10,6 +10,7 @@
 // interface: it is called on a worker thread, never on an event loop, so it may block, but
 // it bounds the time it takes and answers Unavailable when the other side does not answer.
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,15 @@ struct AccountDefaults {
     std::string defaultDomain;
     // MAILDIRPATH: the Maildir's path below home when the back end names no Maildir.
     std::string maildirPath = "Maildir";
+
+    // The Maildir of an account whose back end named `maildir` (absolute, or relative to
+    // home, or "" for MAILDIRPATH) and `home`; nullopt when neither gives an absolute path.
+    std::optional<std::filesystem::path> maildirFor(const std::filesystem::path& home,
+                                                    const std::string& maildir) const {
+        if (!maildir.empty() && maildir.front() == '/') return std::filesystem::path(maildir);
+        if (home.empty() || !home.is_absolute()) return std::nullopt;
+        return home / (maildir.empty() ? maildirPath : maildir);
+    }
 };
 
 // A back end's answer to a user name and password.

@@ -90,13 +90,9 @@ AuthResult checkpasswordResult(std::string_view report, std::string_view login,
     id.user = get("USER");
     if (id.user.empty()) id.user = std::string(login);
     id.home = get("HOME");
-    std::string maildir = get("MAILDIR");
-    if (!maildir.empty() && maildir.front() == '/')
-        id.maildir = maildir;
-    else if (!id.home.empty() && id.home.is_absolute())
-        id.maildir = id.home / (maildir.empty() ? defaults.maildirPath : maildir);
-    else
-        return AuthResult::refused("checkpassword handed on no absolute HOME or MAILDIR");
+    auto maildir = defaults.maildirFor(id.home, get("MAILDIR"));
+    if (!maildir) return AuthResult::refused("checkpassword handed on no absolute HOME or MAILDIR");
+    id.maildir = *maildir;
     id.uid = number<uid_t>(get("MAILDEX_UID"));
     id.gid = number<gid_t>(get("MAILDEX_GID"));
     if (!id.uid || !id.gid)
