@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/version.h"
+#include "core/auth/backend_list.h"
 #include "core/auth/user_database.h"
 #include "core/server_config.h"
 #include "net/tls_context.h"
@@ -94,19 +95,25 @@ int checkConfig(const std::vector<std::string>& files, const std::vector<std::st
             fail(std::string("TLS_CERTFILE: ") + e.what());
         }
     }
-    if (config.userDb.empty()) {
-        fail("MAILDEX_USERDB: no user database configured");
-    } else {
-        try {
+    try {
+        // The back ends as the server builds them, each checking what it can without a login.
+        auto backends = core::auth::makeBackends(config.auth);
+        std::string order;
+        for (const auto& name : core::auth::effectiveOrder(config.auth))
+            order += (order.empty() ? "" : ", ") + name;
+        err << "maildexd: authentication: " << order << "\n";
+        if (!config.auth.userDb.empty()) {
             core::auth::UserDatabaseOptions options;
-            options.accounts = config.accounts;
-            core::auth::UserDatabase users(config.userDb, options);
+            options.accounts = config.auth.accounts;
+            core::auth::UserDatabase users(config.auth.userDb, options);
             std::size_t n = users.userCount();
-            err << "maildexd: user database " << config.userDb.string() << ": " << n
+            err << "maildexd: user database " << config.auth.userDb.string() << ": " << n
                 << (n == 1 ? " user" : " users") << "\n";
-        } catch (const std::exception& e) {
-            fail(std::string("MAILDEX_USERDB: ") + e.what());
         }
+    } catch (const core::ConfigError& e) {
+        fail(e.what());
+    } catch (const std::exception& e) {
+        fail(std::string("MAILDEX_USERDB: ") + e.what());
     }
     if (!config.runAsUser.empty() && !::getpwnam(config.runAsUser.c_str()))
         fail("MAILDEX_USER: no such user '" + config.runAsUser + "'");

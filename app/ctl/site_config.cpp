@@ -47,10 +47,10 @@ void loadSiteConfig(std::vector<std::string>& args) {
         auto config = core::buildConfig(source, unknown);
         SiteConfig& s = current();
         s.files = files;
-        s.userDb = config.userDb;
+        s.userDb = config.auth.userDb;
         s.indexDir = config.imap.indexDir;
         s.adminAddress = config.adminAddress;
-        s.accounts = config.accounts;
+        s.accounts = config.auth.accounts;
     } catch (const core::ConfigError& e) {
         throw UsageError(std::string("configuration: ") + e.what());
     }

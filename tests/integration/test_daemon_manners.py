@@ -88,7 +88,7 @@ class CheckConfig(unittest.TestCase):
             ("MAILDEX_USERDB=%s\nPORT=lots\n" % self.users, r"PORT: expected a whole number"),
             ("MAILDEX_USERDB=%s\nTLS_CERTFILE=%s/none.pem\n" % (self.users, self.dir), r"TLS_CERTFILE: .*none\.pem"),
             ("MAILDEX_USERDB=%s/nobody\n" % self.dir, r"MAILDEX_USERDB: .*nobody"),
-            ("PORT=143\n", r"MAILDEX_USERDB: no user database configured"),
+            ("PORT=143\n", r"MAILDEX_USERDB: no authentication configured"),
             ("MAILDEX_USERDB=%s\nMAILDEX_LOG=journal\n" % self.users, r"MAILDEX_LOG: expected stderr or syslog"),
             ("MAILDEX_USERDB=%s\nMAILDEX_LOG_FACILITY=mial\n" % self.users, r"MAILDEX_LOG_FACILITY: expected mail"),
             ("MAILDEX_USERDB=%s\nMAILDEX_USER=no-such-user-here\n" % self.users, r"MAILDEX_USER: no such user"),
