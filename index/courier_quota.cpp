@@ -105,6 +105,21 @@ MaildirQuota parseMaildirQuota(std::string_view definition, std::vector<std::str
     return quota;
 }
 
+bool isStrictMaildirQuota(std::string_view definition) {
+    if (definition.empty()) return false;
+    for (size_t i = 0; i < definition.size();) {
+        size_t digits = i;
+        while (i < definition.size() && isDigit(definition[i]))
+            ++i;
+        if (i == digits || i == definition.size() || (definition[i] != 'S' && definition[i] != 'C'))
+            return false;
+        ++i;
+        if (i < definition.size() && (definition[i] != ',' || ++i == definition.size()))
+            return false;
+    }
+    return true;
+}
+
 std::string formatMaildirQuota(const MaildirQuota& quota) {
     std::string out;
     if (quota.bytes > 0) out += std::to_string(quota.bytes) + "S";

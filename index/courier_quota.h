@@ -47,6 +47,11 @@ struct MaildirSize {
 MaildirQuota parseMaildirQuota(std::string_view definition,
                                std::vector<std::string>* warnings = nullptr);
 
+// Whether `definition` is a quota as an administrator should write one: "<n>S", "<n>C" or
+// both, comma-separated, nothing else (parseMaildirQuota's leniency is Courier's, for
+// files; a tool's argument that means nothing must be refused, not read as no quota).
+bool isStrictMaildirQuota(std::string_view definition);
+
 // "50000000S,5000C", as Courier writes line 1 ("" for no quota).
 std::string formatMaildirQuota(const MaildirQuota& quota);
 

@@ -1,5 +1,6 @@
-// maildexctl quota recalc [--quota DEF] [--trash NAME] PATH... | --user NAME | --all
+// maildexctl quota show | recalc [--quota DEF] [--trash NAME] PATH... | --user NAME | --all
 
+#include <algorithm>
 #include <iostream>
 
 #include "app/ctl/commands.h"
@@ -12,9 +13,14 @@ namespace maildex::ctl {
 namespace {
 
 const char* const kHelp =
-    "Usage: maildexctl quota recalc [--quota DEF] [--trash NAME] PATH... | --user NAME | --all\n"
+    "Usage: maildexctl quota show PATH... | --user NAME | --all\n"
+    "       maildexctl quota recalc [--quota DEF] [--trash NAME] PATH... | --user NAME | --all\n"
     "\n"
-    "Recalculates each Maildir's maildirsize (the Maildir++ quota file Courier's imapd,\n"
+    "show: each Maildir's quota and usage as maildirsize says them, with the fuller of\n"
+    "the two in percent, and whether Courier would count it again before trusting it.\n"
+    "Reads only.\n"
+    "\n"
+    "recalc: recalculates each Maildir's maildirsize (the Maildir++ quota file Courier's imapd,\n"
     "deliverquota and maildrop share) from the files, as Courier does: every folder\n"
     "except the trash folder counts, messages marked deleted (T) do not, sizes come from\n"
     "',S=' in the file name or else the file. The quota line stays what it is.\n"
@@ -25,6 +31,50 @@ const char* const kHelp =
     "  --trash NAME  the trash folder (IMAP_TRASHFOLDERNAME; default Trash)\n"
     "\n";
 
+// "250 bytes of 1,000 (25%)": a used amount against a limit, or the amount alone.
+std::string ofLimit(std::int64_t used, std::uint64_t limit, const char* unit) {
+    auto amount = static_cast<std::uint64_t>(std::max<std::int64_t>(used, 0));
+    std::string text = withCommas(static_cast<size_t>(amount)) + " " + unit;
+    if (limit == 0) return text + " (no limit)";
+    return text + " of " + withCommas(static_cast<size_t>(limit)) + " (" +
+           std::to_string(amount * 100 / limit) + "%)";
+}
+
+int showQuotas(const std::vector<Target>& targets) {
+    std::size_t failed = 0, limited = 0, over = 0;
+    for (const auto& t : targets) {
+        try {
+            if (!std::filesystem::is_directory(t.maildir / "cur"))
+                throw std::runtime_error(t.maildir.string() + " is not a Maildir (no cur/)");
+            auto size = index::readMaildirSize(t.maildir);
+            if (!size || size->quota.unlimited()) {
+                std::cout << t.label << ": no quota\n";
+                continue;
+            }
+            ++limited;
+            const auto& q = size->quota;
+            const auto& u = size->usage;
+            bool isOver = (q.bytes && u.bytes > static_cast<std::int64_t>(q.bytes)) ||
+                          (q.messages && u.messages > static_cast<std::int64_t>(q.messages));
+            over += isOver ? 1 : 0;
+            std::cout << t.label << ": " << ofLimit(u.bytes, q.bytes, "bytes") << ", "
+                      << ofLimit(u.messages, q.messages, "messages")
+                      << (isOver ? "; over quota" : "")
+                      << (size->needsRecalculation
+                              ? "; maildirsize is due to be counted again (quota recalc)"
+                              : "")
+                      << "\n";
+        } catch (const std::exception& e) {
+            std::cerr << "maildexctl quota: " << failure(t, e.what()) << "\n";
+            ++failed;
+        }
+    }
+    printParagraph(std::cout, plural(targets.size(), "Maildir", "Maildirs") + ": " +
+                                  withCommas(limited) + " with a quota, " + withCommas(over) +
+                                  " over it.");
+    return failed ? kExitFailed : kExitOk;
+}
+
 }  // namespace
 
 int runQuota(std::vector<std::string> argv) {
@@ -34,18 +84,25 @@ int runQuota(std::vector<std::string> argv) {
         return kExitOk;
     }
     auto quotaText = args.value("--quota");
-    std::string trash = args.value("--trash").value_or("Trash");
+    auto trashArg = args.value("--trash");
+    std::string trash = trashArg.value_or("Trash");
     auto targetOptions = takeTargetOptions(args);
     auto rest = args.finish();
-    if (rest.empty() || rest[0] != "recalc") throw UsageError("the quota command is: recalc");
+    if (rest.empty() || (rest[0] != "recalc" && rest[0] != "show"))
+        throw UsageError("the quota commands are: show, recalc");
+    bool show = rest[0] == "show";
     rest.erase(rest.begin());
+    if (show && (quotaText || trashArg)) throw UsageError("quota show takes no --quota or --trash");
     std::optional<index::MaildirQuota> quota;
     if (quotaText) {
-        std::vector<std::string> w;
-        quota = index::parseMaildirQuota(*quotaText, &w);
-        if (!w.empty()) throw UsageError("--quota: " + w.front());
+        if (!index::isStrictMaildirQuota(*quotaText))
+            throw UsageError("--quota: \"" + *quotaText +
+                             "\" is not a quota; write it as Courier does, e.g. "
+                             "50000000S,5000C (bytes, messages) or one of the two");
+        quota = index::parseMaildirQuota(*quotaText);
     }
     auto targets = resolveTargets(targetOptions, rest);
+    if (show) return showQuotas(targets);
 
     Progress progress(targets.size());
     std::size_t done = 0, skipped = 0, failed = 0, warnings = 0;

@@ -160,6 +160,31 @@ class Quota(MaildirTestCase):
         run_ctl("quota", "recalc", "--quota", "1000S", self.md.path, check=0)
         self.assertTrue(os.path.exists(os.path.join(self.md.path, "maildirsize")))
 
+    def test_an_invalid_quota_is_refused_and_changes_nothing(self):
+        path = os.path.join(self.md.path, "maildirsize")
+        with open(path, "w") as f:
+            f.write("50000000S,5000C\n         100            1\n")
+        for bad in ["abc", "100", "100X", "100S,", ",100S", "100S 5C", ""]:
+            p = run_ctl("quota", "recalc", "--quota", bad, self.md.path, check=2)
+            self.assertIn("is not a quota", p.stderr, bad)
+        with open(path) as f:
+            self.assertEqual(f.read(), "50000000S,5000C\n         100            1\n")
+
+    def test_show_reads_the_usage_and_the_limits(self):
+        other = Maildir()
+        self.addCleanup(other.cleanup)
+        with open(os.path.join(self.md.path, "maildirsize"), "w") as f:
+            f.write("1000S,10C\n         100            1\n         150            2\n")
+        p = run_ctl("quota", "show", self.md.path, other.path, check=0)
+        self.assertIn(self.md.path + ": 250 bytes of 1,000 (25%), 3 messages of 10 (30%)\n",
+                      p.stdout)
+        self.assertIn(other.path + ": no quota\n", p.stdout)
+        self.assertIn("2 Maildirs: 1 with a quota, 0 over it.", p.stdout)
+        with open(os.path.join(self.md.path, "maildirsize"), "a") as f:
+            f.write("        2000            1\n")
+        p = run_ctl("quota", "show", self.md.path, check=0)
+        self.assertIn("2,250 bytes of 1,000 (225%), 4 messages of 10 (40%); over quota", p.stdout)
+
 
 class CheckCommand(unittest.TestCase):
     def test_check_repair_check(self):

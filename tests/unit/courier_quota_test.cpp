@@ -57,6 +57,13 @@ TEST(CourierQuota, ParsesQuotaDefinitions) {
     EXPECT_EQ(formatMaildirQuota({}), "");
 }
 
+TEST(CourierQuota, StrictDefinitionsAreOnlyNumbersWithSOrC) {
+    for (const char* good : {"50000000S,5000C", "5000C,1000S", "1000S", "0C"})
+        EXPECT_TRUE(isStrictMaildirQuota(good)) << good;
+    for (const char* bad : {"", "abc", "100", "100X", "S", "100S,", ",100S", "100S 5C", "100S,,5C"})
+        EXPECT_FALSE(isStrictMaildirQuota(bad)) << bad;
+}
+
 TEST(CourierQuota, SumsUsageLinesIncludingRemovals) {
     auto size = parseMaildirSize(
         "1000S\n         500            2\n          28            1\n"
