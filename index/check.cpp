@@ -31,18 +31,6 @@ namespace {
 
 using K = DifferenceKind;
 
-std::string flagWords(SystemFlags flags) {
-    static const std::pair<SystemFlags, const char*> kWords[] = {{flag::Answered, "answered"},
-                                                                 {flag::Deleted, "deleted"},
-                                                                 {flag::Draft, "draft"},
-                                                                 {flag::Flagged, "flagged"},
-                                                                 {flag::Seen, "seen"}};
-    std::string out;
-    for (const auto& [bit, word] : kWords)
-        if (flags & bit) out += (out.empty() ? "" : ", ") + std::string(word);
-    return out.empty() ? "no flags" : out;
-}
-
 std::string words(const std::vector<std::string>& names) {
     if (names.empty()) return "no keywords";
     std::string out;

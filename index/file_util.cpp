@@ -47,13 +47,16 @@ std::int64_t trustworthyMtime(std::int64_t mtime) {
     return mtime != 0 && now - mtime >= kMtimeTrustNs ? mtime : 0;
 }
 
-std::optional<std::string> readFileIfExists(const std::filesystem::path& path) {
+namespace {
+
+// Reads the file in pieces, handing each to `take`; false when there is no such file.
+template <class Take>
+bool readPieces(const std::filesystem::path& path, Take&& take) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return std::nullopt;
+        if (errno == ENOENT) return false;
         throwIo("Cannot read", path.string(), errno);
     }
-    std::string data;
     char buf[65536];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -64,31 +67,24 @@ std::optional<std::string> readFileIfExists(const std::filesystem::path& path) {
             throwIo("Cannot read", path.string(), err);
         }
         if (n == 0) break;
-        data.append(buf, static_cast<size_t>(n));
+        take(std::string_view(buf, static_cast<size_t>(n)));
     }
     ::close(fd);
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::string> readFileIfExists(const std::filesystem::path& path) {
+    std::string data;
+    if (!readPieces(path, [&](std::string_view piece) { data.append(piece); })) return std::nullopt;
     return data;
 }
 
 std::optional<FileSizes> measureFile(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return std::nullopt;
-        throwIo("Cannot read", path.string(), errno);
-    }
     FileSizes sizes;
-    char buf[65536];
     bool afterCr = false;  // a CR ended the previous read: an LF starting this one is not bare
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            throwIo("Cannot read", path.string(), err);
-        }
-        if (n == 0) break;
-        std::string_view piece(buf, static_cast<size_t>(n));
+    bool found = readPieces(path, [&](std::string_view piece) {
         for (auto nl = piece.find('\n'); nl != std::string_view::npos;
              nl = piece.find('\n', nl + 1)) {
             bool bare = nl == 0 ? !afterCr : piece[nl - 1] != '\r';
@@ -96,8 +92,8 @@ std::optional<FileSizes> measureFile(const std::filesystem::path& path) {
         }
         afterCr = piece.back() == '\r';
         sizes.size += piece.size();
-    }
-    ::close(fd);
+    });
+    if (!found) return std::nullopt;
     sizes.vsize += sizes.size;
     return sizes;
 }

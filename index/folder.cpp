@@ -1,5 +1,7 @@
-// Folder: in-memory state, catch-up from the index, subscribers and \Recent.
-// The scan lives in folder_scan.cpp, the writing operations in folder_ops.cpp.
+// Folder: in-memory state and what is read from it (STATUS), subscribers, \Recent and
+// keyword ids. Memory changes only by catching up with committed rows
+// (folder_catch_up.cpp); the scan lives in folder_scan.cpp, the writing operations in
+// folder_ops.cpp and folder_store.cpp, finding files in folder_locate.cpp.
 
 #include "index/folder.h"
 
@@ -16,43 +18,11 @@
 
 namespace maildex::index {
 
-namespace {
-// How much history views can catch up from without a full comparison.
-constexpr size_t kMaxLogEvents = 1024;
-constexpr size_t kMaxLogUids = 200000;
-// Rows read in modseq order, put in UID order into the parallel lists the state keeps.
-// UIDs are dense unless many were expunged: then each row is placed by its UID, a
-// fraction of what sorting 100,000 of them costs.
-void putInUidOrder(std::vector<std::pair<std::uint32_t, MessageState>>& rows, UidList& uids,
-                   std::vector<MessageState>& messages) {
-    uids.reserve(rows.size());
-    messages.reserve(rows.size());
-    auto take = [&](const std::pair<std::uint32_t, MessageState>& row) {
-        uids.push_back(row.first);
-        messages.push_back(row.second);
-    };
-    auto byUid = [](const auto& a, const auto& b) { return a.first < b.first; };
-    std::size_t limit =
-        rows.empty() ? 0 : std::max_element(rows.begin(), rows.end(), byUid)->first + 1ull;
-    if (limit > 4 * rows.size() + 1024) {
-        std::sort(rows.begin(), rows.end(), byUid);
-        std::for_each(rows.begin(), rows.end(), take);
-        return;
-    }
-    std::vector<std::uint32_t> rowOf(limit, UINT32_MAX);
-    for (std::uint32_t r = 0; r < rows.size(); ++r)
-        rowOf[rows[r].first] = r;
-    for (auto r : rowOf)
-        if (r != UINT32_MAX) take(rows[r]);
-}
-
-}  // namespace
-
 Folder::Folder(std::shared_ptr<Mailstore> store, std::string name, std::int64_t id)
     : store_(std::move(store)), name_(std::move(name)), id_(id) {}
 
 Folder::~Folder() {
-    // The idle intent file of our STOREs (folder_store.cpp); a live one stays for whoever
+    // The idle intent file of our STOREs (store_journal.cpp); a live one stays for whoever
     // finishes it.
     if (intentName_.empty()) return;
     try {
@@ -292,252 +262,81 @@ void Folder::loadKeywordsLocked(Sqlite& db, std::uint32_t knownCount) {
         state_.keywords.add(std::move(n));
 }
 
-namespace {
-struct Row {
-    std::uint32_t uid;
-    SystemFlags flags;
-    std::string keywords;
-    std::uint64_t modseq;
-};
+std::optional<std::uint32_t> Folder::findKeywordIdLocked(Sqlite& db, const std::string& name) {
+    auto& q = db.prepare("SELECT id FROM keyword WHERE folder_id=?1 AND name=?2 COLLATE NOCASE");
+    q.bind(1, id_).bind(2, name);
+    if (!q.step()) return std::nullopt;
+    auto id = static_cast<std::uint32_t>(q.integer(0));
+    q.reset();
+    return id;
+}
 
-// The state after a catch-up: `old` without `gone`, with the rows put in (a row replaces
-// the old entry of its UID); all ascending. Unchanged runs are copied whole: a delivery
-// into a folder of 100,000 messages copies two arrays, not 100,000 elements one by one.
-void mergeState(const UidList& old, const std::vector<MessageState>& oldStates, const UidList& gone,
-                const std::vector<Row>& rows, const std::vector<MessageState>& rowStates,
-                UidList& uids, std::vector<MessageState>& states) {
-    uids.reserve(old.size() + rows.size());
-    states.reserve(old.size() + rows.size());
-    std::size_t i = 0, g = 0;
-    // Copies the old entries with UIDs below `limit`, leaving out those gone.
-    auto copyBelow = [&](std::uint64_t limit) {
-        while (i < old.size() && old[i] < limit) {
-            while (g < gone.size() && gone[g] < old[i])
-                ++g;
-            if (g < gone.size() && gone[g] == old[i]) {
-                ++i;
-                continue;
+std::uint32_t Folder::keywordIdLocked(Sqlite& db, const std::string& name) {
+    if (auto id = findKeywordIdLocked(db, name)) return *id;
+    // Memory learns the new name when it catches up after the commit, so a rolled-back
+    // transaction leaves nothing behind.
+    auto& next = db.prepare("SELECT COALESCE(MAX(id)+1, 0) FROM keyword WHERE folder_id=?1");
+    next.bind(1, id_);
+    next.step();
+    auto id = static_cast<std::uint32_t>(next.integer(0));
+    next.reset();
+    db.prepare("INSERT INTO keyword(folder_id, id, name) VALUES(?1,?2,?3)")
+        .bind(1, id_)
+        .bind(2, id)
+        .bind(3, name)
+        .run();
+    return id;
+}
+
+std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) const {
+    std::vector<std::string> out;
+    for (auto id : state_.keywords.set(keywordSet))
+        out.push_back(state_.keywords.names()[id]);
+    return out;
+}
+
+FolderStatus Folder::status(bool withSize) {
+    sync(SyncMode::Quick);
+    FolderStatus s;
+    if (withSize) {
+        if (hasPendingRows()) insertPendingRows();  // sizes are summed over the rows
+        UidList unknown;
+        {
+            auto lock = store_->lockDb();
+            auto& q = store_->db().prepare(
+                "SELECT uid FROM message WHERE folder_id=?1 AND vsize IS NULL");
+            q.bind(1, id_);
+            while (q.step())
+                unknown.push_back(static_cast<std::uint32_t>(q.integer(0)));
+        }
+        for (auto uid : unknown) {
+            try {
+                file(uid);  // computes and caches the size
+            } catch (const Error&) {
             }
-            std::uint64_t stopAt =
-                g < gone.size() ? std::min<std::uint64_t>(limit, gone[g]) : limit;
-            auto stop = static_cast<std::size_t>(
-                std::lower_bound(old.begin() + static_cast<std::ptrdiff_t>(i), old.end(), stopAt) -
-                old.begin());
-            uids.insert(uids.end(), old.begin() + static_cast<std::ptrdiff_t>(i),
-                        old.begin() + static_cast<std::ptrdiff_t>(stop));
-            states.insert(states.end(), oldStates.begin() + static_cast<std::ptrdiff_t>(i),
-                          oldStates.begin() + static_cast<std::ptrdiff_t>(stop));
-            i = stop;
         }
-    };
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        copyBelow(rows[r].uid);
-        if (i < old.size() && old[i] == rows[r].uid) ++i;  // the row replaces it
-        uids.push_back(rows[r].uid);
-        states.push_back(rowStates[r]);
-    }
-    copyBelow(UINT64_MAX);
-}
-
-std::vector<Row> readRows(Statement& q) {
-    std::vector<Row> rows;
-    while (q.step())
-        rows.push_back({static_cast<std::uint32_t>(q.integer(0)),
-                        static_cast<SystemFlags>(q.integer(1)), std::string(q.text(2)),
-                        static_cast<std::uint64_t>(q.integer(3))});
-    return rows;
-}
-}  // namespace
-
-void Folder::catchUpLocked(Sqlite& db, std::vector<ChangeEvent>& events) {
-    // One snapshot for every query below (writers catch up again after their commit,
-    // outside a transaction): another process inserting pending rows between two of them
-    // would otherwise make a message appear both as a row and as pending.
-    std::optional<Transaction> snapshot;
-    if (sqlite3_get_autocommit(db.handle())) snapshot.emplace(db, Transaction::Mode::Read);
-    auto& f = db.prepare(
-        "SELECT uidvalidity, uidnext, highestmodseq, recent_uid FROM folder WHERE id=?1");
-    f.bind(1, id_);
-    if (!f.step()) {
-        noteResetLocked(events, true);  // deleted, by another process or by us
-        return;
-    }
-    auto uidValidity = static_cast<std::uint32_t>(f.integer(0));
-    auto uidNext = static_cast<std::uint32_t>(f.integer(1));
-    auto highest = static_cast<std::uint64_t>(f.integer(2));
-    auto recentUid = static_cast<std::uint32_t>(f.integer(3));
-    f.reset();
-
-    // Only writers under the database mutex change state_, and we are one: reading it
-    // here without mu_ is safe; mu_ is taken only to publish the new state to readers.
-    bool full = !state_.loaded || uidValidity != state_.uidValidity;
-    // A new UIDVALIDITY (a forced rebuild without the mirror files, say) renumbers
-    // everything: views opened before it must close; they notice by the value.
-    if (state_.loaded && uidValidity != state_.uidValidity) noteResetLocked(events, false);
-    if (!full && highest == state_.highestModseq) {
-        // Pending rows becoming rows change no modseq; whether they are all rows now is
-        // looked up (to drop the decoded copy).
-        bool pendingKnown;
-        {
-            std::lock_guard lock(mu_);
-            pendingKnown = pending_ != nullptr;
-        }
-        if (pendingKnown) readPendingLocked(db);
-        std::lock_guard lock(mu_);
-        state_.uidNext = uidNext;
-        state_.recentUid = recentUid;
-        return;
-    }
-    auto pending = readPendingLocked(db);
-
-    if (full) {
-        {
-            std::lock_guard lock(mu_);
-            state_.keywords = KeywordTable();
-        }
-        loadKeywordsLocked(db, 0);
-        // From the modseq index, which covers these columns and is much narrower than the
-        // table (schema.cpp, version 5); its order is by modseq, so the rows are sorted by
-        // UID here. This is most of what opening a big folder in a fresh process costs.
-        // Readers wait on mu_ meanwhile; there are none before the first load.
-        auto& q = db.prepare(
-            "SELECT uid, flags, keywords, modseq FROM message INDEXED BY message_by_modseq "
-            "WHERE folder_id=?1");
+        auto lock = store_->lockDb();
+        auto& q =
+            store_->db().prepare("SELECT COALESCE(SUM(vsize), 0) FROM message WHERE folder_id=?1");
         q.bind(1, id_);
-        std::vector<std::pair<std::uint32_t, MessageState>> rows;
-        // Every UID is below UIDNEXT. Reserving (address space; pages are only touched as
-        // rows arrive) saves growing through fresh memory several times: page faults were
-        // a sixth of a fresh open of 100,000 messages.
-        rows.reserve(std::min<std::size_t>(uidNext > 0 ? uidNext - 1 : 0, std::size_t{1} << 20));
-        std::lock_guard lock(mu_);
-        auto keywordSet = [&](std::string_view keywords) {
-            return keywords.empty() ? 0 : state_.keywords.intern(KeywordTable::decode(keywords));
-        };
-        while (q.step()) {
-            auto keywords = q.isEmpty(2) ? std::string_view() : q.text(2);
-            rows.push_back({static_cast<std::uint32_t>(q.integer(0)),
-                            {static_cast<SystemFlags>(q.integer(1)), keywordSet(keywords),
-                             static_cast<std::uint64_t>(q.integer(3))}});
+        if (q.step()) {
+            s.size = static_cast<std::uint64_t>(q.integer(0));
+            q.reset();
         }
-        if (pending)
-            for (const auto& r : *pending->rows)
-                if (r.uid >= pending->doneBelow)
-                    rows.push_back({r.uid, {r.flags, keywordSet(r.keywords), r.modseq}});
-        auto uids = std::make_shared<UidList>();
-        std::vector<MessageState> msgs;
-        putInUidOrder(rows, *uids, msgs);
-        state_.uids = std::move(uids);
-        state_.messages = std::move(msgs);
-        state_.uidValidity = uidValidity;
-        state_.uidNext = uidNext;
-        state_.recentUid = recentUid;
-        state_.highestModseq = highest;
-        state_.loaded = true;
-        log_.clear();
-        logStart_ = highest;
-        return;
     }
-
-    loadKeywordsLocked(db, static_cast<std::uint32_t>(state_.keywords.names().size()));
-    // A few changed rows are found through the modseq index; when many changed (a folder's
-    // first scan, STORE 1:*), reading the whole folder in order is cheaper than a lookup
-    // per row. Counting on the index alone decides.
-    auto& count = db.prepare(
-        "SELECT count(*) FROM message INDEXED BY message_by_modseq WHERE folder_id=?1 AND "
-        "modseq>?2");
-    count.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
-    count.step();
-    bool many = static_cast<std::size_t>(count.integer(0)) > state_.uids->size() / 8 + 64;
-    count.reset();
-    auto& q = db.prepare(
-        many ? "SELECT uid, flags, keywords, modseq FROM message NOT INDEXED "
-               "WHERE folder_id=?1 AND modseq>?2 ORDER BY uid"
-             : "SELECT uid, flags, keywords, modseq FROM message INDEXED BY message_by_modseq "
-               "WHERE folder_id=?1 AND modseq>?2 ORDER BY uid");
-    q.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
-    auto rows = readRows(q);
-    if (pending && pending->modseq > state_.highestModseq) {
-        // New to us: the pending rows, merged in UID order (none has a row's UID).
-        std::vector<Row> merged;
-        merged.reserve(rows.size() + pending->rows->size());
-        auto r = rows.begin();
-        for (const auto& p : *pending->rows) {
-            if (p.uid < pending->doneBelow) continue;
-            for (; r != rows.end() && r->uid < p.uid; ++r)
-                merged.push_back(std::move(*r));
-            if (r != rows.end() && r->uid == p.uid) continue;
-            merged.push_back({p.uid, p.flags, p.keywords, p.modseq});
-        }
-        std::move(r, rows.end(), std::back_inserter(merged));
-        rows = std::move(merged);
+    std::lock_guard l(mu_);
+    s.messages = static_cast<std::uint32_t>(state_.uids->size());
+    for (const auto& m : state_.messages) {
+        if (!(m.flags & flag::Seen)) ++s.unseen;
+        if (m.flags & flag::Deleted) ++s.deleted;
     }
-    UidList expunged;
-    auto& x = db.prepare(
-        "SELECT uid FROM expunged INDEXED BY expunged_by_modseq WHERE folder_id=?1 AND "
-        "modseq>?2 ORDER BY uid");
-    x.bind(1, id_).bind(2, static_cast<std::int64_t>(state_.highestModseq));
-    while (x.step())
-        expunged.push_back(static_cast<std::uint32_t>(x.integer(0)));
-
-    std::lock_guard lock(mu_);
-    const UidList& old = *state_.uids;
-    UidList added, changed, gone;
-    std::vector<MessageState> rowStates;
-    rowStates.reserve(rows.size());
-    for (const auto& r : rows) {
-        rowStates.push_back(
-            {r.flags, state_.keywords.intern(KeywordTable::decode(r.keywords)), r.modseq});
-        (std::binary_search(old.begin(), old.end(), r.uid) ? changed : added).push_back(r.uid);
-    }
-    std::vector<MessageState> goneStates;
-    for (auto uid : expunged) {
-        auto it = std::lower_bound(old.begin(), old.end(), uid);
-        if (it == old.end() || *it != uid) continue;
-        gone.push_back(uid);
-        goneStates.push_back(state_.messages[static_cast<std::size_t>(it - old.begin())]);
-    }
-
-    if (added.empty() && gone.empty()) {
-        // Flag changes only: update in place, the UID list (shared with views) stays.
-        size_t i = 0;
-        for (size_t r = 0; r < rows.size(); ++r) {
-            while (old[i] != rows[r].uid)
-                ++i;
-            state_.messages[i] = rowStates[r];
-        }
-    } else {
-        auto uids = std::make_shared<UidList>();
-        std::vector<MessageState> msgs;
-        mergeState(old, state_.messages, gone, rows, rowStates, *uids, msgs);
-        state_.uids = std::move(uids);
-        state_.messages = std::move(msgs);
-    }
-    state_.uidNext = uidNext;
-    state_.recentUid = recentUid;
-    state_.highestModseq = highest;
-
-    auto emit = [&](ChangeEvent::Kind kind, UidList& uids, std::vector<MessageState> states) {
-        if (uids.empty()) return;
-        events.push_back({kind, highest, std::move(uids), std::move(states)});
-        log_.push_back(events.back());
-    };
-    emit(ChangeEvent::Kind::Expunged, gone, std::move(goneStates));
-    emit(ChangeEvent::Kind::Added, added, {});
-    emit(ChangeEvent::Kind::FlagsChanged, changed, {});
-
-    size_t logged = 0;
-    for (const auto& e : log_)
-        logged += e.uids.size();
-    if (log_.size() <= kMaxLogEvents && logged <= kMaxLogUids) return;
-    // Over a bound: drop the oldest down to three quarters of both, so a busy folder
-    // moves the rest of its log once per few hundred changes, not at every change.
-    auto keep = log_.begin();
-    for (auto events = log_.size();
-         keep != log_.end() && (events > kMaxLogEvents / 4 * 3 || logged > kMaxLogUids / 4 * 3);
-         ++keep, --events)
-        logged -= keep->uids.size();
-    logStart_ = std::prev(keep)->modseq;
-    log_.erase(log_.begin(), keep);
+    s.recent = static_cast<std::uint32_t>(
+        state_.uids->end() -
+        std::lower_bound(state_.uids->begin(), state_.uids->end(), state_.recentUid));
+    s.uidNext = state_.uidNext;
+    s.uidValidity = state_.uidValidity;
+    s.highestModseq = state_.highestModseq;
+    return s;
 }
 
 }  // namespace maildex::index

@@ -40,7 +40,7 @@ namespace maildex::index {
 class Mailstore;
 class MailboxView;
 class Sqlite;
-struct StoreIntent;     // a STORE's record of its change, for recovery (folder_store.cpp)
+struct StoreIntent;     // a STORE's record of its change, for recovery (store_intent.h)
 struct RebuildOptions;  // index/folder_rebuild.h
 struct RebuildResult;
 
@@ -247,7 +247,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     friend class MailboxView;
     friend class Mailstore;
     friend class WriteScope;
-    struct ScanPlan;
+    struct Rebuild;  // its steps (folder_rebuild.cpp)
+    struct CatchUp;  // its steps (folder_catch_up.cpp)
 
     // Every change to the index goes through here (index/write_scope.h): the lock, the
     // transaction, the steps before `work`, the commit, the catch-up, then the events.
@@ -327,10 +328,10 @@ class Folder : public std::enable_shared_from_this<Folder> {
                               const std::unordered_map<std::string, std::uint32_t>& mirrored,
                               std::uint64_t& modseq, bool keywordsFromMirror);
     void moveNewToCurLocked(Sqlite& db);
-    // courierimapkeywords/: a pending update file per message whose keywords changed (what
-    // Courier's own STORE writes), merged into :list once enough have piled up. Also for
-    // messages about to be placed (APPEND, COPY, MOVE), before their files appear. Returns
-    // true when it wrote update files (false: nothing, or :list).
+    // courierimapkeywords/ (courier_mirror.cpp): a pending update file per message whose
+    // keywords changed (what Courier's own STORE writes), merged into :list once enough
+    // have piled up. Also for messages about to be placed (APPEND, COPY, MOVE), before
+    // their files appear. Returns true when it wrote update files (false: nothing, or :list).
     bool mirrorKeywordsLocked(Sqlite& db,
                               const std::vector<std::pair<std::string, KeywordIds>>& changes);
     // :list from the rows, with `overlay` (base name, keywords) over them.
@@ -348,8 +349,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
     std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);
     std::vector<std::string> namesOfSetLocked(std::uint32_t keywordSet) const;
-    // Where a message's file is now (its row's name, or found by base name when another
-    // program renamed it); nullopt when it is gone. `statOut` gets the file's stat.
+    // Where a message's file is now (folder_locate.cpp): its row's name, or found by base
+    // name when another program renamed it; nullopt when it is gone. `statOut`: its stat.
     std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,
                                                  std::string* base = nullptr,
                                                  struct stat* statOut = nullptr);
@@ -357,7 +358,7 @@ class Folder : public std::enable_shared_from_this<Folder> {
     enum class FileFact { InternalDate, VirtualSize };
     std::vector<std::optional<std::int64_t>> cachedFileFacts(const UidList& uids, FileFact fact);
 
-    // Interrupted STOREs (folder_store.cpp). Each writer's first step, right after its
+    // Interrupted STOREs (store_journal.cpp). Each writer's first step, right after its
     // BEGIN IMMEDIATE: finishes the STOREs whose intent is still in the folder's journal,
     // commits that, and begins the caller's transaction again. A directory listing when
     // there are none.

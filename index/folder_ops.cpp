@@ -1,5 +1,5 @@
 // Folder: the writing operations EXPUNGE, APPEND and COPY/MOVE (STORE is in
-// folder_store.cpp), and message access. Each follows the order in folder.h: transaction,
+// folder_store.cpp). Each follows the order in folder.h: transaction,
 // finish interrupted STOREs, catch up, files, rows, commit, catch up (which publishes).
 //
 // What a crash between the files and the commit leaves (folder_scan.cpp numbers files the
@@ -125,39 +125,6 @@ bool moveMessageFile(const std::filesystem::path& from, const std::filesystem::p
 }
 
 }  // namespace
-
-std::optional<std::uint32_t> Folder::findKeywordIdLocked(Sqlite& db, const std::string& name) {
-    auto& q = db.prepare("SELECT id FROM keyword WHERE folder_id=?1 AND name=?2 COLLATE NOCASE");
-    q.bind(1, id_).bind(2, name);
-    if (!q.step()) return std::nullopt;
-    auto id = static_cast<std::uint32_t>(q.integer(0));
-    q.reset();
-    return id;
-}
-
-std::uint32_t Folder::keywordIdLocked(Sqlite& db, const std::string& name) {
-    if (auto id = findKeywordIdLocked(db, name)) return *id;
-    // Memory learns the new name when it catches up after the commit, so a rolled-back
-    // transaction leaves nothing behind.
-    auto& next = db.prepare("SELECT COALESCE(MAX(id)+1, 0) FROM keyword WHERE folder_id=?1");
-    next.bind(1, id_);
-    next.step();
-    auto id = static_cast<std::uint32_t>(next.integer(0));
-    next.reset();
-    db.prepare("INSERT INTO keyword(folder_id, id, name) VALUES(?1,?2,?3)")
-        .bind(1, id_)
-        .bind(2, id)
-        .bind(3, name)
-        .run();
-    return id;
-}
-
-std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) const {
-    std::vector<std::string> out;
-    for (auto id : state_.keywords.set(keywordSet))
-        out.push_back(state_.keywords.names()[id]);
-    return out;
-}
 
 UidList Folder::expungeDeleted(const UidList* restrictTo) {
     UidList removed;
@@ -542,114 +509,6 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
         throw;
     }
     return result;
-}
-
-std::optional<std::string> Folder::path(std::uint32_t uid) {
-    auto lock = store_->lockDb();
-    Transaction read(store_->db(), Transaction::Mode::Read);
-    auto path = currentPathLocked(store_->db(), uid);
-    read.commit();
-    return path;
-}
-
-MessageFile Folder::file(std::uint32_t uid) {
-    MessageFile mf;
-    std::optional<std::int64_t> date, size, vsize;
-    {
-        auto lock = store_->lockDb();
-        auto& db = store_->db();
-        auto path = currentPathLocked(db, uid);
-        if (!path)
-            throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
-        mf.path = *path;
-        auto& q = db.prepare(
-            "SELECT internaldate, size, vsize FROM message WHERE folder_id=?1 AND uid=?2");
-        q.bind(1, id_).bind(2, uid);
-        if (q.step()) {
-            if (!q.isNull(0)) date = q.integer(0);
-            if (!q.isNull(1)) size = q.integer(1);
-            if (!q.isNull(2)) vsize = q.integer(2);
-            q.reset();
-        }
-    }
-    if (date && size && vsize) {
-        mf.internalDate = *date;
-        mf.size = static_cast<std::uint64_t>(*size);
-        mf.vsize = static_cast<std::uint64_t>(*vsize);
-        return mf;
-    }
-    // Computed once, outside the lock, then cached.
-    struct stat st;
-    if (::stat(mf.path.c_str(), &st) != 0)
-        throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
-    mf.internalDate = date.value_or(st.st_mtim.tv_sec);
-    mf.size = static_cast<std::uint64_t>(size.value_or(st.st_size));
-    if (vsize) {
-        mf.vsize = static_cast<std::uint64_t>(*vsize);
-    } else {
-        auto sizes = measureFile(mf.path);
-        if (!sizes)
-            throw Error(ErrorKind::NotFound, "Message " + std::to_string(uid) + " was expunged");
-        mf.vsize = sizes->vsize;
-        mf.size = sizes->size;
-    }
-    write(WriteOptions::bare(), [&](WriteScope& w) {
-        w.db()
-            .prepare(
-                "UPDATE message SET internaldate=?3, size=?4, vsize=?5 WHERE folder_id=?1 AND "
-                "uid=?2")
-            .bind(1, id_)
-            .bind(2, uid)
-            .bind(3, mf.internalDate)
-            .bind(4, static_cast<std::int64_t>(mf.size))
-            .bind(5, static_cast<std::int64_t>(mf.vsize))
-            .run();
-    });
-    return mf;
-}
-
-FolderStatus Folder::status(bool withSize) {
-    sync(SyncMode::Quick);
-    FolderStatus s;
-    if (withSize) {
-        if (hasPendingRows()) insertPendingRows();  // sizes are summed over the rows
-        UidList unknown;
-        {
-            auto lock = store_->lockDb();
-            auto& q = store_->db().prepare(
-                "SELECT uid FROM message WHERE folder_id=?1 AND vsize IS NULL");
-            q.bind(1, id_);
-            while (q.step())
-                unknown.push_back(static_cast<std::uint32_t>(q.integer(0)));
-        }
-        for (auto uid : unknown) {
-            try {
-                file(uid);  // computes and caches the size
-            } catch (const Error&) {
-            }
-        }
-        auto lock = store_->lockDb();
-        auto& q =
-            store_->db().prepare("SELECT COALESCE(SUM(vsize), 0) FROM message WHERE folder_id=?1");
-        q.bind(1, id_);
-        if (q.step()) {
-            s.size = static_cast<std::uint64_t>(q.integer(0));
-            q.reset();
-        }
-    }
-    std::lock_guard l(mu_);
-    s.messages = static_cast<std::uint32_t>(state_.uids->size());
-    for (const auto& m : state_.messages) {
-        if (!(m.flags & flag::Seen)) ++s.unseen;
-        if (m.flags & flag::Deleted) ++s.deleted;
-    }
-    s.recent = static_cast<std::uint32_t>(
-        state_.uids->end() -
-        std::lower_bound(state_.uids->begin(), state_.uids->end(), state_.recentUid));
-    s.uidNext = state_.uidNext;
-    s.uidValidity = state_.uidValidity;
-    s.highestModseq = state_.highestModseq;
-    return s;
 }
 
 }  // namespace maildex::index

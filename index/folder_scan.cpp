@@ -19,7 +19,7 @@
 //   place files (APPEND, COPY, MOVE) put their keywords into courierimapkeywords/ before
 //   the files, so the numbering takes them from there (folder_ops.cpp). A STORE's flags
 //   and keywords are finished together from its intent before any scan looks at the
-//   files (folder_store.cpp).
+//   files (store_journal.cpp).
 // - new/ and cur/. An MDA delivers into new/; a read-write session moves files to cur/
 //   (adding ":2,"), which is where flags can be stored. If the same base name is found in
 //   both (a move interrupted between link and unlink), the cur/ one is the message.
@@ -126,7 +126,7 @@ void Folder::sync(SyncMode mode) {
                 syncedCurMtime_ = curM;
             }
             if (std::exchange(pendingDamaged_, false)) scan = true;
-            // An interrupted STORE (folder_store.cpp) may have changed no file name at all.
+            // An interrupted STORE (store_journal.cpp) may have changed no file name at all.
             if (!scan && hasInterruptedStores()) scan = true;
         }
         publish(events);
@@ -283,87 +283,6 @@ void Folder::cleanTmp(bool firstUse) {
     if (auto removed = cleanTmpDirectory(dir(), ::time(nullptr)))
         log::info("folder '" + name_ + "': removed " + std::to_string(removed) +
                   " abandoned file(s) from tmp/");
-}
-
-std::vector<std::string> Folder::keywordNamesLocked(Sqlite& db, const KeywordIds& ids) {
-    std::vector<std::string> names;
-    auto& q = db.prepare("SELECT name FROM keyword WHERE folder_id=?1 AND id=?2");
-    for (auto id : ids) {
-        q.bind(1, id_).bind(2, id);
-        if (q.step()) {
-            names.emplace_back(q.text(0));
-            q.reset();
-        }
-    }
-    return names;
-}
-
-bool Folder::mirrorKeywordsLocked(Sqlite& db,
-                                  const std::vector<std::pair<std::string, KeywordIds>>& changes) {
-    if (changes.empty()) return false;
-    // Past this many pending files one :list rewrite is cheaper than the readers' merging.
-    constexpr std::uint32_t kMergeAfter = 64;
-    if (pendingKeywordFiles_ + changes.size() > kMergeAfter) {
-        rewriteKeywordMirrorLocked(db, changes);
-        return false;
-    }
-    for (const auto& [base, ids] : changes) {
-        auto names = keywordNamesLocked(db, ids);
-        writeCourierKeywordUpdate(dir(), base, std::set<std::string>(names.begin(), names.end()));
-        ++pendingKeywordFiles_;
-    }
-    return true;
-}
-
-void Folder::rewriteKeywordMirrorLocked(
-    Sqlite& db, const std::vector<std::pair<std::string, KeywordIds>>& overlay) {
-    std::map<std::uint32_t, std::string> names;
-    auto& k = db.prepare("SELECT id, name FROM keyword WHERE folder_id=?1");
-    k.bind(1, id_);
-    while (k.step())
-        names[static_cast<std::uint32_t>(k.integer(0))] = std::string(k.text(1));
-    auto namesOf = [&](const KeywordIds& ids, std::set<std::string>& set) {
-        for (auto id : ids)
-            if (auto it = names.find(id); it != names.end()) set.insert(it->second);
-    };
-    CourierKeywordMap map;
-    auto& q = db.prepare("SELECT base, keywords FROM message WHERE folder_id=?1 AND keywords<>''");
-    q.bind(1, id_);
-    while (q.step())
-        namesOf(KeywordTable::decode(q.text(1)), map[std::string(q.text(0))]);
-    // The rows of this transaction are read above; messages about to be placed (APPEND,
-    // COPY and MOVE mirror their keywords before their files appear) have none yet.
-    for (const auto& [base, ids] : overlay) {
-        std::set<std::string> set;
-        namesOf(ids, set);
-        if (set.empty())
-            map.erase(base);
-        else
-            map[base] = std::move(set);
-    }
-    // The index holds every update we wrote, so their files can go once :list has them.
-    // Not those of messages the index does not know, while they are young (Courier keeps
-    // an orphan update file 15 minutes too): a message placed by a process that died
-    // before its commit gets its keywords from there when a scan numbers it, and that
-    // scan may come after this rewrite.
-    constexpr std::int64_t kKeepUnknownSeconds = 15 * 60;
-    auto updates = listCourierKeywordUpdates(dir());
-    auto keywordDir = dir() / "courierimapkeywords";
-    auto& known = db.prepare(
-        "SELECT 1 FROM message INDEXED BY message_by_base "
-        "WHERE folder_id=?1 AND base_key=?3 AND base=?2");
-    std::int64_t now = ::time(nullptr);
-    std::erase_if(updates, [&](const CourierKeywordUpdateFile& f) {
-        if (map.count(f.base)) return false;
-        known.bind(1, id_).bind(2, f.base).bind(3, baseNameKey(f.base));
-        bool isKnown = known.step();
-        if (isKnown) known.reset();
-        struct stat st;
-        return !isKnown && ::lstat((keywordDir / f.fileName).c_str(), &st) == 0 &&
-               now - st.st_mtim.tv_sec < kKeepUnknownSeconds;
-    });
-    writeCourierKeywords(dir(), map, updates);
-    pendingKeywordFiles_ = 0;
 }
 
 void Folder::updateFromFileLocked(Sqlite& db, std::uint32_t uid, SystemFlags oldFlags,
@@ -634,33 +553,6 @@ void Folder::syncNames(const std::vector<std::string>& newNames,
     if (insertPending) insertPendingRowsInBackground();
 }
 
-void Folder::writeUidMirrorLocked(Sqlite& db,
-                                  const std::vector<std::pair<std::uint32_t, std::string>>& added,
-                                  bool addedIsAll) {
-    CourierUidDb mirror;
-    auto& f = db.prepare("SELECT uidvalidity, uidnext FROM folder WHERE id=?1");
-    f.bind(1, id_);
-    if (!f.step()) return;
-    mirror.uidValidity = static_cast<std::uint32_t>(f.integer(0));
-    mirror.nextUid = static_cast<std::uint32_t>(f.integer(1));
-    f.reset();
-    // New UIDs are appended (Courier's reader takes lines in any number); the whole file
-    // is rewritten only when appending is not possible.
-    if (addedIsAll) {
-        mirror.entries = added;
-        writeCourierUidDb(dir(), mirror);
-        return;
-    }
-    if (!added.empty() && appendCourierUidDb(dir(), mirror.uidValidity, mirror.nextUid, added))
-        return;
-    auto& q = db.prepare("SELECT uid, base FROM message WHERE folder_id=?1 ORDER BY uid");
-    q.bind(1, id_);
-    while (q.step())
-        mirror.entries.emplace_back(static_cast<std::uint32_t>(q.integer(0)),
-                                    std::string(q.text(1)));
-    writeCourierUidDb(dir(), mirror);
-}
-
 std::uint64_t Folder::bumpModseqLocked(Sqlite& db) {
     auto& q = db.prepare(
         "UPDATE folder SET highestmodseq=highestmodseq+1 WHERE id=?1 RETURNING highestmodseq");
@@ -700,49 +592,6 @@ void Folder::moveNewToCurLocked(Sqlite& db) {
         crashPoint("new-to-cur-after-rename");
         upd.bind(1, id_).bind(2, p.uid).bind(3, info).run();
     }
-}
-
-std::optional<std::string> Folder::locateByBase(const std::string& base) {
-    auto d = dir();
-    for (const char* sub : {"cur", "new"}) {
-        for (const auto& name : listDirectory(d / sub, true)) {
-            if (name.compare(0, base.size(), base) == 0 &&
-                (name.size() == base.size() || name[base.size()] == ':'))
-                return (d / sub / name).string();
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> Folder::currentPathLocked(Sqlite& db, std::uint32_t uid,
-                                                     std::string* baseOut, struct stat* statOut) {
-    struct stat ignored;
-    struct stat& st = statOut ? *statOut : ignored;
-    auto& q = db.prepare("SELECT base, in_new, info FROM message WHERE folder_id=?1 AND uid=?2");
-    q.bind(1, id_).bind(2, uid);
-    if (!q.step()) {
-        // A message of a first index whose row is still pending (pending_rows.h).
-        auto pending = pendingPath(uid);
-        if (!pending) return std::nullopt;
-        auto name = std::filesystem::path(*pending).filename().string();
-        std::string base = name.substr(0, name.find(':'));
-        if (baseOut) *baseOut = base;
-        if (::stat(pending->c_str(), &st) == 0) return pending;
-        auto found = locateByBase(base);
-        if (found && ::stat(found->c_str(), &st) != 0) return std::nullopt;
-        return found;
-    }
-    std::string base(q.text(0));
-    bool inNew = q.integer(1) != 0;
-    std::string name = base + (q.isNull(2) ? "" : ":" + std::string(q.text(2)));
-    q.reset();
-    if (baseOut) *baseOut = base;
-    auto path = dir() / (inNew ? "new" : "cur") / name;
-    if (::stat(path.c_str(), &st) == 0) return path.string();
-    // Another program renamed it (a flag change) since we last looked.
-    auto found = locateByBase(base);
-    if (found && ::stat(found->c_str(), &st) != 0) return std::nullopt;
-    return found;
 }
 
 }  // namespace maildex::index

@@ -1,3 +1,7 @@
+// Mailstore: a user's Maildir in this process - its folders (open, create, remove,
+// rename), subscriptions and settings. Its index database is opened, closed and counted
+// against the process's bound by the pool (database_pool.cpp).
+
 #include "index/mailstore.h"
 
 #include <sys/stat.h>
@@ -10,6 +14,7 @@
 #include "base/log.h"
 #include "index/courier_subscriptions.h"
 #include "index/courier_uiddb.h"
+#include "index/database_pool.h"
 #include "index/error.h"
 #include "index/file_util.h"
 #include "index/mailbox_view.h"
@@ -21,21 +26,6 @@
 namespace maildex::index {
 
 namespace {
-
-std::mutex registryMu;
-std::atomic<std::size_t> closedSinceAsked{0};  // databases closed, for closeUnusedDatabases
-std::atomic<std::size_t> openCount{0};         // databases open in the process
-std::atomic<std::size_t> openLimit{64};
-std::map<std::string, std::weak_ptr<Mailstore>>& registry() {
-    static std::map<std::string, std::weak_ptr<Mailstore>> r;
-    return r;
-}
-
-std::string registryKey(const std::filesystem::path& maildir) {
-    std::error_code ec;
-    auto p = std::filesystem::canonical(maildir, ec);
-    return (ec ? std::filesystem::absolute(maildir) : p).string();
-}
 
 // Courier numbers UIDVALIDITY from its own epoch (time - 1e9, IMAP_EPOCH in imapd);
 // keeping that scale keeps values comparable for sites moving between the two.
@@ -53,16 +43,12 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
     struct stat st;
     if (::stat((options.maildir / "cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(ErrorKind::NotFound, options.maildir.string() + " is not a Maildir (no cur/)");
-    std::string key = registryKey(options.maildir);
-    std::shared_ptr<Mailstore> store;
-    {
-        std::lock_guard lock(registryMu);
-        auto& slot = registry()[key];
-        if (auto existing = slot.lock()) return existing;
-        store = std::shared_ptr<Mailstore>(new Mailstore(options));
-        slot = store;
-    }
-    store->makeRoomForDatabase();  // the new store's database counts from here
+    bool made = false;
+    auto store = database_pool::findOrAdd(options.maildir, [&] {
+        made = true;
+        return std::shared_ptr<Mailstore>(new Mailstore(options));
+    });
+    if (made) store->makeRoomForDatabase();  // the new store's database counts from here
     return store;
 }
 
@@ -91,14 +77,12 @@ Mailstore::Mailstore(const MailstoreOptions& options)
             log::warn((layout_.root() / kMaildirSettingsFile).string() + ": " + w);
     }
     txn.commit();
-    ++openCount;  // counted once the store exists (the destructor uncounts it)
+    database_pool::countOpened();  // once the store exists (the destructor uncounts it)
 }
 
 Mailstore::~Mailstore() {
-    if (db_) --openCount;
-    std::lock_guard lock(registryMu);
-    auto it = registry().find(registryKey(layout_.root()));
-    if (it != registry().end() && it->second.expired()) registry().erase(it);
+    if (db_) database_pool::countClosed();
+    database_pool::forget(layout_.root());
 }
 
 std::uint32_t Mailstore::newUidValidityLocked() {
@@ -463,82 +447,6 @@ MaildirSettings Mailstore::settingsLocked() {
         out.emplace(std::string(q.text(0)), std::string(q.text(1)));
     }
     return out;
-}
-
-void Mailstore::releaseMemory() {
-    auto lock = lockDb();
-    closeLocked();
-}
-
-void Mailstore::closeLocked() {
-    if (!db_) return;
-    // A plain close: the last connection to the database checkpoints the WAL and removes
-    // it, so no WAL outlives the process that wrote it (a WAL left beside a database that
-    // an administrator deletes would be replayed into the new one).
-    db_.reset();
-    dbOpen_ = false;
-    ++closedSinceAsked;
-    --openCount;
-}
-
-Sqlite& Mailstore::db() {
-    if (!db_) {
-        makeRoomForDatabase();
-        db_ = openIndex(indexPath_, nullptr);
-        dbOpen_ = true;
-        ++openCount;
-    }
-    lastUse_ = std::chrono::steady_clock::now().time_since_epoch().count();
-    return *db_;
-}
-
-void Mailstore::makeRoomForDatabase() {
-    if (openCount < openLimit) return;
-    std::vector<std::shared_ptr<Mailstore>> stores;
-    {
-        // Not waiting: the registry's lock may be ours (a Mailstore being made) or held
-        // by a thread that waits for our database. Over the limit for a moment is fine.
-        std::unique_lock lock(registryMu, std::try_to_lock);
-        if (!lock) return;
-        for (auto& [key, weak] : registry())
-            if (auto store = weak.lock(); store && store.get() != this && store->databaseOpen())
-                stores.push_back(std::move(store));
-    }
-    std::sort(stores.begin(), stores.end(),
-              [](const auto& a, const auto& b) { return a->lastUse_ < b->lastUse_; });
-    auto now = std::chrono::steady_clock::now();
-    for (auto& store : stores) {
-        if (openCount < openLimit) break;
-        store->closeIfUnused(now);
-    }
-}
-
-std::size_t Mailstore::limitOpenDatabases(std::size_t limit) {
-    return openLimit.exchange(std::max<std::size_t>(limit, 1));
-}
-
-std::size_t Mailstore::openDatabases() {
-    return openCount;
-}
-
-bool Mailstore::closeIfUnused(std::chrono::steady_clock::time_point usedBefore) {
-    std::unique_lock lock(dbMu_, std::try_to_lock);
-    if (!lock || !db_ || lastUse_ >= usedBefore.time_since_epoch().count()) return false;
-    closeLocked();
-    return true;
-}
-
-std::size_t Mailstore::closeUnusedDatabases(std::chrono::steady_clock::duration quiet) {
-    std::vector<std::shared_ptr<Mailstore>> stores;
-    {
-        std::lock_guard lock(registryMu);
-        for (auto& [key, weak] : registry())
-            if (auto store = weak.lock()) stores.push_back(std::move(store));
-    }
-    auto usedBefore = std::chrono::steady_clock::now() - quiet;
-    for (auto& store : stores)
-        store->closeIfUnused(usedBefore);
-    return closedSinceAsked.exchange(0);
 }
 
 MaildirSettings Mailstore::settings() {

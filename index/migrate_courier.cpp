@@ -17,33 +17,26 @@ namespace maildex::index {
 
 namespace {
 
-void prefixed(std::vector<std::string>& out, const std::filesystem::path& file,
-              std::vector<std::string>& warnings) {
-    for (auto& w : warnings)
-        out.push_back(file.string() + ": " + w);
-    warnings.clear();
-}
-
 // The files migrate does not index but checks, so damage is reported before a client
 // runs into it.
 void checkSideFiles(const std::filesystem::path& root, const std::vector<std::string>& folders,
                     MigrationReport& report) {
     std::vector<std::string> w;
     auto subscribed = readCourierSubscriptions(root, &w);
-    prefixed(report.warnings, root / "courierimapsubscribed", w);
+    addFileWarnings(report.warnings, root / "courierimapsubscribed", w);
     report.subscriptions = subscribed.size();
 
     if (auto size = readMaildirSize(root, &w)) {
         report.quota = formatMaildirQuota(size->quota);
         if (report.quota->empty()) report.quota = "none";
     }
-    prefixed(report.warnings, root / "maildirsize", w);
+    addFileWarnings(report.warnings, root / "maildirsize", w);
 
     MaildirLayout layout(root);
     for (const auto& f : folders) {
         auto dir = layout.folderDir(f);
         if (readCourierAclFile(dir, &w)) ++report.aclFiles;
-        prefixed(report.warnings, dir / "courierimapacl", w);
+        addFileWarnings(report.warnings, dir / "courierimapacl", w);
     }
     std::error_code ec;
     for (const auto& e :
@@ -53,7 +46,7 @@ void checkSideFiles(const std::filesystem::path& root, const std::vector<std::st
         if (!text) continue;
         parseCourierAcl(*text, &w);
         ++report.aclFiles;
-        prefixed(report.warnings, e.path(), w);
+        addFileWarnings(report.warnings, e.path(), w);
     }
 }
 
@@ -91,7 +84,7 @@ MigrationReport migrateCourier(const MigrationOptions& options) {
         FolderPlanInput in;
         std::vector<std::string> w;
         in.uidDb = readCourierUidDb(dir, &w);
-        prefixed(report.warnings, dir / "courierimapuiddb", w);
+        addFileWarnings(report.warnings, dir / "courierimapuiddb", w);
         in.keywords = readCourierKeywords(dir, &w).byBase;
         for (auto& s : w)
             report.warnings.push_back((dir / "courierimapkeywords").string() + "/" + s);

@@ -21,13 +21,6 @@ namespace maildex::index {
 
 namespace {
 
-void prefixed(std::vector<std::string>& out, const std::filesystem::path& file,
-              std::vector<std::string>& warnings) {
-    for (auto& w : warnings)
-        out.push_back(file.string() + ": " + w);
-    warnings.clear();
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
@@ -57,9 +50,9 @@ Translated translateFolder(const std::filesystem::path& dir, const std::string& 
             db.entries.emplace_back(e.uid, e.base());
         t.uidDb = std::move(db);
     }
-    prefixed(warnings, dir / "dovecot-uidlist", w);
+    addFileWarnings(warnings, dir / "dovecot-uidlist", w);
     auto names = readDovecotKeywords(dir, &w);
-    prefixed(warnings, dir / "dovecot-keywords", w);
+    addFileWarnings(warnings, dir / "dovecot-keywords", w);
     if (names.byIndex.size() >= 26)
         warnings.push_back((dir / "dovecot-keywords").string() +
                            ": all 26 keyword letters are in use; keywords beyond them live only "
@@ -112,7 +105,7 @@ MigrationReport migrateDovecot(const DovecotMigrationOptions& options) {
     // Subscriptions, and from them the namespace prefix.
     std::vector<std::string> w;
     auto subscribed = readDovecotSubscriptions(root, report.delimiter, &w);
-    prefixed(report.warnings, root / "subscriptions", w);
+    addFileWarnings(report.warnings, root / "subscriptions", w);
     MaildirLayout layout(root);
     auto folderExists = [&](const std::string& name) {
         try {

@@ -26,18 +26,6 @@ std::string folderLabel(const std::string& folder) {
     return folder.empty() ? "INBOX" : "folder '" + folder + "'";
 }
 
-std::string flagWords(SystemFlags flags) {
-    static const std::pair<SystemFlags, const char*> kWords[] = {{flag::Answered, "answered"},
-                                                                 {flag::Deleted, "deleted"},
-                                                                 {flag::Draft, "draft"},
-                                                                 {flag::Flagged, "flagged"},
-                                                                 {flag::Seen, "seen"}};
-    std::string out;
-    for (const auto& [bit, word] : kWords)
-        if (flags & bit) out += (out.empty() ? "" : ", ") + std::string(word);
-    return out.empty() ? "no flags" : out;
-}
-
 std::string keywordList(const std::vector<std::string>& names) {
     if (names.empty()) return "no keywords";
     std::string out;
@@ -243,6 +231,25 @@ void indexFromCourierFiles(const MigrationOptions& options, bool mutf7, Migratio
     for (const auto& name : store->indexedFolders())
         if (!present.count(name)) store->forgetFolder(name);
     report.subscriptions = store->importCourierSubscriptions();
+}
+
+std::string flagWords(SystemFlags flags) {
+    static const std::pair<SystemFlags, const char*> kWords[] = {{flag::Answered, "answered"},
+                                                                 {flag::Deleted, "deleted"},
+                                                                 {flag::Draft, "draft"},
+                                                                 {flag::Flagged, "flagged"},
+                                                                 {flag::Seen, "seen"}};
+    std::string out;
+    for (const auto& [bit, word] : kWords)
+        if (flags & bit) out += (out.empty() ? "" : ", ") + std::string(word);
+    return out.empty() ? "no flags" : out;
+}
+
+void addFileWarnings(std::vector<std::string>& out, const std::filesystem::path& file,
+                     std::vector<std::string>& warnings) {
+    for (auto& w : warnings)
+        out.push_back(file.string() + ": " + w);
+    warnings.clear();
 }
 
 }  // namespace maildex::index

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "index/flags.h"
 #include "index/folder_plan.h"
 
 namespace maildex::index {
@@ -101,5 +102,12 @@ FolderMigration describePlan(const std::string& folder, const FolderPlan& plan);
 // but cannot be served (names Maildex refuses) are reported in `warnings`.
 std::vector<std::string> migratableFolders(const std::filesystem::path& maildir,
                                            std::vector<std::string>& warnings);
+
+// Words for the reports of the migrations and of `maildexctl check`: the flags
+// ("answered, seen", or "no flags"), and each of `warnings` (taken) under the name of
+// the file it is about.
+std::string flagWords(SystemFlags flags);
+void addFileWarnings(std::vector<std::string>& out, const std::filesystem::path& file,
+                     std::vector<std::string>& warnings);
 
 }  // namespace maildex::index

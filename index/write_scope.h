@@ -32,7 +32,7 @@ class Sqlite;
 // What a writer needs done before its work. The defaults suit every writer of message
 // rows and files; the others say why they differ where they call Folder::write.
 struct WriteOptions {
-    bool finishStores = true;      // finish interrupted STOREs (folder_store.cpp)
+    bool finishStores = true;      // finish interrupted STOREs (store_journal.cpp)
     bool catchUp = true;           // apply what other processes committed, before and after
     bool insertPending = true;     // insert the pending first-index rows
     bool yieldToSessions = false;  // background work: wait until no session waits

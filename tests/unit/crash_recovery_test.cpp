@@ -174,7 +174,7 @@ TEST_F(CrashTest, UidsAreNeverReusedAfterACrash) {
 
 // ---------------------------------------------------------------------------------------
 // STORE: flags (the file name) and keywords (index and courierimapkeywords/) change
-// together (folder_store.cpp): after a crash every message has all of the old or all of
+// together (store_journal.cpp): after a crash every message has all of the old or all of
 // the new ones. Interrupted STOREs are rolled forward, so: all of the new ones.
 
 struct StoreCrash : CrashTest, ::testing::WithParamInterface<const char*> {};

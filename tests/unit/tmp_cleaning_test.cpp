@@ -74,7 +74,7 @@ TEST(TmpCleaning, LeftoversOfGoneMaildexProcessesGoAtFirstUse) {
     EXPECT_EQ(entries(tmp), stay);
 }
 
-// A process's idle STORE intent file (folder_store.cpp) goes with it: removed by itself
+// A process's idle STORE intent file (store_journal.cpp) goes with it: removed by itself
 // when it lets the folder go, or by the cleaning when it died.
 TEST(TmpCleaning, IdleIntentsOfGoneProcessesGo) {
     test::TempMaildir md;
