@@ -1,0 +1,124 @@
+// The logging in of a Session (core/session.h): LOGIN's and AUTHENTICATE's checks through the
+// Authenticator with login pacing, and the SASL steps of AUTHENTICATE PLAIN and LOGIN that
+// span client lines. Passwords are wiped from memory as soon as they are checked.
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "core/command.h"
+#include "core/commands/handlers.h"
+#include "core/session.h"
+
+namespace maildex::core {
+
+void Session::attemptLogin(const std::string& user, const std::string& password,
+                           const std::string& authzid) {
+    // Pacing (core/auth/login_throttle.h): the answer, right or wrong, waits its turn; one that
+    // would wait too long is refused without the password being checked or its verdict
+    // told. UNAVAILABLE (RFC 5530) says "try again later", not "wrong password".
+    const auto& address = transport_.clientAddress;
+    auto refuse = [&] {
+        // A refusal tells nothing, so holding it back a second costs nobody anything and
+        // keeps a client from asking again in a tight loop.
+        responseDelay_ = std::chrono::seconds(1);
+        log::info(logPrefix() + ": login refused for " + user + ": too many failed logins");
+        throw CommandError("Too many failed logins; try again later", "UNAVAILABLE");
+    };
+    if (!authenticator_->admit(user, address)) refuse();
+    auto checked = authenticator_->check(user, password, address);
+    auto& identity = checked.identity;
+    auto delay = authenticator_->settle(user, address, identity.has_value());
+    if (!delay) refuse();
+    responseDelay_ = *delay;
+    if (!identity && checked.unavailable) {
+        // A back end could not tell (authdaemond down, a timeout): the password may be
+        // right, so the client is told to come back, not that it is wrong.
+        log::info(logPrefix() + ": login failed for " + user +
+                  ": authentication temporarily unavailable");
+        throw CommandError("Authentication is temporarily unavailable; try again later",
+                           "UNAVAILABLE");
+    }
+    if (!identity) {
+        log::info(logPrefix() + ": login failed for " + user);
+        throw CommandError("Authentication failed", "AUTHENTICATIONFAILED");
+    }
+    // RFC 4616 2 and RFC 5530 3: the credentials are right, but acting as another user
+    // is not offered; a valid request, refused.
+    if (!authzid.empty() && authzid != user && authzid != identity->user) {
+        log::info(logPrefix() + ": " + user + " may not act as another user");
+        throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
+    }
+    logIn(*identity);
+    // How the password travelled, for whoever audits logins: the TLS version and cipher.
+    std::string how = " without TLS";
+    if (transport_.tlsVersion)
+        how = std::string(" over ") + transport_.tlsVersion + " " +
+              (transport_.tlsCipher ? transport_.tlsCipher : "");
+    log::info(logPrefix() + ": logged in" + how);
+}
+
+void Session::awaitSaslResponse(const std::string& tag) {
+    awaiting_ = Awaiting::SaslResponse;
+    awaitingTag_ = tag;
+}
+
+void Session::awaitLoginName(const std::string& tag) {
+    awaiting_ = Awaiting::LoginName;
+    awaitingTag_ = tag;
+}
+
+void Session::awaitLoginPassword(const std::string& tag, const std::string& user) {
+    writer_.continuation().atom("UGFzc3dvcmQ6").end();  // "Password:"
+    loginName_ = std::make_unique<std::string>(user);
+    awaiting_ = Awaiting::LoginPassword;
+    awaitingTag_ = tag;
+}
+
+Session::Next Session::continueLogin(Awaiting step, const std::string& tag,
+                                     const std::string& text) {
+    static const CommandSpec* authSpec = findCommand("AUTHENTICATE");
+    Running running{tag, "AUTHENTICATE", authSpec, false, {{}, "Logged in"}, Next::Command, {}};
+    auto user = std::move(loginName_);
+    bool waiting = false;
+    if (auto failed = runGuarded(running, [&] {
+            auto decoded = commands::decodeSaslResponse(text);
+            if (!decoded) throw CommandError("Invalid LOGIN response: not base64", "", true);
+            if (step == Awaiting::LoginName) {
+                if (decoded->empty()) throw CommandError("Invalid LOGIN response", "", true);
+                awaitLoginPassword(tag, *decoded);
+                waiting = true;
+                return;
+            }
+            struct Wipe {
+                std::string& s;
+                ~Wipe() { std::fill(s.begin(), s.end(), '\0'); }
+            } wipe{*decoded};
+            attemptLogin(user ? *user : std::string(), *decoded);
+        }))
+        return *failed;
+    if (waiting) return Next::Line;
+    running.ok.code = [caps = capabilities()](ResponseWriter& w) {
+        w.code("CAPABILITY").atoms(caps);
+    };
+    return complete(running);
+}
+
+void Session::finishPlain(const std::string& response) {
+    std::string authzid, user, password;
+    if (!commands::parsePlainResponse(response, authzid, user, password))
+        throw CommandError("Invalid PLAIN response", "", true);
+    // The password leaves memory whether or not the login succeeds.
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { std::fill(s.begin(), s.end(), '\0'); }
+    } wipe{password};
+    attemptLogin(user, password, authzid);
+}
+
+std::chrono::milliseconds Session::takeResponseDelay() {
+    auto d = responseDelay_;
+    responseDelay_ = {};
+    return d;
+}
+
+}  // namespace maildex::core
