@@ -10,15 +10,6 @@ bool carriesBreak(std::string_view s) {
     return s.find_first_of(std::string_view("\n\r\0", 3)) != std::string_view::npos;
 }
 
-template <class T>
-std::optional<T> number(std::string_view s) {
-    unsigned long long n = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n != static_cast<T>(n))
-        return std::nullopt;
-    return static_cast<T>(n);
-}
-
 }  // namespace
 
 std::optional<std::string> authRequest(std::string_view service, std::string_view user,
@@ -106,11 +97,11 @@ AuthResult toResult(const Reply& reply, std::string_view login, const AccountDef
     if (!maildir) return AuthResult::refused("authdaemond named no absolute HOME or MAILDIR");
     id.maildir = *maildir;
     if (auto v = field("UID"); !v.empty()) {
-        id.uid = number<uid_t>(v);
+        id.uid = parseAccountId<uid_t>(v);
         if (!id.uid) return AuthResult::refused("authdaemond's UID is not a number");
     }
     if (auto v = field("GID"); !v.empty()) {
-        id.gid = number<gid_t>(v);
+        id.gid = parseAccountId<gid_t>(v);
         if (!id.gid) return AuthResult::refused("authdaemond's GID is not a number");
     }
     // QUOTA in authdaemond's answer; MAILDIRQUOTA as Courier's imapd exports it.

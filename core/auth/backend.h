@@ -10,6 +10,7 @@
 // interface: it is called on a worker thread, never on an event loop, so it may block, but
 // it bounds the time it takes and answers Unavailable when the other side does not answer.
 
+#include <charconv>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -37,6 +38,18 @@ struct AccountDefaults {
         return home / (maildir.empty() ? maildirPath : maildir);
     }
 };
+
+// A uid or gid a back end names, as text ("1000"): nullopt when it is not a number of that
+// type. Every back end that reads one from another program checks it the same way.
+template <class Id>
+std::optional<Id> parseAccountId(std::string_view text) {
+    unsigned long long n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        n != static_cast<Id>(n))
+        return std::nullopt;
+    return static_cast<Id>(n);
+}
 
 // A back end's answer to a user name and password.
 struct AuthResult {

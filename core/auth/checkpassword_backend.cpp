@@ -33,15 +33,6 @@ int remainingMs(Clock::time_point deadline) {
     return left.count() <= 0 ? 0 : static_cast<int>(left.count());
 }
 
-template <class T>
-std::optional<T> number(std::string_view s) {
-    unsigned long long n = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n != static_cast<T>(n))
-        return std::nullopt;
-    return static_cast<T>(n);
-}
-
 struct Pipe {
     int fd[2] = {-1, -1};
     bool open() { return ::pipe2(fd, O_CLOEXEC) == 0; }
@@ -93,8 +84,8 @@ AuthResult checkpasswordResult(std::string_view report, std::string_view login,
     auto maildir = defaults.maildirFor(id.home, get("MAILDIR"));
     if (!maildir) return AuthResult::refused("checkpassword handed on no absolute HOME or MAILDIR");
     id.maildir = *maildir;
-    id.uid = number<uid_t>(get("MAILDEX_UID"));
-    id.gid = number<gid_t>(get("MAILDEX_GID"));
+    id.uid = parseAccountId<uid_t>(get("MAILDEX_UID"));
+    id.gid = parseAccountId<gid_t>(get("MAILDEX_GID"));
     if (!id.uid || !id.gid)
         return AuthResult::refused("the program checkpassword ran did not report a uid and gid");
     AuthResult accepted;

@@ -84,15 +84,6 @@ std::string normalizedDefaultDomain(std::string_view d) {
     return passwd::lower(d);
 }
 
-// A uid or gid field (digits, or empty: the parser checked) as a number; nullopt when empty
-// or too large to be one.
-std::optional<unsigned> numericId(std::string_view field) {
-    unsigned n = 0;
-    auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), n);
-    if (field.empty() || ec != std::errc() || p != field.data() + field.size()) return std::nullopt;
-    return n;
-}
-
 // The value of `key=` among the extra fields (space-separated key=value); "" when absent.
 // Courier's userdb and the passwd-files sites keep beside it name a Maildir++ quota
 // "quota=50000000S,5000C".
@@ -365,8 +356,8 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
     if (!ok) return AuthResult::refused(why);
     AuthResult accepted{AuthResult::Verdict::Accepted, {e->info.name, e->info.maildir}};
     accepted.identity.home = e->info.home;
-    accepted.identity.uid = numericId(e->info.uid);
-    accepted.identity.gid = numericId(e->info.gid);
+    accepted.identity.uid = parseAccountId<uid_t>(e->info.uid);
+    accepted.identity.gid = parseAccountId<gid_t>(e->info.gid);
     accepted.identity.quota = extraField(e->info.extra, "quota");
     return accepted;
 }
