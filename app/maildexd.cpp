@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/log_syslog.h"
 #include "base/version.h"
+#include "core/auth/authdaemon_protocol.h"
 #include "core/auth/checkpassword_backend.h"
 #include "core/engine.h"
 #include "core/server_config.h"
@@ -98,8 +99,16 @@ int runStdio(const std::string& maildir) {
     transport.clientAddress = "stdin";
     core::Engine engine(config, nullptr, transport);
     try {
-        const char* user = std::getenv("USER");
-        engine.session().preauthenticate({user ? user : "user", maildir});
+        // Courier's imapd takes the login from AUTHENTICATED (set by its login program)
+        // and the account's ACL groups from OPTIONS; so does this mode.
+        core::Identity identity{"user", maildir};
+        if (const char* a = std::getenv("AUTHENTICATED"); a && *a)
+            identity.user = a;
+        else if (const char* u = std::getenv("USER"); u && *u)
+            identity.user = u;
+        if (const char* options = std::getenv("OPTIONS"))
+            identity.groups = core::auth::authdaemon::optionValues(options, "group");
+        engine.session().preauthenticate(identity);
     } catch (const index::Error& e) {
         std::string line = "* BYE " + std::string(e.what()) + "\r\n";
         [[maybe_unused]] auto n = ::write(1, line.data(), line.size());

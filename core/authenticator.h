@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maildex::core {
 
@@ -27,6 +28,9 @@ struct Identity {
     std::optional<gid_t> gid{};
     std::string quota{};  // Maildir++ form ("50000000S,5000C"); empty: none named
     std::map<std::string, std::string> options{};  // authlib's OPTIONS: "disableimap" -> "1"
+    // The groups ACL entries "group=NAME" name (and "administrators"): authlib's OPTIONS
+    // "group=NAME" entries, or the user database's extra field "group=a,b".
+    std::vector<std::string> groups{};
 };
 
 // What checking a login found.

@@ -33,6 +33,11 @@ struct CommandSpec {
     // command runs, up to its tagged reply: expunges found meanwhile wait for a later
     // command (RFC 3501 7.4.1, RFC 9051 7.5.1). EXISTS and flag changes are not held.
     bool holdsExpunges;
+    // The rights (RFC 4314) the command needs on the selected mailbox, checked before it
+    // runs against the session's current rights, so a revoke made meanwhile counts. The
+    // rights a command needs on other mailboxes, or that depend on its arguments (STORE's
+    // flags), its handler checks.
+    std::string_view selectedRights;
     Handler handler;
 };
 

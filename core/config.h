@@ -26,6 +26,9 @@ struct ImapConfig {
     // IMAP_EMPTYTRASH: at login, remove from these folders the messages that arrived
     // (file ctime) more than so many seconds ago, as Courier does.
     std::vector<std::pair<std::string, std::int64_t>> emptyTrash;
+    // IMAP_ACL: the ACL commands and capabilities (RFC 4314). Off, the folders'
+    // courierimapacl lists still decide what each user may do, as they do in Courier.
+    bool acl = true;
     // Told of every finished command of every session (the server's metrics); here rather
     // than in each session, since it is the same for all of them.
     std::function<void(const CommandRecord&)> commandObserver;

@@ -1,5 +1,6 @@
 #include "core/flags_format.h"
 
+#include "core/acl/flag_rights.h"
 #include "core/imap/ascii.h"
 
 namespace maildex::core {
@@ -28,27 +29,31 @@ void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
     w.close();
 }
 
-std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly) {
+std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly,
+                                acl::Rights rights) {
     // One list for both, so they cannot differ when a keyword is added meanwhile.
     const auto keywords = folder.keywordNames();
-    auto list = [&](bool permanent) {
-        w.open();
-        for (const auto& f : kSystemFlags)
-            w.atom(f.name);
+    acl::FlagPermission may = readOnly ? acl::FlagPermission{} : acl::flagPermission(rights);
+    w.untagged().atom("FLAGS").open();
+    for (const auto& f : kSystemFlags)
+        w.atom(f.name);
+    for (const auto& k : keywords)
+        w.flag(k);
+    w.atom("\\Recent").close().end();
+
+    w.untagged().ok().code("PERMANENTFLAGS").open();
+    for (const auto& f : kSystemFlags)
+        if (may.systemFlags & f.flag) w.atom(f.name);
+    if (may.keywords) {
         for (const auto& k : keywords)
             w.flag(k);
-        w.atom(permanent ? "\\*" : "\\Recent");
-        w.close();
-    };
-    w.untagged().atom("FLAGS");
-    list(false);
-    w.end();
-    w.untagged().ok().code("PERMANENTFLAGS");
-    if (readOnly)
-        w.open().close();
-    else
-        list(true);
-    w.text(readOnly ? "No permanent flags permitted" : "Flags permitted").end();
+        w.atom("\\*");
+    }
+    w.close();
+    w.text(may.all()   ? "Flags permitted"
+           : may.any() ? "Limited flags permitted"
+                       : "No permanent flags permitted")
+        .end();
     return keywords.size();
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/acl/rights.h"
 #include "core/imap/arguments.h"
 #include "core/imap/response_writer.h"
 #include "index/folder.h"
@@ -18,8 +19,10 @@ void writeFlagList(ResponseWriter& w, const index::MessageMeta& m, bool recent,
 // Writes "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" for a selected folder (RFC
 // 3501 7.2.6, 7.1): system flags, then the folder's keywords. SELECT sends them, and a
 // session sends them again when the folder gains a keyword, before anything names it.
-// Returns how many keywords they named.
-std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly);
+// PERMANENTFLAGS lists only the flags `rights` let the user change (none when the mailbox
+// is read-only). Returns how many keywords they named.
+std::size_t writeFlagsResponses(ResponseWriter& w, const index::Folder& folder, bool readOnly,
+                                acl::Rights rights);
 
 struct ParsedFlags {
     index::SystemFlags flags = 0;

@@ -19,7 +19,6 @@ const std::set<std::string>& courierOnlyKeys() {
         "COURIERTLS",
         "IMAPACCESSFILE",
         "IMAPDEBUGFILE",
-        "IMAP_ACL",
         "IMAP_BROKENUIDV",
         "IMAP_CAPABILITY",
         "IMAP_CAPABILITY_ORIG",
@@ -299,6 +298,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
             c.logFacility + "'");
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
     r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
+    r.boolean("IMAP_ACL", c.imap.acl);
     if (r.has("IMAP_EMPTYTRASH"))
         c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "core/command.h"
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/staged_literal.h"
 #include "core/flags_format.h"
@@ -95,6 +96,7 @@ void Session::logIn(const Identity& identity) {
                                 ? std::nullopt
                                 : std::optional(index::parseMaildirQuota(identity.quota)));
     user_ = identity.user;
+    accessor_ = acl::Accessor{identity.user, identity.groups, true};
     // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."
     // prefix): the migration records prefix and delimiter with the Maildir.
     // Dovecot (and Courier 4) named folder directories in modified UTF-7; the migration
@@ -137,6 +139,7 @@ std::string Session::capabilities() const {
         "UTF8=ACCEPT "
         "APPENDLIMIT=" +
         std::to_string(config_.limits.maxAppendLiteral);
+    if (config_.acl) caps += " ACL ACL2=UNION RIGHTS=texk LIST-MYRIGHTS";
     if (!authenticated()) {
         if (transport_.tlsOffered && !transport_.tlsActive) caps += " STARTTLS";
         if (!transport_.plaintextAuthAllowed && !transport_.tlsActive)
@@ -175,12 +178,13 @@ void Session::deselect() {
 }
 
 void Session::select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly,
-                     std::size_t keywordsAnnounced) {
+                     std::size_t keywordsAnnounced, acl::Rights rights) {
     Selected s;
     s.view = std::move(view);
     s.name = std::move(name);
     s.readOnly = readOnly;
     s.keywordsAnnounced = keywordsAnnounced;
+    s.rights = rights;
     state_ = std::move(s);
 }
 
@@ -189,7 +193,7 @@ void Session::announceKeywords() {
     if (!sel) return;
     const auto& folder = sel->view->folder();
     if (folder.keywordCount() == sel->keywordsAnnounced) return;
-    sel->keywordsAnnounced = writeFlagsResponses(writer_, folder, sel->readOnly);
+    sel->keywordsAnnounced = writeFlagsResponses(writer_, folder, sel->readOnly, sel->rights);
 }
 
 std::shared_ptr<LiteralSink> Session::literalSink(const Request& soFar, std::uint64_t size) {
@@ -249,7 +253,11 @@ Session::Next Session::execute(Request request) {
     if (auto* sel = std::get_if<Selected>(&state_)) sel->view->folder().catchUp();
     CommandContext ctx{*this, request, ArgReader(request.args, argStart), uid};
     Running running{request.tag, name, spec, uid, {}, Next::Command, {}};
-    if (auto failed = runGuarded(running, [&] { spec->handler(ctx); })) return *failed;
+    if (auto failed = runGuarded(running, [&] {
+            commands::checkSelectedRights(ctx, *spec);
+            spec->handler(ctx);
+        }))
+        return *failed;
     if (ctx.continues) return ctx.next;
     running.ok = {std::move(ctx.okCode), std::move(ctx.okText)};
     running.next = ctx.next;

@@ -22,6 +22,7 @@
 #include <string>
 #include <variant>
 
+#include "core/acl/access.h"
 #include "core/authenticator.h"
 #include "core/config.h"
 #include "core/imap/request.h"
@@ -44,6 +45,9 @@ struct Selected {
     std::string name;  // the IMAP name the client selected it by
     bool readOnly = false;
     std::size_t keywordsAnnounced = 0;  // how many keywords FLAGS last named
+    acl::Rights rights;                 // the session's rights on it (courierimapacl)
+    // What the list looked like when they were read (core/acl/access.h).
+    acl::ListSignature rightsSignature;
 };
 struct LoggedOut {};
 using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, LoggedOut>;
@@ -142,6 +146,8 @@ class Session {
 
     bool idling() const { return awaiting_ == Awaiting::IdleDone; }
     const std::string& userName() const { return user_; }
+    // Who the session is for the folders' access control lists.
+    const acl::Accessor& accessor() const { return accessor_; }
     bool authenticated() const;
 
     // For command handlers.
@@ -158,7 +164,7 @@ class Session {
     void deselect();
     // Enters the selected state.
     void select(std::unique_ptr<index::MailboxView> view, std::string name, bool readOnly,
-                std::size_t keywordsAnnounced);
+                std::size_t keywordsAnnounced, acl::Rights rights);
     // Sends FLAGS and PERMANENTFLAGS again when the selected folder has keywords the client
     // was not told of (RFC 3501 7.2.6: before any response that names them). Handlers that
     // write flags call it after reading the messages' state, before writing.
@@ -226,6 +232,7 @@ class Session {
     SessionState state_;
     std::shared_ptr<index::Mailstore> store_;
     std::string user_;
+    acl::Accessor accessor_;
     MailboxNames names_;
     std::string out_;
     ResponseWriter writer_;

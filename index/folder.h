@@ -103,6 +103,13 @@ struct NewMessage {
     std::int64_t internalDate = 0;  // Unix seconds; 0 = now
 };
 
+// Flags a copy or move does not carry into the target (the user may not set them there:
+// RFC 4314 4).
+struct CopyFlagFilter {
+    SystemFlags drop = 0;
+    bool dropKeywords = false;
+};
+
 struct CopyResult {
     UidList sourceUids;  // the messages copied, ascending
     UidList destUids;    // their new UIDs, in the same order
@@ -198,7 +205,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // session just undeleted stays. Returns the UIDs removed.
     UidList expungeDeleted(const UidList* restrictTo = nullptr);
     UidList append(std::vector<NewMessage>& messages);
-    CopyResult copyTo(const UidList& uids, Folder& dest, bool move);
+    CopyResult copyTo(const UidList& uids, Folder& dest, bool move,
+                      const CopyFlagFilter& filter = {});
 
     // The file of a message (locating it if another program renamed it).
     MessageFile file(std::uint32_t uid);

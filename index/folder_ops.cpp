@@ -334,7 +334,8 @@ void Folder::keepReservedUids(std::uint32_t uidNext) noexcept {
     }
 }
 
-CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
+CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move,
+                          const CopyFlagFilter& filter) {
     if (&dest.mailstore() != store_.get())
         throw Error(ErrorKind::NotAllowed, "Cannot copy between different Maildirs");
     CopyResult result;
@@ -362,7 +363,13 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                     auto it = std::lower_bound(all.begin(), all.end(), uid);
                     if (it == all.end() || *it != uid) continue;
                     const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                    sources.push_back({uid, namesOfSetLocked(st.keywords), {}, {}, {}, {}});
+                    sources.push_back({uid,
+                                       filter.dropKeywords ? std::vector<std::string>{}
+                                                           : namesOfSetLocked(st.keywords),
+                                       {},
+                                       {},
+                                       {},
+                                       {}});
                 }
             }
             auto& f = db.prepare("SELECT uidnext, uidvalidity FROM folder WHERE id=?1");
@@ -435,7 +442,7 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move) {
                 for (int attempt = 0; attempt < 3 && !done; ++attempt) {
                     auto name =
                         MaildirName::parse(std::string_view(from).substr(from.rfind('/') + 1));
-                    flags = name.flags();
+                    flags = static_cast<SystemFlags>(name.flags() & ~filter.drop);
                     info = "2," + infoLetters(flags, name.otherLetters());
                     target = destDir / "cur" / (s.newBase + ":" + info);
                     done = move ? moveMessageFile(from, target, destTmp)

@@ -16,8 +16,8 @@
 // - courierimapkeywords/ per folder, with Courier's merge rules.
 // - courierimapsubscribed: the subscriptions.
 // - courierimapacl, courierimaphieracl/, maildirsize: checked and reported (damaged
-//   lines are warnings); they stay in place for Courier. Maildex does not serve ACLs yet,
-//   and the quota definition stays in maildirsize.
+//   lines are warnings); they stay in place, and Maildex serves them as they are (its
+//   ACLs are these files, its quota is maildirsize), so nothing is converted.
 // - Folder directory names: UTF-8 (Courier 5) or modified UTF-7 (Courier 4), chosen by
 //   options.folderNames; a modified-UTF-7 Maildir is recorded as such and served under the
 //   names Courier 4 showed, without renaming anything (Courier's own

@@ -72,6 +72,19 @@ std::map<std::string, std::string> parseOptions(std::string_view options) {
     return out;
 }
 
+std::vector<std::string> optionValues(std::string_view options, std::string_view key) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= options.size()) {
+        auto comma = std::min(options.find(',', pos), options.size());
+        auto item = options.substr(pos, comma - pos);
+        if (item.size() > key.size() && item.starts_with(key) && item[key.size()] == '=')
+            out.emplace_back(item.substr(key.size() + 1));
+        pos = comma + 1;
+    }
+    return out;
+}
+
 bool optionSet(const std::map<std::string, std::string>& options, const std::string& key) {
     auto it = options.find(key);
     if (it == options.end() || it->second.empty()) return false;
@@ -86,6 +99,7 @@ AuthResult toResult(const Reply& reply, std::string_view login, const AccountDef
     };
     Identity id;
     id.options = parseOptions(field("OPTIONS"));
+    id.groups = optionValues(field("OPTIONS"), "group");
     // Courier's imapd refuses such an account after authdaemond accepted the password.
     if (optionSet(id.options, "disableimap"))
         return AuthResult::refused("IMAP is disabled for this account (OPTIONS disableimap)");

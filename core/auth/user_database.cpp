@@ -100,6 +100,18 @@ std::string extraField(std::string_view extra, std::string_view key) {
     return {};
 }
 
+// "a,b" into its names, empty ones dropped.
+std::vector<std::string> splitGroups(std::string_view list) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        auto comma = std::min(list.find(',', pos), list.size());
+        if (comma > pos) out.emplace_back(list.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    return out;
+}
+
 // Constant-time equality for {PLAIN}: comparing digests hides the length as well.
 bool plainEquals(std::string_view stored, std::string_view given) {
     unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
@@ -359,6 +371,7 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
     accepted.identity.uid = parseAccountId<uid_t>(e->info.uid);
     accepted.identity.gid = parseAccountId<gid_t>(e->info.gid);
     accepted.identity.quota = extraField(e->info.extra, "quota");
+    accepted.identity.groups = splitGroups(extraField(e->info.extra, "group"));
     return accepted;
 }
 

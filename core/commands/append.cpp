@@ -2,6 +2,8 @@
 // and APPENDLIMIT (RFC 7889; the receiver refuses a literal over the limit before it is
 // sent). All messages of one command are stored in one transaction: all or none.
 
+#include "core/acl/flag_rights.h"
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
 #include "core/commands/staged_literal.h"
@@ -41,6 +43,13 @@ void append(CommandContext& ctx) {
     } while (!ctx.args.atEnd());
 
     std::string folderName = existingFolderFor(ctx, name, true);
+    acl::Rights rights = requireRights(ctx, folderName, "i", name);
+    // A flag the user could not set with STORE is not set by APPEND either (RFC 4314 4).
+    acl::FlagPermission may = acl::flagPermission(rights);
+    for (auto& m : messages) {
+        m.flags &= may.systemFlags;
+        if (!may.keywords) m.keywords.clear();
+    }
     auto folder = ctx.session.mailstore().folder(folderName);
     auto uids = folder->append(messages);
     std::uint32_t validity = folder->uidValidity();

@@ -2,6 +2,8 @@
 // MOVE reports the COPYUID in an untagged OK and the expunges through the session's
 // sync step, like EXPUNGE.
 
+#include "core/acl/flag_rights.h"
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
 #include "core/commands/message_set.h"
@@ -27,8 +29,14 @@ void transfer(CommandContext& ctx, bool move) {
     auto uids = resolveMessageSet(*sel.view, req.set, ctx.uid);
     if (move && sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
     std::string folderName = existingFolderFor(ctx, req.mailbox, true);
+    acl::Rights destRights = myRights(ctx, folderName);
+    requireRights(ctx, destRights, "i", req.mailbox);
+    // A flag the user could not set in the target is not carried there (RFC 4314 4).
+    acl::FlagPermission may = acl::flagPermission(destRights);
+    index::CopyFlagFilter filter{
+        static_cast<index::SystemFlags>(index::flag::ImapMask & ~may.systemFlags), !may.keywords};
     auto dest = ctx.session.mailstore().folder(folderName);
-    auto result = sel.view->folder().copyTo(uids, *dest, move);
+    auto result = sel.view->folder().copyTo(uids, *dest, move, filter);
     if (result.destUids.empty()) {
         ctx.okText = move ? "No messages moved" : "No messages copied";
         return;

@@ -434,7 +434,8 @@ void fetch(CommandContext& ctx) {
     auto run =
         std::make_shared<FetchRun>(FetchRun{ctx.session, view, std::move(req), ctx.uid, {}, {}});
     // Reading a body sets \Seen (RFC 3501 6.4.5); the FETCH then includes the new FLAGS.
-    if (run->req.setsSeen() && !sel.readOnly) {
+    // Only for a user who may keep \Seen (RFC 4314 4: "s").
+    if (run->req.setsSeen() && !sel.readOnly && sel.rights.has('s')) {
         std::vector<std::uint32_t> unseen;
         for (const auto& m : view.meta(uids))
             if (!m.expunged && !(m.flags & index::flag::Seen)) unseen.push_back(m.uid);

@@ -47,6 +47,13 @@ void getQuotaRoot(CommandContext& ctx);
 void getQuota(CommandContext& ctx);
 void setQuota(CommandContext& ctx);
 
+// acl.cpp (RFC 4314 ACL on Courier's courierimapacl)
+void setAcl(CommandContext& ctx);
+void deleteAcl(CommandContext& ctx);
+void getAcl(CommandContext& ctx);
+void listRights(CommandContext& ctx);
+void myRightsCommand(CommandContext& ctx);
+
 // idle.cpp (RFC 2177)
 void idle(CommandContext& ctx);
 

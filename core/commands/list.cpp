@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/status_items.h"
 #include "core/mailbox_list.h"
@@ -25,6 +26,7 @@ struct ListRequest {
     bool returnSubscribed = false;
     bool returnChildren = true;  // CHILDREN: \HasChildren / \HasNoChildren always given
     bool returnSpecialUse = true;
+    bool returnMyRights = false;  // RFC 8440
     std::vector<StatusItem> status;
     std::string reference;
     std::vector<std::string> patterns;
@@ -79,6 +81,8 @@ ListRequest parseList(ArgReader& args, bool extended) {
                 req.returnSpecialUse = true;
             else if (opt == "STATUS")
                 req.status = parseStatusItems(args);
+            else if (opt == "MYRIGHTS")
+                req.returnMyRights = true;
             else
                 ArgReader::fail("Unknown LIST return option " + opt);
         }
@@ -205,6 +209,11 @@ void list(CommandContext& ctx) {
     }
     for (const auto& m : boxes) {
         if (!matches(m.imapName)) continue;
+        // RFC 4314 4: a mailbox is listed only to a user with the "l" right on it (a
+        // level without a directory has a list too, inherited or in courierimaphieracl/).
+        // A subscribed name that no longer exists is the user's own record: no list.
+        acl::Rights rights = m.exists || m.placeholder ? myRights(ctx, m.folder) : acl::kAllRights;
+        if (!rights.has('l')) continue;
         bool childInfo = childInfoNames.count(m.imapName) > 0;
         if (req.subscribedOnly && !m.subscribed && !childInfo) continue;
         if (!req.subscribedOnly && !m.exists && !m.placeholder) continue;  // only subscribed
@@ -221,7 +230,12 @@ void list(CommandContext& ctx) {
         w.close().string(std::string(1, delim)).astring(m.imapName);
         if (childInfo) w.open().string("CHILDINFO").open().string("SUBSCRIBED").close().close();
         w.end();
-        if (!req.status.empty() && m.exists) writeStatus(ctx, m.imapName, m.folder, req.status);
+        // LIST-STATUS needs what STATUS needs ("r"); RFC 8440 3: MYRIGHTS for every
+        // mailbox listed that exists.
+        if (!req.status.empty() && m.exists && rights.has('r'))
+            writeStatus(ctx, m.imapName, m.folder, req.status);
+        if (req.returnMyRights && m.exists)
+            w.untagged().atom("MYRIGHTS").astring(m.imapName).string(rights.shown()).end();
     }
     ctx.okText = "LIST completed";
 }

@@ -1,11 +1,13 @@
 // CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (RFC 3501 6.3.3-7), NAMESPACE
 // (RFC 2342), STATUS (RFC 3501 6.3.10, RFC 8438 STATUS=SIZE).
 
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
 #include "core/commands/requests.h"
 #include "core/commands/status_items.h"
 #include "core/mailbox_list.h"
+#include "index/layout.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
@@ -30,7 +32,15 @@ void create(CommandContext& ctx) {
     if (isInboxName(name)) throw CommandError("INBOX always exists", "ALREADYEXISTS");
     std::string folder = folderFor(ctx, name);
     auto& store = ctx.session.mailstore();
+    // Creating below a folder takes its "c" right (RFC 4314's "k"; Courier keeps "c").
+    // The new folder starts with the list it inherits, written into its own file as
+    // Courier writes it the first time it reads a folder that has none.
+    const std::string parent(index::parentName(folder));
+    requireRights(ctx, parent, "c", ctx.session.names().toImap(parent, ctx.session.utf8()));
+    auto inherited = folderAcl(ctx, parent);
+    bool existed = store.exists(folder);
     store.create(folder);
+    if (!existed) saveFolderAcl(ctx, folder, inherited);
     if (!use.empty()) store.setSetting("special-use:" + folder, use);
     ctx.okText = "CREATE completed";
 }
@@ -40,11 +50,18 @@ void deleteMailbox(CommandContext& ctx) {
     ctx.args.expectEnd();
     if (isInboxName(name)) throw CommandError("INBOX cannot be deleted", "CANNOT");
     std::string folder = existingFolderFor(ctx, name, false);
+    requireRights(ctx, folder, "x", name);
     const auto& trash = ctx.session.config().trashFolder;
     if (!trash.empty() && folder == trash)
         throw CommandError("The trash folder cannot be deleted", "CANNOT");
     if (isSelected(ctx, folder)) ctx.session.deselect();
+    // Folders below it go on inheriting its list, from courierimaphieracl/ as in Courier.
+    bool hasChildren = false;
+    for (const auto& e : ctx.session.mailstore().list())
+        if (e.name == folder) hasChildren = e.hasChildren;
+    auto list = folderAcl(ctx, folder);
     ctx.session.mailstore().remove(folder);
+    if (hasChildren) saveFolderAcl(ctx, folder, list);
     ctx.session.mailstore().setSetting("special-use:" + folder, "");
     ctx.okText = "DELETE completed";
 }
@@ -56,6 +73,9 @@ void rename(CommandContext& ctx) {
     std::string src = isInboxName(from) ? std::string() : folderFor(ctx, from);
     if (isInboxName(to)) throw CommandError("INBOX already exists", "ALREADYEXISTS");
     std::string dst = folderFor(ctx, to);
+    requireRights(ctx, src, "x", from);
+    const std::string newParent(index::parentName(dst));
+    requireRights(ctx, newParent, "c", ctx.session.names().toImap(newParent, ctx.session.utf8()));
     if (ctx.session.mailstore().exists(dst))
         throw CommandError("Mailbox already exists", "ALREADYEXISTS");
     auto* sel = ctx.selectedIfAny();
@@ -104,6 +124,7 @@ void status(CommandContext& ctx) {
     auto items = parseStatusItems(ctx.args);
     ctx.args.expectEnd();
     std::string folder = existingFolderFor(ctx, name, false);
+    requireRights(ctx, folder, "r", name);
     writeStatus(ctx, name, folder, items);
     ctx.okText = "STATUS completed";
 }

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 
+#include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/requests.h"
 #include "core/flags_format.h"
+#include "index/layout.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
@@ -101,17 +103,26 @@ void open(CommandContext& ctx, bool readOnly) {
     if (req.condstore) ctx.session.enableCondstore();
     auto folderName = ctx.session.names().toFolder(req.mailbox, ctx.session.utf8());
     if (!folderName) throw CommandError("No such mailbox", "NONEXISTENT");
+    index::MaildirLayout::validateName(*folderName);
+    if (!ctx.session.mailstore().exists(*folderName))
+        throw CommandError("No such mailbox", "NONEXISTENT");
+    // Taken before the rights are read, so that a change made in between counts.
+    const auto rightsSignature = aclSignature(ctx.session, *folderName);
+    acl::Rights rights = myRights(ctx, *folderName);
+    requireRights(ctx, rights, "r", req.mailbox);
+    if (opensReadOnly(rights)) readOnly = true;
     auto folder = ctx.session.mailstore().folder(*folderName);
     auto view = folder->open(!readOnly, ctx.session.wakeupHandle());
 
     auto& w = ctx.out();
-    std::size_t keywordsAnnounced = writeFlagsResponses(w, *folder, readOnly);
+    std::size_t keywordsAnnounced = writeFlagsResponses(w, *folder, readOnly, rights);
     auto response = describe(*view, *folder, ctx.session.condstore(), req.qresync);
     writeSelectResponse(w, response, *view, *folder);
 
-    ctx.session.select(std::move(view), req.mailbox, readOnly, keywordsAnnounced);
+    ctx.session.select(std::move(view), req.mailbox, readOnly, keywordsAnnounced, rights);
+    ctx.selected().rightsSignature = rightsSignature;
     ctx.okCode = [readOnly](ResponseWriter& w) { w.code(readOnly ? "READ-ONLY" : "READ-WRITE"); };
-    ctx.okText = readOnly ? "EXAMINE completed" : "SELECT completed";
+    ctx.okText = ctx.request.name == "EXAMINE" ? "EXAMINE completed" : "SELECT completed";
 }
 
 }  // namespace
@@ -132,8 +143,9 @@ void check(CommandContext& ctx) {
 void close(CommandContext& ctx) {
     ctx.args.expectEnd();
     auto& sel = ctx.selected();
-    // CLOSE expunges silently (no EXPUNGE responses) unless the mailbox is read-only.
-    if (!sel.readOnly) sel.view->folder().expungeDeleted();
+    // CLOSE expunges silently (no EXPUNGE responses) unless the mailbox is read-only or
+    // the user may not expunge it (RFC 4314 4: then CLOSE only closes).
+    if (!sel.readOnly && sel.rights.has('e')) sel.view->folder().expungeDeleted();
     ctx.session.deselect();
 }
 

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 
+#include "core/acl/flag_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/message_set.h"
 #include "core/commands/requests.h"
+#include "core/imap/ascii.h"
 #include "index/mailbox_view.h"
 
 namespace maildex::core::commands {
@@ -28,6 +30,36 @@ void reportModified(CommandContext& ctx, const index::MailboxView& view,
     ctx.okText = "Conditional STORE failed for some messages";
 }
 
+// Keywords are compared as IMAP compares flags: without regard to case.
+bool containsKeyword(const std::vector<std::string>& list, const std::string& k) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const std::string& x) { return ascii::iequals(x, k); });
+}
+
+// The change limited to the flags the user's rights let them change (RFC 4314 4). A
+// replacement ("FLAGS (...)") must leave the others as each message has them, which one
+// replacement cannot say: it becomes adding the permitted flags named and removing the
+// permitted flags not named. That is two steps, so only a user with such rights (rare:
+// an administrator's read-mostly folder) pays for them.
+std::vector<index::FlagChange> permittedChanges(const index::FlagChange& asked,
+                                                acl::FlagPermission may,
+                                                const index::Folder& folder) {
+    index::FlagChange allowed = asked;
+    allowed.flags &= may.systemFlags;
+    if (!may.keywords) allowed.keywords.clear();
+    if (asked.mode != index::StoreMode::Replace || may.all()) return {allowed};
+
+    index::FlagChange add = allowed;
+    add.mode = index::StoreMode::Add;
+    index::FlagChange remove;
+    remove.mode = index::StoreMode::Remove;
+    remove.flags = static_cast<index::SystemFlags>(may.systemFlags & ~asked.flags);
+    if (may.keywords)
+        for (auto& k : folder.keywordNames())
+            if (!containsKeyword(asked.keywords, k)) remove.keywords.push_back(k);
+    return {add, remove};
+}
+
 }  // namespace
 
 void store(CommandContext& ctx) {
@@ -39,7 +71,26 @@ void store(CommandContext& ctx) {
     if (req.change.unchangedSince) ctx.session.enableCondstore();
     if (sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
     if (uids.empty()) return;
-    auto result = view.folder().store(uids, req.change);
+    // Flags the user may not change are left alone, and the STORE still succeeds: RFC
+    // 4314 4 allows failing one that can change nothing, but warns that deployed clients
+    // handle a NO to STORE badly, and Courier answers OK. The FETCH responses then show
+    // the client the flags as they stayed.
+    auto changes = permittedChanges(req.change, acl::flagPermission(sel.rights), view.folder());
+    auto result = view.folder().store(uids, changes.front());
+    if (changes.size() > 1) {
+        // The second step (no UNCHANGEDSINCE of its own) touches only what the first did
+        // not find modified.
+        index::UidList rest;
+        std::set_difference(result.matched.begin(), result.matched.end(), result.modified.begin(),
+                            result.modified.end(), std::back_inserter(rest));
+        auto step = view.folder().store(rest, changes.back());
+        if (req.silent && result.modseq != 0) view.suppressOwnChange(result.modseq);
+        result.modseq = std::max(result.modseq, step.modseq);
+        index::UidList changed;
+        std::set_union(result.changed.begin(), result.changed.end(), step.changed.begin(),
+                       step.changed.end(), std::back_inserter(changed));
+        result.changed = std::move(changed);
+    }
     if (req.silent) {
         view.suppressOwnChange(result.modseq);
     } else {
