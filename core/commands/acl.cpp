@@ -33,8 +33,14 @@ std::string aclFolder(CommandContext& ctx, const std::string& name) {
     return existingFolderFor(ctx, name, false);
 }
 
+// Bounds on what a client may make every later command of its own read: a list is read
+// whole for each check.
+constexpr std::size_t kMaxIdentifier = 255;
+constexpr std::size_t kMaxEntries = 256;
+
 std::string identifierArg(CommandContext& ctx) {
     std::string given = ctx.args.astring("an identifier");
+    if (given.size() > kMaxIdentifier) throw CommandError("Identifier too long", "", true);
     std::string stored = acl::storedIdentifier(given);
     if (stored.empty()) throw CommandError("Invalid identifier", "", true);
     return stored;
@@ -81,6 +87,8 @@ void setAcl(CommandContext& ctx) {
         changedRights(entry ? acl::Rights::of(entry->rights) : acl::Rights{}, rightsArg);
     if (rights.empty())
         list.remove(id);
+    else if (!entry && list.entries.size() >= kMaxEntries)
+        throw CommandError("Too many entries in this access control list", "LIMIT");
     else
         list.set(id, rights.stored());
     save(ctx, folder, list);
