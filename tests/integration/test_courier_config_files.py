@@ -225,5 +225,54 @@ class AccessFile(unittest.TestCase):
         self.assertIn("IMAPACCESSFILE: %s:2" % rules, str(e.exception))
 
 
+class ClientCertificates(unittest.TestCase):
+    """TLS_VERIFYPEER with TLS_TRUSTCERTS, as imapd-ssl says: REQUIREPEER refuses a client
+    without a certificate from a trusted authority; PEER takes one without any."""
+
+    def make_client_certificate(self, root):
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=root)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=Test CA", "-keyout", "ca.key", "-out", "ca.pem")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=alice",
+            "-keyout", "client.key", "-out", "client.csr")
+        run("openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", "client.pem")
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=mallory", "-keyout", "other.key", "-out", "other.pem")
+
+    def connect(self, srv, cert=None, key=None):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.maximum_version = ssl.TLSVersion.TLSv1_2  # the refusal comes in the handshake
+        if cert:
+            context.load_cert_chain(cert, key)
+        raw = socket.create_connection(("127.0.0.1", srv.ssl_port), timeout=20)
+        self.addCleanup(raw.close)
+        c = LineClient(None, sock=context.wrap_socket(raw))
+        try:
+            return c.line()
+        finally:
+            c.close()
+
+    def test_requirepeer_and_peer(self):
+        for mode in ("REQUIREPEER", "PEER"):
+            srv = MaildexServer(users={"alice": "secret"}, tls=True)
+            self.addCleanup(srv.cleanup)
+            self.make_client_certificate(srv.root)
+            pem = lambda name: os.path.join(srv.root, name)
+            srv.settings.update({"TLS_VERIFYPEER": mode, "TLS_TRUSTCERTS": pem("ca.pem")})
+            srv.start()
+            self.assertTrue(self.connect(srv, pem("client.pem"), pem("client.key")).startswith("* OK"))
+            with self.assertRaises((ssl.SSLError, EOFError, ConnectionResetError)):
+                self.connect(srv, pem("other.pem"), pem("other.key"))  # not from the CA
+            if mode == "REQUIREPEER":
+                with self.assertRaises((ssl.SSLError, EOFError, ConnectionResetError)):
+                    self.connect(srv)
+            else:
+                self.assertTrue(self.connect(srv).startswith("* OK"))
+            srv.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -160,7 +160,8 @@ TEST(Scram, DecoyKeysAreStablePerName) {
 }
 
 TEST(Scram, Base64RoundTripAndRejects) {
-    for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
+    for (std::string s : {std::string(), std::string("a"), std::string("ab"), std::string("abc"),
+                          std::string("abcd"), std::string("\0\xff\x10", 3)})
         EXPECT_EQ(*base64Decode(base64Encode(s)), s);
     EXPECT_FALSE(base64Decode("abc"));
     EXPECT_FALSE(base64Decode("ab=c"));
