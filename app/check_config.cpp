@@ -8,9 +8,13 @@
 
 #include "base/log.h"
 #include "base/version.h"
+#include "core/access_file.h"
 #include "core/auth/backend_list.h"
 #include "core/auth/user_database.h"
+#include "core/capability_filter.h"
+#include "core/courier_settings.h"
 #include "core/server_config.h"
+#include "core/session.h"
 #include "net/tls_context.h"
 
 namespace maildex::app {
@@ -49,6 +53,28 @@ void printSettings(const core::ConfigSource& source, std::ostream& out) {
 
 }  // namespace
 
+void reportCourierSettings(const core::ConfigSource& source, const core::ServerConfig& config,
+                           const std::function<void(bool, const std::string&)>& say) {
+    for (const auto& note : core::inapplicableSettingNotes(source, core::knownConfigKeys()))
+        say(note.warning, note.text);
+    auto everything = core::Session::everyCapability(config.imap);
+    for (const auto* list : {&config.imap.capabilities, &config.imap.capabilitiesTls}) {
+        if (!*list) continue;
+        auto missing = core::unofferedCapabilities(**list, everything);
+        if (missing.empty()) continue;
+        std::string names;
+        for (const auto& m : missing)
+            names += " " + m;
+        say(false, std::string(list == &config.imap.capabilities ? "IMAP_CAPABILITY"
+                                                                 : "IMAP_CAPABILITY_TLS") +
+                       ": not advertised, Maildex does not offer:" + names);
+    }
+    if (config.imap.disableThreadSort)
+        say(false,
+            "IMAP_DISABLETHREADSORT=1: SORT and THREAD are refused (still advertised if "
+            "IMAP_CAPABILITY lists them, as Courier does)");
+}
+
 int checkConfig(const std::vector<std::string>& files, const std::vector<std::string>& sets,
                 std::ostream& out, std::ostream& err) {
     constexpr int kGood = 0, kBad = 2;
@@ -80,16 +106,27 @@ int checkConfig(const std::vector<std::string>& files, const std::vector<std::st
             << ", ignored)\n";
     for (const auto& w : core::configWarnings(config))
         err << "maildexd: warning: " << w << "\n";
+    reportCourierSettings(source, config, [&](bool warning, const std::string& text) {
+        err << "maildexd: " << (warning ? "warning: " : "") << text << "\n";
+    });
 
     int rc = kGood;
     auto fail = [&](const std::string& what) {
         err << "maildexd: configuration: " << what << "\n";
         rc = kBad;
     };
+    if (!config.accessFile.empty()) {
+        try {
+            auto rules = core::AccessList::load(config.accessFile);
+            err << "maildexd: IMAPACCESSFILE " << config.accessFile.string() << ": " << rules.size()
+                << (rules.size() == 1 ? " rule\n" : " rules\n");
+        } catch (const core::ConfigError& e) {
+            fail(e.what());
+        }
+    }
     if (!config.tlsCertFile.empty()) {
         try {
-            net::TlsManager tls({config.tlsCertFile, config.tlsKeyFile, config.tlsDhParams,
-                                 config.tlsTrustCerts, config.tlsProtocol, config.tlsCipherList});
+            net::TlsManager tls(net::tlsOptionsFrom(config));
             err << "maildexd: TLS certificate " << config.tlsCertFile.string() << ": ok\n";
         } catch (const std::exception& e) {
             fail(std::string("TLS_CERTFILE: ") + e.what());

@@ -77,6 +77,9 @@ int runServer(const std::vector<std::string>& files, const std::vector<std::stri
             log::setSink(log::syslogSink("maildexd", *log::syslogFacility(config.logFacility)));
         for (const auto& k : unknown)
             log::warn("unknown setting " + k + " (ignored)");
+        app::reportCourierSettings(source, config, [](bool warning, const std::string& text) {
+            warning ? log::warn(text) : log::info(text);
+        });
         net::Server server(std::move(config));
         int rc = server.run();
         index::waitForBackgroundWork();  // a first index's rows still going in

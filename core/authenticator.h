@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/auth/scram.h"
+
 namespace maildex::core {
 
 // The account a login maps to: what an authentication back end answers with
@@ -31,6 +33,15 @@ struct Identity {
     // The groups ACL entries "group=NAME" name (and "administrators"): authlib's OPTIONS
     // "group=NAME" entries, or the user database's extra field "group=a,b".
     std::vector<std::string> groups{};
+};
+
+// What a challenge-response login (SCRAM-SHA-256, CRAM-MD5) needs of an account before the
+// client has proved anything: the keys to check the proof against, and the account it
+// opens. Only a database that holds SCRAM keys or the password itself can give them.
+struct ChallengeAccount {
+    Identity identity;
+    std::optional<auth::ScramKeys> scram;  // from {SCRAM-SHA-256}, or from a {PLAIN} password
+    std::string plainPassword;             // {PLAIN} only (CRAM-MD5); empty otherwise
 };
 
 // What checking a login found.
@@ -58,6 +69,16 @@ class Authenticator {
     // verify(): false refuses it unchecked. Then settle() with the verdict says how long
     // to hold back the answer, right or wrong (nullopt: refuse it without telling the
     // verdict). The defaults pace nothing.
+    // The account of a challenge-response login; nullopt when no back end can serve one
+    // for this name (unknown, or its password is a one-way hash). Paced like check().
+    virtual std::optional<ChallengeAccount> challengeAccount(std::string_view /*user*/) {
+        return std::nullopt;
+    }
+    // Whether the accounts can serve SCRAM-SHA-256 (SCRAM keys or plain passwords) and
+    // CRAM-MD5 (plain passwords): the mechanism is advertised only then.
+    virtual bool offersScram() { return false; }
+    virtual bool offersCramMd5() { return false; }
+
     virtual bool admit(std::string_view /*user*/, std::string_view /*clientAddress*/) {
         return true;
     }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,14 @@ struct ImapConfig {
     // Untagged "* OK Still here" while in IDLE, so NAT boxes keep the connection.
     std::chrono::seconds idleKeepalive{120};
     std::string greeting = "Maildex ready.";
+    // IMAP_CAPABILITY (before TLS) and IMAP_CAPABILITY_TLS (once TLS is on; IMAP_CAPABILITY
+    // when unset): what a Courier site chose to advertise. Unset: everything Maildex can
+    // do. See core/capability_filter.h.
+    std::optional<std::vector<std::string>> capabilities;
+    std::optional<std::vector<std::string>> capabilitiesTls;
+    // IMAP_DISABLETHREADSORT: SORT and THREAD stay advertised (if listed) but are refused,
+    // as Courier does, so clients do not fetch whole folders to sort them themselves.
+    bool disableThreadSort = false;
     // IMAP_EMPTYTRASH: at login, remove from these folders the messages that arrived
     // (file ctime) more than so many seconds ago, as Courier does.
     std::vector<std::pair<std::string, std::int64_t>> emptyTrash;

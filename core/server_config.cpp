@@ -1,6 +1,8 @@
 #include "core/server_config.h"
 
 #include "base/log_syslog.h"
+#include "core/capability_filter.h"
+#include "core/courier_settings.h"
 
 #include <cctype>
 #include <charconv>
@@ -10,59 +12,6 @@
 namespace maildex::core {
 
 namespace {
-
-// Settings Courier's files hold that Maildex has no use for: not "unknown".
-const std::set<std::string>& courierOnlyKeys() {
-    static const std::set<std::string> keys = {
-        "AUTHSERVICE143",
-        "AUTHSERVICE993",
-        "COURIERTLS",
-        "IMAPACCESSFILE",
-        "IMAPDEBUGFILE",
-        "IMAP_BROKENUIDV",
-        "IMAP_CAPABILITY",
-        "IMAP_CAPABILITY_ORIG",
-        "IMAP_CAPABILITY_TLS",
-        "IMAP_CAPABILITY_TLS_ORIG",
-        "IMAP_CHECK_ALL_FOLDERS",
-        "IMAP_DISABLETHREADSORT",
-        "IMAP_ENHANCEDIDLE",
-        "IMAP_ID_FIELDS",
-        "IMAP_KEYWORDS",
-        "IMAP_LOG_DELETIONS",
-        "IMAP_MAILBOX_SANITY_CHECK",
-        "IMAP_MOVE_EXPUNGE_TO_TRASH",
-        "IMAP_OBSOLETE_CLIENT",
-        "IMAP_PROXY",
-        "IMAP_PROXY_FOREIGN",
-        "IMAP_SHAREDINDEXFILE",
-        "IMAP_ULIMITD",
-        "IMAP_UMASK",
-        "IMAP_USELOCKS",
-        "LOGGEROPTS",
-        "OUTBOX",
-        "OUTBOX_MULTIPLE_SEND",
-        "PIDFILE",
-        "PROXY_HOSTNAME",
-        "SENDMAIL",
-        "HEADERFROM",
-        "SMAP_CAPABILITY",
-        "SSLLOGGEROPTS",
-        "SSLPIDFILE",
-        "TCPDOPTS",
-        "TLS_CACHEFILE",
-        "TLS_CACHESIZE",
-        "TLS_MIN_DH_BITS",
-        "TLS_PRIORITY",
-        "TLS_STARTTLS_PROTOCOL",
-        "TLS_TIMEOUT",
-        "TLS_VERIFYPEER",
-        "TLS_EXTERNAL",
-        "TLS_ALPN",
-        "AUTH_MKHOMEDIR_SKEL",
-    };
-    return keys;
-}
 
 class Reader {
   public:
@@ -152,7 +101,7 @@ class Reader {
     std::vector<std::string> unknown() const {
         std::vector<std::string> out;
         for (const auto& [k, v] : values_)
-            if (!used_.count(k) && !courierOnlyKeys().count(k)) out.push_back(k);
+            if (!used_.count(k) && !isInapplicableSetting(k)) out.push_back(k);
         return out;
     }
 
@@ -223,7 +172,16 @@ void readAuthentication(Reader& r, auth::BackendSettings& a) {
     std::chrono::seconds timeout{10};
     r.seconds("MAILDEX_AUTH_TIMEOUT", timeout, 1, 300);
     a.authdaemon.timeout = a.pam.timeout = a.checkpassword.timeout = timeout;
+    // authdaemonrc's authdaemonvar names the directory of authdaemond's socket;
+    // MAILDEX_AUTHDAEMON_SOCKET, when given, names the socket itself and wins.
+    std::string authdaemonVar;
+    r.text("authdaemonvar", authdaemonVar);
+    if (!authdaemonVar.empty())
+        a.authdaemon.socket = std::filesystem::path(authdaemonVar) / "socket";
     r.path("MAILDEX_AUTHDAEMON_SOCKET", a.authdaemon.socket);
+    // A site that gives its authdaemonrc and no other back end logs in through
+    // authdaemond, as Courier's imapd does.
+    if (!authdaemonVar.empty() && a.order.empty() && a.userDb.empty()) a.order = {"authdaemon"};
     r.number("MAILDEX_AUTHDAEMON_CONNECTIONS", a.authdaemon.maxConnections, 1, 1024);
     r.text("MAILDEX_PAM_SERVICE", a.pam.service);
     r.path("MAILDEX_PAM_CONFDIR", a.pam.confdir);
@@ -273,6 +231,15 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.path("MAILDEX_TLS_KEYFILE", c.tlsKeyFile);
     r.path("TLS_DHPARAMS", c.tlsDhParams);
     r.path("TLS_TRUSTCERTS", c.tlsTrustCerts);
+    r.text("TLS_VERIFYPEER", c.tlsVerifyPeer);
+    for (char& ch : c.tlsVerifyPeer)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (c.tlsVerifyPeer != "NONE" && c.tlsVerifyPeer != "PEER" && c.tlsVerifyPeer != "REQUIREPEER")
+        throw ConfigError("TLS_VERIFYPEER: expected NONE, PEER or REQUIREPEER, got '" +
+                          c.tlsVerifyPeer + "'");
+    if (c.tlsVerifyPeer != "NONE" && c.tlsTrustCerts.empty())
+        throw ConfigError("TLS_VERIFYPEER=" + c.tlsVerifyPeer +
+                          " needs TLS_TRUSTCERTS (the authorities that sign client certificates)");
     r.text("TLS_PROTOCOL", c.tlsProtocol);
     r.text("TLS_CIPHER_LIST", c.tlsCipherList);
     r.number("MAXDAEMONS", c.maxConnections, 1, 10'000'000);
@@ -281,6 +248,9 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.seconds("MAILDEX_AUTOLOGOUT", c.autologout, 60, 7 * 86400);
     r.seconds("IMAP_IDLE_TIMEOUT", c.imap.idleKeepalive, 1, 86400);
     r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
+    r.path("IMAPACCESSFILE", c.accessFile);
+    r.path("PIDFILE", c.pidFile);
+    r.path("SSLPIDFILE", c.sslPidFile);
     readAuthentication(r, c.auth);
     r.text("MAILDEX_USER", c.runAsUser);
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
@@ -303,6 +273,12 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
         c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);
     r.number("MAILDEX_MAX_LINE", c.imap.limits.maxLineLength, 1024, 16 * 1024 * 1024);
+    std::string caps, capsTls;
+    r.text("IMAP_CAPABILITY", caps);
+    r.text("IMAP_CAPABILITY_TLS", capsTls);
+    if (r.has("IMAP_CAPABILITY")) c.imap.capabilities = splitCapabilities(caps);
+    if (r.has("IMAP_CAPABILITY_TLS")) c.imap.capabilitiesTls = splitCapabilities(capsTls);
+    r.boolean("IMAP_DISABLETHREADSORT", c.imap.disableThreadSort);
 
     // Cross-checks, each naming the keys involved.
     if (c.tlsProtocol.rfind("TLSv1.2", 0) != 0 && c.tlsProtocol.rfind("TLSv1.3", 0) != 0 &&

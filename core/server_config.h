@@ -48,6 +48,16 @@ struct ServerConfig {
     std::filesystem::path tlsTrustCerts;  // TLS_TRUSTCERTS
     std::string tlsProtocol = "TLSv1.2";  // TLS_PROTOCOL: the lowest version accepted
     std::string tlsCipherList;            // TLS_CIPHER_LIST (OpenSSL syntax; empty: ours)
+    // TLS_VERIFYPEER: NONE (no client certificate asked for), PEER (one is asked for and,
+    // when given, must be signed by TLS_TRUSTCERTS), REQUIREPEER (no handshake without one).
+    std::string tlsVerifyPeer = "NONE";
+
+    // IMAPACCESSFILE: couriertcpd's access file (core/access_file.h); empty: everyone.
+    std::filesystem::path accessFile;
+    // PIDFILE and SSLPIDFILE: written once the listeners are open, removed at exit. One
+    // process serves both ports, so both files (when set) hold the same pid.
+    std::filesystem::path pidFile;
+    std::filesystem::path sslPidFile;
 
     // Limits and timeouts
     int maxConnections = 50000;               // MAXDAEMONS: connections in all

@@ -1,8 +1,10 @@
 #include "core/session.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "base/log.h"
+#include "core/capability_filter.h"
 #include "core/command.h"
 #include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
@@ -10,6 +12,7 @@
 #include "core/flags_format.h"
 #include "core/imap/ascii.h"
 #include "core/imap/sequence_set.h"
+#include "core/session_challenge.h"
 #include "index/error.h"
 #include "index/expire.h"
 #include "index/mailbox_view.h"
@@ -129,25 +132,52 @@ void Session::emptyTrash() {
     }
 }
 
+namespace {
+// What every session says, whatever its state.
+std::string commonCapabilities(const ImapConfig& config) {
+    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
+           "ESEARCH WITHIN CONDSTORE QRESYNC SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
+           "THREAD=REFERENCES "
+           "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
+           "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
+           "UTF8=ACCEPT "
+           "APPENDLIMIT=" +
+           std::to_string(config.limits.maxAppendLiteral) +
+           (config.acl ? " ACL ACL2=UNION RIGHTS=texk LIST-MYRIGHTS" : "");
+}
+}  // namespace
+
+std::string Session::everyCapability(const ImapConfig& config) {
+    return commonCapabilities(config) +
+           " STARTTLS LOGINDISABLED AUTH=LOGIN AUTH=PLAIN AUTH=SCRAM-SHA-256 "
+           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5";
+}
+
 std::string Session::capabilities() const {
-    std::string caps =
-        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-        "ESEARCH WITHIN CONDSTORE QRESYNC SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
-        "THREAD=REFERENCES "
-        "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
-        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "
-        "UTF8=ACCEPT "
-        "APPENDLIMIT=" +
-        std::to_string(config_.limits.maxAppendLiteral);
-    if (config_.acl) caps += " ACL ACL2=UNION RIGHTS=texk LIST-MYRIGHTS";
+    std::string caps = commonCapabilities(config_);
     if (!authenticated()) {
         if (transport_.tlsOffered && !transport_.tlsActive) caps += " STARTTLS";
         if (!transport_.plaintextAuthAllowed && !transport_.tlsActive)
             caps += " LOGINDISABLED";
-        else if (authenticator_)
+        else if (authenticator_) {
             caps += " AUTH=LOGIN AUTH=PLAIN";
+            if (authenticator_->offersScram()) {
+                caps += " AUTH=SCRAM-SHA-256";
+                if (transport_.tlsActive && transport_.channelBinding)
+                    caps += " AUTH=SCRAM-SHA-256-PLUS";
+            }
+            if (authenticator_->offersCramMd5()) caps += " AUTH=CRAM-MD5";
+        }
     }
-    return caps;
+    const auto& configured = transport_.tlsActive && config_.capabilitiesTls
+                                 ? config_.capabilitiesTls
+                                 : config_.capabilities;
+    return configured ? filterCapabilities(caps, *configured) : caps;
+}
+
+bool Session::offersMechanism(const std::string& mechanism) const {
+    auto caps = splitCapabilities(capabilities());
+    return std::find(caps.begin(), caps.end(), "AUTH=" + mechanism) != caps.end();
 }
 
 void Session::greet() {
@@ -430,6 +460,14 @@ Session::Next Session::line(const std::string& text) {
             return Next::Command;
         }
         return continueLogin(awaiting, tag, text);
+    }
+    if (awaiting == Awaiting::Challenge) {
+        if (text == "*") {
+            challenge_.reset();
+            writer_.tagged(tag).bad().text("Authentication cancelled").end();
+            return Next::Command;
+        }
+        return continueChallenge(tag, text);
     }
     if (awaiting == Awaiting::IdleDone) {
         if (!ascii::iequals(text, "DONE")) {

@@ -64,6 +64,8 @@ struct TransportInfo {
     // static names ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), so no connection keeps a copy.
     const char* tlsVersion = nullptr;
     const char* tlsCipher = nullptr;
+    // Once TLS is on: the connection's channel-binding data for SCRAM-SHA-256-PLUS.
+    const auth::ChannelBindingSource* channelBinding = nullptr;
 
     // "address:port" ("[address]:port" for IPv6), for the log; empty without an address.
     std::string peer() const;
@@ -139,9 +141,11 @@ class Session {
     bool wakeupPending() const { return wakeup_->pending.load(); }
     void tlsStarted();
     // The transport's word on what TLS was negotiated (TransportInfo::tlsVersion).
-    void tlsNegotiated(const char* version, const char* cipher) {
+    void tlsNegotiated(const char* version, const char* cipher,
+                       const auth::ChannelBindingSource* binding = nullptr) {
         transport_.tlsVersion = version;
         transport_.tlsCipher = cipher;
+        transport_.channelBinding = binding;
     }
 
     bool idling() const { return awaiting_ == Awaiting::IdleDone; }
@@ -160,6 +164,11 @@ class Session {
     const TransportInfo& transport() const { return transport_; }
     Authenticator* authenticator() { return authenticator_; }
     std::string capabilities() const;
+    // Every capability Maildex can advertise with this configuration, before any
+    // IMAP_CAPABILITY filter: what a configured list is checked against.
+    static std::string everyCapability(const ImapConfig& config);
+    // Whether AUTH=<mechanism> is advertised now (IMAP_CAPABILITY may leave one out).
+    bool offersMechanism(const std::string& mechanism) const;
     // Leaves the selected state (no expunge), if selected.
     void deselect();
     // Enters the selected state.
@@ -199,6 +208,10 @@ class Session {
     // the session asks for itself with the "Password:" challenge.
     void awaitLoginName(const std::string& tag);
     void awaitLoginPassword(const std::string& tag, const std::string& user);
+    // AUTHENTICATE SCRAM-SHA-256, SCRAM-SHA-256-PLUS and CRAM-MD5 (core/session_challenge.cpp):
+    // starts the exchange, with the SASL-IR initial response when the client sent one.
+    void startChallenge(const std::string& tag, const std::string& mechanism,
+                        const std::optional<std::string>& initial);
     // Whether a command producing much output should stop and be resumed.
     bool outputFull() const;
     static constexpr std::size_t kOutputBudget = 256 * 1024;
@@ -246,6 +259,7 @@ class Session {
         SaslResponse,
         LoginName,
         LoginPassword,
+        Challenge,  // SCRAM or CRAM-MD5: the next message of the exchange
         IdleDone
     };
     Awaiting awaiting_ = Awaiting::Command;
@@ -253,6 +267,17 @@ class Session {
     // SASL LOGIN's name between its two steps; held apart for the memory of idle sessions.
     std::unique_ptr<std::string> loginName_;
     Next continueLogin(Awaiting step, const std::string& tag, const std::string& text);
+    // A SCRAM or CRAM-MD5 exchange in progress; held apart like loginName_.
+    struct ChallengeState;
+    std::unique_ptr<ChallengeState> challenge_;
+    Next continueChallenge(const std::string& tag, const std::string& text);
+    void beginChallenge(const std::string& tag, const std::string& mechanism,
+                        const std::optional<std::string>& initial);
+    // The client's message of the exchange: false when it was not answered with a
+    // continuation (the exchange is over, or failed with an exception).
+    bool challengeStep(const std::string& message);
+    void finishChallengeLogin(const Identity& identity, const std::string& authzid,
+                              const std::string& mechanism);
     // Held apart: a suspended command is rare, and every idle session would otherwise
     // carry room for one (about 200 bytes of 10,000 connections' memory).
     std::unique_ptr<Running> suspended_;

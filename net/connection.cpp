@@ -1,4 +1,5 @@
 #include "net/connection.h"
+#include "net/channel_binding.h"
 
 #include <openssl/err.h>
 #include <sys/socket.h>
@@ -87,6 +88,10 @@ void Connection::start() {
     flush();
 }
 
+std::optional<std::string> Connection::channelBinding(std::string_view type) const {
+    return ssl_ ? tlsChannelBinding(ssl_, type) : std::nullopt;
+}
+
 void Connection::continueHandshake() {
     ERR_clear_error();
     int r = SSL_accept(ssl_);
@@ -95,7 +100,7 @@ void Connection::continueHandshake() {
         phase_ = Phase::Open;
         // No worker has the engine during a handshake (nothing is scheduled then).
         engine_->session().tlsNegotiated(SSL_get_version(ssl_),
-                                         SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_)));
+                                         SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_)), this);
         if (implicitTls_ && !greeted_) {
             // Implicit TLS: the engine greets only now, knowing TLS is on from the start.
             greeted_ = true;

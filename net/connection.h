@@ -38,8 +38,12 @@ struct ServerContext {
     std::function<void(const std::string& address)> onClosed;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         public core::auth::ChannelBindingSource {
   public:
+    // SCRAM-SHA-256-PLUS's channel-binding data (net/channel_binding.h). Asked from the
+    // worker running the session's command; it only reads what the handshake settled.
+    std::optional<std::string> channelBinding(std::string_view type) const override;
     using Clock = std::chrono::steady_clock;
 
     Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,

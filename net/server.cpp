@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -67,10 +68,8 @@ Server::Server(core::ServerConfig config)
         Metrics::instance().command(std::string(r.name), std::string(r.result), r.duration);
     };
     if (!config_.tlsCertFile.empty()) {
-        TlsOptions o{config_.tlsCertFile,   config_.tlsKeyFile,  config_.tlsDhParams,
-                     config_.tlsTrustCerts, config_.tlsProtocol, config_.tlsCipherList};
         try {
-            tls_ = std::make_unique<TlsManager>(o);
+            tls_ = std::make_unique<TlsManager>(tlsOptionsFrom(config_));
         } catch (const std::exception& e) {
             throw core::ConfigError(std::string("TLS_CERTFILE: ") + e.what());
         }
@@ -100,7 +99,10 @@ Server::Server(core::ServerConfig config)
     if (core::listensTls(config_))
         listeners_.push_back(
             std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true, adopt));
+    loadAccessList();
     raiseFileLimit();
+    // Before the privileges go: /run/courier, where Courier's files put them, is root's.
+    writePidFiles();
     dropPrivileges();
 
     int workers = config_.workers > 0
@@ -131,6 +133,7 @@ Server::Server(core::ServerConfig config)
 }
 
 Server::~Server() {
+    removePidFiles();
     admin_.reset();
     for (auto& l : listeners_)
         l->stop();
@@ -210,9 +213,72 @@ void Server::dropPrivileges() {
     log::info("running as " + config_.runAsUser);
 }
 
+void Server::loadAccessList() {
+    if (config_.accessFile.empty()) return;
+    auto list =
+        std::make_shared<const core::AccessList>(core::AccessList::load(config_.accessFile));
+    log::info("IMAPACCESSFILE " + config_.accessFile.string() + ": " +
+              std::to_string(list->size()) + (list->size() == 1 ? " rule" : " rules"));
+    std::lock_guard lock(accessMu_);
+    access_ = std::move(list);
+}
+
+void Server::writePidFiles() {
+    std::vector<std::filesystem::path> files;
+    if (!config_.pidFile.empty()) files.push_back(config_.pidFile);
+    if (!config_.sslPidFile.empty() && config_.sslPidFile != config_.pidFile && listensTls(config_))
+        files.push_back(config_.sslPidFile);
+    std::string pid = std::to_string(::getpid()) + "\n";
+    for (const auto& f : files) {
+        std::error_code ec;
+        std::filesystem::create_directories(f.parent_path(), ec);
+        int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+            int err = errno;
+            if (fd >= 0) ::close(fd);
+            throw core::ConfigError((f == config_.pidFile ? "PIDFILE: " : "SSLPIDFILE: ") +
+                                    std::string("cannot write ") + f.string() + ": " +
+                                    std::strerror(err));
+        }
+        ::close(fd);
+        pidFilesWritten_.push_back(f);
+    }
+}
+
+void Server::removePidFiles() {
+    // Only a file that still names this process: a server started since owns it now.
+    for (const auto& f : pidFilesWritten_) {
+        std::ifstream in(f);
+        long pid = 0;
+        if (in >> pid && pid == ::getpid()) {
+            std::error_code ec;
+            std::filesystem::remove(f, ec);
+            if (ec) log::warn("cannot remove " + f.string() + ": " + ec.message());
+        }
+    }
+    pidFilesWritten_.clear();
+}
+
 void Server::adopt(Accepted a) {
     ++Metrics::instance().connectionsAccepted;
     const char* refusal = nullptr;
+    std::shared_ptr<const core::AccessList> access;
+    {
+        std::lock_guard lock(accessMu_);
+        access = access_;
+    }
+    if (access) {
+        auto decision = access->check(a.ip);
+        if (!decision.allowed) {
+            ++Metrics::instance().connectionsRefused;
+            log::info("refused " + a.ip + ": IMAPACCESSFILE denies " + decision.rule);
+            static const char kDenied[] = "* BYE Access denied from your address\r\n";
+            if (!a.implicitTls) [[maybe_unused]]
+                auto n = ::send(a.fd, kDenied, sizeof kDenied - 1, MSG_NOSIGNAL);
+            ::close(a.fd);
+            return;
+        }
+    }
     {
         std::lock_guard lock(countsMu_);
         if (draining_)
@@ -327,6 +393,8 @@ int Server::run() {
         l->start();
     for (const auto& l : listening())
         log::info("listening on " + l);
+    // systemd's Type=notify: the ports are bound and accepting, the users loaded.
+    notifier_.send("READY=1\nMAINPID=" + std::to_string(::getpid()) + "\nSTATUS=Serving IMAP");
 
     sigset_t set;
     sigemptyset(&set);
@@ -345,14 +413,22 @@ int Server::run() {
             continue;
         }
         if (sig == SIGHUP) {
+            notifier_.send("RELOADING=1");
             if (tls_) tls_->reload();
             authentication_->reload();
+            try {
+                loadAccessList();
+            } catch (const std::exception& e) {
+                log::error(std::string(e.what()) + "; keeping the access rules read before");
+            }
+            notifier_.send("READY=1");
             continue;
         }
         log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
                   ", draining");
         break;
     }
+    notifier_.send("STOPPING=1");
     drain();
     ::close(stopPipe_[1]);
     stopPipe_[1] = -1;

@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "core/access_file.h"
 #include "core/server_config.h"
 #include "net/connection.h"
+#include "net/systemd_notify.h"
 
 namespace maildex::core::auth {
 class Authentication;
@@ -52,6 +54,12 @@ class Server {
 
   private:
     void adopt(struct Accepted accepted);
+    // IMAPACCESSFILE, read at start and on SIGHUP; false (and the old list kept) when
+    // the file cannot be read at a reload.
+    void loadAccessList();
+    // PIDFILE and SSLPIDFILE, written at start and removed at exit.
+    void writePidFiles();
+    void removePidFiles();
     void dropPrivileges();
     void raiseFileLimit();
     void sizeDescriptorTable(int descriptors);
@@ -69,6 +77,10 @@ class Server {
     std::unique_ptr<ServerContext> context_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unique_ptr<AdminServer> admin_;
+    SystemdNotifier notifier_;
+    std::mutex accessMu_;
+    std::shared_ptr<const core::AccessList> access_;  // null: no IMAPACCESSFILE
+    std::vector<std::filesystem::path> pidFilesWritten_;
 
     std::mutex countsMu_;
     int total_ = 0;

@@ -29,6 +29,13 @@ int protocolVersion(const std::string& name) {
 
 }  // namespace
 
+TlsOptions tlsOptionsFrom(const core::ServerConfig& c) {
+    TlsOptions o{c.tlsCertFile,   c.tlsKeyFile,  c.tlsDhParams,
+                 c.tlsTrustCerts, c.tlsProtocol, c.tlsCipherList};
+    o.verifyPeer = c.tlsVerifyPeer;
+    return o;
+}
+
 std::string opensslErrors() {
     std::string out;
     while (unsigned long e = ERR_get_error()) {
@@ -85,6 +92,18 @@ TlsContext::TlsContext(const TlsOptions& o, const std::filesystem::path& certFil
     if (!o.trustCerts.empty() &&
         SSL_CTX_load_verify_locations(ctx_, o.trustCerts.c_str(), nullptr) != 1)
         fail("cannot read trusted certificates " + o.trustCerts.string());
+    if (o.verifyPeer == "PEER" || o.verifyPeer == "REQUIREPEER") {
+        // The client is told which authorities are trusted, so it can pick its certificate;
+        // resumed sessions must carry the context they were verified in.
+        SSL_CTX_set_verify(
+            ctx_,
+            SSL_VERIFY_PEER | (o.verifyPeer == "REQUIREPEER" ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+            nullptr);
+        if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.trustCerts.c_str()))
+            SSL_CTX_set_client_CA_list(ctx_, names);
+        static const unsigned char kSessionContext[] = "maildex";
+        SSL_CTX_set_session_id_context(ctx_, kSessionContext, sizeof kSessionContext - 1);
+    }
 }
 
 TlsContext::~TlsContext() {

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/server_config.h"
+
 namespace maildex::net {
 
 struct TlsOptions {
@@ -23,7 +25,13 @@ struct TlsOptions {
     std::filesystem::path trustCerts;
     std::string minProtocol = "TLSv1.2";
     std::string cipherList;  // empty: modern ciphers
+    // TLS_VERIFYPEER: NONE, PEER (a client certificate is asked for; one that is given
+    // must verify against trustCerts) or REQUIREPEER (no handshake without one).
+    std::string verifyPeer = "NONE";
 };
+
+// The TLS settings of a server configuration (TLS_CERTFILE, TLS_VERIFYPEER, ...).
+TlsOptions tlsOptionsFrom(const core::ServerConfig& config);
 
 // One SSL_CTX with its certificate.
 class TlsContext {

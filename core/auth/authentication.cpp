@@ -41,6 +41,31 @@ LoginCheck Authentication::check(std::string_view login, std::string_view passwo
     return out;
 }
 
+std::optional<ChallengeAccount> Authentication::challengeAccount(std::string_view login) {
+    const std::string user = normalizeLogin(login, names_);
+    for (auto& backend : backends_)
+        if (auto account = backend->challengeAccount(user)) {
+            log::debug("login " + passwd::printable(user) + ": keys from " +
+                       std::string(backend->name()));
+            return account;
+        }
+    log::debug("login " + passwd::printable(user) +
+               ": no back end holds SCRAM keys or a plain password for it");
+    return std::nullopt;
+}
+
+bool Authentication::offersScram() {
+    for (auto& backend : backends_)
+        if (backend->servesScram()) return true;
+    return false;
+}
+
+bool Authentication::offersCramMd5() {
+    for (auto& backend : backends_)
+        if (backend->servesCramMd5()) return true;
+    return false;
+}
+
 std::string Authentication::userKey(std::string_view login) {
     const std::string user = normalizeLogin(login, names_);
     for (auto& backend : backends_)

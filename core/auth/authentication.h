@@ -36,6 +36,10 @@ class Authentication : public Authenticator {
     LoginCheck check(std::string_view user, std::string_view password,
                      std::string_view clientAddress) override;
     bool admit(std::string_view user, std::string_view clientAddress) override;
+    // The first back end that holds keys for the login (as check() normalizes it).
+    std::optional<ChallengeAccount> challengeAccount(std::string_view user) override;
+    bool offersScram() override;
+    bool offersCramMd5() override;
     std::optional<std::chrono::milliseconds> settle(std::string_view user,
                                                     std::string_view clientAddress,
                                                     bool succeeded) override;

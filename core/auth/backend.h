@@ -94,6 +94,14 @@ class AuthBackend {
         return std::nullopt;
     }
 
+    // For SCRAM and CRAM-MD5 (core/authenticator.h): the account and its keys, when this
+    // back end holds them for `login`. Back ends that only check passwords have none.
+    virtual std::optional<ChallengeAccount> challengeAccount(std::string_view /*login*/) {
+        return std::nullopt;
+    }
+    virtual bool servesScram() { return false; }
+    virtual bool servesCramMd5() { return false; }
+
     // SIGHUP: reread what the back end reads from files. False when that failed and the
     // previous data stays in use (the back end has logged why).
     virtual bool reload() { return true; }

@@ -1,5 +1,7 @@
 #include "core/auth/passwd_file.h"
 
+#include "core/auth/scram.h"
+
 #include <crypt.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -34,7 +36,7 @@ constexpr SchemeName kSchemes[] = {
     {"SHA256-CRYPT", Kind::Crypt, "$5$"}, {"BLF-CRYPT", Kind::Crypt, "$2"},
     {"MD5-CRYPT", Kind::Crypt, "$1$"},    {"MD5", Kind::Crypt, "$1$"},  // Dovecot's alias
     {"PLAIN", Kind::Plain, ""},           {"CLEAR", Kind::Plain, ""},
-    {"CLEARTEXT", Kind::Plain, ""},
+    {"CLEARTEXT", Kind::Plain, ""},       {"SCRAM-SHA-256", Kind::Scram, ""},
 };
 
 bool isDigits(std::string_view s) {
@@ -142,6 +144,13 @@ void parsePasswordField(std::string_view field, Entry& e, std::vector<std::strin
     }
     e.secret = std::string(hash);
     e.kind = known->kind;
+    if (e.kind == Kind::Scram && !parseDovecotScram(e.secret)) {
+        e.kind = Kind::Unusable;
+        notes.push_back(
+            "{SCRAM-SHA-256} expects ITERATIONS,SALT,STOREDKEY,SERVERKEY (base64, as doveadm pw "
+            "writes it): logins refused");
+        return;
+    }
     if (e.kind != Kind::Crypt) return;
     int check = crypt_checksalt(e.secret.c_str());
     if (hash.empty() || check == CRYPT_SALT_INVALID || check == CRYPT_SALT_METHOD_DISABLED) {

@@ -22,6 +22,7 @@ namespace maildex::core::auth::passwd {
 enum class Kind {
     Crypt,       // libcrypt verifies it
     Plain,       // {PLAIN}: for tests
+    Scram,       // {SCRAM-SHA-256}: Dovecot's SCRAM keys (core/auth/scram.h)
     NoPassword,  // empty password field: the user exists, nobody can log in as it
     Unusable,    // unsupported scheme or a hash libcrypt rejects (e.g. "!" locked)
 };
@@ -29,7 +30,7 @@ enum class Kind {
 struct Entry {
     UserInfo info;
     Kind kind = Kind::Unusable;
-    std::string secret;  // the crypt hash, or the {PLAIN} password
+    std::string secret;  // the crypt hash, the {PLAIN} password, or the SCRAM keys field
 };
 
 // Which version of the file was read: a change to any of these means it changed.

@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "core/auth/passwd_file.h"
+#include "core/auth/scram.h"
 
 namespace maildex::core::auth {
 
@@ -154,6 +155,9 @@ struct UserDbSnapshot {
     Parsed parsed;
     Signature signature;
     std::string dummySetting;  // what a login costs that has no usable hash to check
+    // Whether some line can serve SCRAM ({SCRAM-SHA-256} or {PLAIN}) and CRAM-MD5
+    // ({PLAIN}): counted once per reading, asked at every greeting.
+    bool anyScram = false, anyPlain = false;
     UserDbSnapshot() = default;
     UserDbSnapshot(const UserDbSnapshot&) = delete;
     UserDbSnapshot& operator=(const UserDbSnapshot&) = delete;
@@ -206,6 +210,8 @@ std::shared_ptr<UserDbSnapshot> loadSnapshot(const std::filesystem::path& file,
     std::map<std::string, std::pair<std::size_t, std::size_t>> classes;  // count, entry
     for (std::size_t i = 0; i < snap->parsed.entries.size(); ++i) {
         const auto& e = snap->parsed.entries[i];
+        snap->anyScram = snap->anyScram || e.kind == Kind::Scram || e.kind == Kind::Plain;
+        snap->anyPlain = snap->anyPlain || e.kind == Kind::Plain;
         if (e.kind != Kind::Crypt) continue;
         auto [it, inserted] = classes.emplace(passwd::costClass(e.secret), std::pair{0, i});
         ++it->second.first;
@@ -338,6 +344,17 @@ const Entry* findEntry(const Parsed& parsed, std::string_view login,
     return nullptr;
 }
 
+// The account of a line, as every way of logging in answers it.
+Identity identityOf(const Entry& e) {
+    Identity id{e.info.name, e.info.maildir};
+    id.home = e.info.home;
+    id.uid = parseAccountId<uid_t>(e.info.uid);
+    id.gid = parseAccountId<gid_t>(e.info.gid);
+    id.quota = extraField(e.info.extra, "quota");
+    id.groups = splitGroups(extraField(e.info.extra, "group"));
+    return id;
+}
+
 }  // namespace
 
 AuthResult UserDatabase::authenticate(std::string_view user, std::string_view password,
@@ -350,6 +367,15 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
     const char* why = "wrong password";
     if (e && e->kind == Kind::Plain) {
         ok = plainEquals(e->secret, password);
+    } else if (e && e->kind == Kind::Scram) {
+        // LOGIN and AUTHENTICATE PLAIN for a user whose file line holds SCRAM keys: the
+        // password's keys with the stored salt must give the stored key.
+        auto stored = parseDovecotScram(e->secret);
+        ok = stored && [&] {
+            auto given = scramKeysFor(password, stored->salt, stored->iterations);
+            return CRYPTO_memcmp(given.storedKey.data(), stored->storedKey.data(),
+                                 stored->storedKey.size()) == 0;
+        }();
     } else if (e && e->kind == Kind::Crypt) {
         auto r = cryptCheck(e->secret, password);
         if (r == CryptResult::Unverifiable) {
@@ -366,13 +392,33 @@ AuthResult UserDatabase::authenticate(std::string_view user, std::string_view pa
                                             : "unusable password hash (account locked?)";
     }
     if (!ok) return AuthResult::refused(why);
-    AuthResult accepted{AuthResult::Verdict::Accepted, {e->info.name, e->info.maildir}};
-    accepted.identity.home = e->info.home;
-    accepted.identity.uid = parseAccountId<uid_t>(e->info.uid);
-    accepted.identity.gid = parseAccountId<gid_t>(e->info.gid);
-    accepted.identity.quota = extraField(e->info.extra, "quota");
-    accepted.identity.groups = splitGroups(extraField(e->info.extra, "group"));
-    return accepted;
+    return {AuthResult::Verdict::Accepted, identityOf(*e)};
+}
+
+std::optional<ChallengeAccount> UserDatabase::challengeAccount(std::string_view login) {
+    maybeReload();
+    auto snap = current();
+    const Entry* e = findEntry(snap->parsed, login, defaultDomain_);
+    if (!e || (e->kind != Kind::Plain && e->kind != Kind::Scram)) return std::nullopt;
+    ChallengeAccount account{identityOf(*e), std::nullopt, {}};
+    if (e->kind == Kind::Scram) {
+        account.scram = parseDovecotScram(e->secret);
+    } else {
+        // The salt of the made-up keys for this name: stable, so a client that caches its
+        // salted password sees the same salt each time.
+        account.scram =
+            scramKeysFor(e->secret, decoyScramKeys(passwd::nameKey(e->info.name)).salt, 4096);
+        account.plainPassword = e->secret;
+    }
+    return account;
+}
+
+bool UserDatabase::servesScram() {
+    return current()->anyScram;
+}
+
+bool UserDatabase::servesCramMd5() {
+    return current()->anyPlain;
 }
 
 std::optional<std::string> UserDatabase::accountKey(std::string_view login) {

@@ -99,6 +99,12 @@ class UserDatabase : public AuthBackend {
     // The file's name for the account `login` resolves to (see lookup), with the domain in
     // lower case.
     std::optional<std::string> accountKey(std::string_view login) override;
+    // SCRAM keys from {SCRAM-SHA-256} lines, or computed from {PLAIN} ones (with a salt
+    // that stays the same for a name while the server runs); the plain password too for
+    // CRAM-MD5. Nothing for crypt hashes: they cannot give either.
+    std::optional<ChallengeAccount> challengeAccount(std::string_view login) override;
+    bool servesScram() override;
+    bool servesCramMd5() override;
 
     // The entry a login resolves to (exact name; user@domain with the domain compared
     // case-insensitively; DEFDOMAIN appended to a bare name, or stripped from a login in

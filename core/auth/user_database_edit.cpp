@@ -203,7 +203,8 @@ void checkHash(std::string_view passwordHash) {
     std::vector<std::string> notes;
     passwd::parsePasswordField(passwordHash, e, notes);
     wipe(e.secret);
-    if (e.kind != passwd::Kind::Crypt && e.kind != passwd::Kind::Plain)
+    if (e.kind != passwd::Kind::Crypt && e.kind != passwd::Kind::Plain &&
+        e.kind != passwd::Kind::Scram)
         throw UserDbError("the password hash is not usable: " +
                           (notes.empty() ? std::string("unknown scheme") : notes.front()));
 }

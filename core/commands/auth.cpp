@@ -1,7 +1,7 @@
 // Not-authenticated state: STARTTLS (RFC 3501 6.2.1), LOGIN (6.2.3), AUTHENTICATE PLAIN
-// (6.2.2, RFC 4616) and LOGIN (draft-murchison-sasl-login: Outlook and older clients send
-// the name and then the password, each in base64, after "Username:" and "Password:"
-// challenges), with SASL-IR (RFC 4959).
+// (6.2.2, RFC 4616), SCRAM-SHA-256(-PLUS) and CRAM-MD5 (core/session_challenge.cpp) and LOGIN
+// (draft-murchison-sasl-login: Outlook and older clients send the name and then the password, each
+// in base64, after "Username:" and "Password:" challenges), with SASL-IR (RFC 4959).
 //
 // Credentials never reach a log. A failed attempt is answered after the delay the
 // authenticator asks for; the transport holds the answer back (no thread sleeps).
@@ -70,9 +70,24 @@ void authenticate(CommandContext& ctx) {
     std::optional<std::string> initial;
     if (!ctx.args.atEnd()) initial = ctx.args.atom("an initial response");
     ctx.args.expectEnd();
-    if (mechanism != "PLAIN" && mechanism != "LOGIN")
+    bool challenge = mechanism == "SCRAM-SHA-256" || mechanism == "SCRAM-SHA-256-PLUS" ||
+                     mechanism == "CRAM-MD5";
+    if (mechanism != "PLAIN" && mechanism != "LOGIN" && !challenge)
         throw CommandError("Unsupported authentication mechanism", "CANNOT");
     requirePrivacy(ctx);
+    if (challenge) {
+        // Advertised only where they can work: the user database holds SCRAM keys or plain
+        // passwords, and -PLUS needs TLS with channel binding.
+        if (!ctx.session.offersMechanism(mechanism))
+            throw CommandError("Authentication mechanism not offered here", "CANNOT");
+        ctx.session.startChallenge(ctx.tag(), mechanism, initial);
+        ctx.continues = true;
+        ctx.next = Session::Next::Line;
+        return;
+    }
+    // A site whose IMAP_CAPABILITY leaves a mechanism out does not want it used.
+    if (ctx.session.config().capabilities && !ctx.session.offersMechanism(mechanism))
+        throw CommandError("Authentication mechanism not offered here", "CANNOT");
     if (mechanism == "LOGIN") {
         // The initial response, when sent, is the name; the password is always asked for.
         if (!initial) {

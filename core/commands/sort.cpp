@@ -16,6 +16,8 @@
 namespace maildex::core::commands {
 
 void sort(CommandContext& ctx) {
+    if (ctx.session.config().disableThreadSort)
+        throw CommandError("SORT is disabled on this server (IMAP_DISABLETHREADSORT)", "CANNOT");
     auto criteria = search::parseSortCriteria(ctx.args);
     auto program = search::parseCharsetAndKeys(ctx.args);
     auto& sel = ctx.selected();

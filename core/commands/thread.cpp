@@ -48,6 +48,8 @@ std::vector<search::ThreadMessage> threadMessages(CommandContext& ctx, index::Ma
 }  // namespace
 
 void thread(CommandContext& ctx) {
+    if (ctx.session.config().disableThreadSort)
+        throw CommandError("THREAD is disabled on this server (IMAP_DISABLETHREADSORT)", "CANNOT");
     std::string algorithm = ctx.args.upperAtom("a threading algorithm");
     if (algorithm != "ORDEREDSUBJECT" && algorithm != "REFERENCES")
         ArgReader::fail("Unknown threading algorithm " + algorithm);

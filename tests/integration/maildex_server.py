@@ -33,7 +33,8 @@ def make_certificate(path, common_name):
 class MaildexServer:
     """Usage: with MaildexServer(users={"alice": "pw"}, settings={...}) as srv: ..."""
 
-    def __init__(self, users=None, settings=None, tls=False, open_files=None):
+    def __init__(self, users=None, settings=None, tls=False, open_files=None, config_files=(),
+                 env=None):
         self.root = tempfile.mkdtemp(prefix="maildex-srv-")
         self.users = users or {"alice": "secret"}
         self.maildirs = {}
@@ -63,11 +64,15 @@ class MaildexServer:
                                   "SSLPORT": str(self.ssl_port), "IMAPDSSLSTART": "YES"})
         self.settings.update(settings or {})
         self.open_files = open_files  # the server's RLIMIT_NOFILE, soft and hard
+        self.config_files = list(config_files)  # --config FILE each, before the --set ones
+        self.env = env  # the server's environment (None: this process's)
         self.proc = None
         self.log_path = os.path.join(self.root, "maildexd.log")
 
     def start(self):
         args = [MAILDEXD]
+        for f in self.config_files:
+            args += ["--config", f]
         for k, v in self.settings.items():
             args += ["--set", "%s=%s" % (k, v)]
         self.log = open(self.log_path, "w")
@@ -75,7 +80,8 @@ class MaildexServer:
         if self.open_files:
             import resource
             limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=limit,
+                                     env=self.env)
         deadline = time.time() + 20
         probes = 0
         # With IMAPDSTART=NO only SSLPORT is listened on: knock there.

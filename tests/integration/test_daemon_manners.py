@@ -64,7 +64,7 @@ class CheckConfig(unittest.TestCase):
         for line in p.stdout.splitlines():
             if line.startswith("#"):
                 continue
-            m = re.match(r"^([A-Z_0-9]+)=(\S*)\s+# (.+)$", line)
+            m = re.match(r"^([A-Za-z_0-9]+)=(\S*)\s+# (.+)$", line)  # authdaemonrc: lowercase
             self.assertTrue(m, "not KEY=VALUE # origin: %r" % line)
             settings[m.group(1)] = (m.group(2), m.group(3))
         self.assertEqual(settings["PORT"], ("1143", path + ":2"))

@@ -28,7 +28,7 @@ TEST(ConfigDefaults, EtcMaildexConfShowsEachKeysRealDefaultOnce) {
     ASSERT_TRUE(in) << path;
     const auto defaults = defaultConfigValues();
     std::map<std::string, int> shown;
-    const std::regex commented("^#([A-Z][A-Z0-9_]*)=(.*)$");
+    const std::regex commented("^#([A-Za-z][A-Za-z0-9_]*)=(.*)$");
     std::string line;
     while (std::getline(in, line)) {
         std::smatch m;
