@@ -1,0 +1,448 @@
+"""Runs the ACL cases of courier_acl_cases.py against an IMAP server that speaks PREAUTH
+IMAP on stdin/stdout (Courier's `imapd ./Maildir`, later Maildex's `maildexd ./Maildir`)
+and returns what it answered plus the ACL files it left, normalized so that two servers
+can be compared (tests/fixtures/courier-acl/README.md says how the data set was made).
+
+A case builds one or more accounts (home/Maildir with folders, messages, courierimapacl
+and courierimaphieracl/ contents), optionally a virtual shared-folder index listing them
+all (Courier's IMAP_SHAREDINDEXFILE), logs in as one of them and sends its commands.
+
+    python3 courier_acl_recorder.py --courier DIR --out FILE.json [--transcript FILE.txt]
+                                    [--only NAME ...]
+
+records every case with the Courier unpacked by scripts/fetch-courier-imap into DIR;
+--maildexd PATH instead of --courier records Maildex; --show --out F.json --transcript
+F.txt only turns a recording into text."""
+
+import argparse
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from courier_acl_cases import CASES  # noqa: E402
+
+READ_TIMEOUT = 15  # seconds for one answer; a case is a few dozen commands
+
+# Run as root, the server would pass every access(W_OK) check Courier makes (filesystem
+# shared folders are read-only or writable by their mode bits): the recorder then gives
+# the tree to nobody and starts the server as nobody, the way a mail server runs.
+RUN_AS = (65534, 65534) if os.getuid() == 0 else None
+
+
+# --- Building the accounts ------------------------------------------------------------
+
+def folder_dir(maildir, folder):
+    return maildir if folder == "INBOX" else os.path.join(maildir, "." + folder)
+
+
+def make_account(home, spec):
+    """spec: {"folders": {name: {"messages": [flags...], "acl": text or absent}},
+    "hieracl": {name: text}, "subscribed": [imap names]}. INBOX always exists."""
+    maildir = os.path.join(home, "Maildir")
+    folders = dict(spec.get("folders", {}))
+    folders.setdefault("INBOX", {})
+    n = 0
+    for name, f in folders.items():
+        d = folder_dir(maildir, name)
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        if name != "INBOX":
+            open(os.path.join(d, "maildirfolder"), "w").close()
+        for flags in f.get("messages", []):
+            n += 1
+            base = "%d.M%dP1.acltest" % (1700000000 + n, n)
+            body = ("From: a@example.com\r\nSubject: message %d\r\n"
+                    "Message-ID: <m%d@example.com>\r\n\r\nBody %d.\r\n" % (n, n, n))
+            with open(os.path.join(d, "cur", base + ":2," + flags), "w") as fh:
+                fh.write(body)
+        if "acl" in f:
+            with open(os.path.join(d, "courierimapacl"), "w") as fh:
+                fh.write(f["acl"])
+    for name, text in spec.get("hieracl", {}).items():
+        os.makedirs(os.path.join(maildir, "courierimaphieracl"), exist_ok=True)
+        with open(os.path.join(maildir, "courierimaphieracl", name), "w") as fh:
+            fh.write(text)
+    if "subscribed" in spec:
+        with open(os.path.join(maildir, "courierimapsubscribed"), "w") as fh:
+            fh.write("".join(s + "\n" for s in spec["subscribed"]))
+    return maildir
+
+
+def build(root, case):
+    """Creates the case's accounts under root/<name>/ and, when asked, root/shared/index
+    (name TAB uid TAB gid TAB home; Courier rejects uid or gid 0 as a syntax error)."""
+    homes = {}
+    for name, spec in case["accounts"].items():
+        homes[name] = os.path.join(root, name)
+        make_account(homes[name], spec)
+    index = ""
+    if case.get("shared_index"):
+        # True: one flat index listing every account; a dict: {file name: text} with
+        # $ROOT, $UID and $GID replaced (account groups: "name<TAB>*<TAB>file").
+        os.makedirs(os.path.join(root, "shared"))
+        index = os.path.join(root, "shared", "index")
+        uid, gid = RUN_AS or (os.getuid(), os.getgid())
+        files = case["shared_index"]
+        if files is True:
+            files = {"index": "".join("%s\t$UID\t$GID\t$ROOT/%s\n" % (n, n)
+                                      for n in sorted(homes))}
+        for fname, text in files.items():
+            with open(os.path.join(root, "shared", fname), "w") as fh:
+                fh.write(text.replace("$ROOT", root).replace("$UID", str(uid))
+                         .replace("$GID", str(gid)))
+    for step in case.get("pre", []):
+        # Shell steps for states only a tool makes (maildirmake -S / --add).
+        subprocess.run(["bash", "-c", step.replace("$ROOT", shlex.quote(root))], check=True,
+                       capture_output=True, timeout=60)
+    if RUN_AS:
+        for d, subdirs, files in os.walk(root):
+            for n in [d] + [os.path.join(d, f) for f in subdirs + files]:
+                os.lchown(n, *RUN_AS)
+    return homes, index
+
+
+def read_text(path):
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.read()
+
+
+def snapshot(homes):
+    """What the server left: every ACL file, hieracl entry, folder and message flags."""
+    out = {}
+    for name, home in sorted(homes.items()):
+        maildir = os.path.join(home, "Maildir")
+        acl, flags, folders = {}, {}, []
+        names = ["INBOX"] + sorted(e[1:] for e in os.listdir(maildir)
+                                   if e.startswith(".") and e not in (".", "..")
+                                   and os.path.isdir(os.path.join(maildir, e)))
+        for folder in names:
+            d = folder_dir(maildir, folder)
+            folders.append(folder)
+            path = os.path.join(d, "courierimapacl")
+            if os.path.exists(path):
+                acl[folder] = read_text(path)
+            got = []
+            for sub in ("new", "cur"):
+                for f in sorted(os.listdir(os.path.join(d, sub))):
+                    got.append(f.split(":2,", 1)[1] if ":2," in f else "(new)")
+            flags[folder] = sorted(got)
+        hier = {}
+        hdir = os.path.join(maildir, "courierimaphieracl")
+        if os.path.isdir(hdir):
+            for f in sorted(os.listdir(hdir)):
+                hier[f] = read_text(os.path.join(hdir, f))
+        subscribed = None
+        spath = os.path.join(maildir, "courierimapsubscribed")
+        if os.path.exists(spath):
+            subscribed = [s for s in read_text(spath).split("\n") if s]
+        out[name] = {"folders": folders, "acl": acl, "hieracl": hier, "flags": flags,
+                     "subscribed": subscribed}
+    return out
+
+
+# --- Talking IMAP over a pipe ---------------------------------------------------------
+
+class StdioSession:
+    def __init__(self, argv, env, cwd):
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.buf = b""
+
+    def _fill(self):
+        deadline = time.time() + READ_TIMEOUT
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError("no answer within %ds" % READ_TIMEOUT)
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if r:
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
+                    raise EOFError("server closed its output")
+                self.buf += data
+                return
+
+    def readline(self):
+        """One response line; a literal {n} is read into the line (CRLF kept inside)."""
+        line = b""
+        while True:
+            while b"\r\n" not in self.buf:
+                self._fill()
+            part, self.buf = self.buf.split(b"\r\n", 1)
+            line += part
+            m = re.search(rb"\{(\d+)\}$", part)
+            if not m:
+                return line.decode("utf-8", "replace")
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                self._fill()
+            line += b"\r\n" + self.buf[:n]
+            self.buf = self.buf[n:]
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def command(self, tag, cmd):
+        """Sends one command (str, or {"cmd": str, "literal": str} for APPEND) and returns
+        every line up to and including the tagged one. When the server closes or stalls,
+        the lines so far stay in self.partial for the caller."""
+        lines = self.partial = []
+        if isinstance(cmd, dict):
+            lit = cmd["literal"].encode()
+            self.send(("%s %s {%d}\r\n" % (tag, cmd["cmd"], len(lit))).encode())
+            while True:
+                line = self.readline()
+                if line.startswith("+"):
+                    self.send(lit + b"\r\n")
+                    break
+                lines.append(line)
+                if line.startswith(tag + " "):
+                    return lines
+        else:
+            self.send(("%s %s\r\n" % (tag, cmd)).encode())
+        while True:
+            line = self.readline()
+            lines.append(line)
+            if line.startswith(tag + " "):
+                return lines
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        err = self.proc.stderr.read().decode("utf-8", "replace")
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return err
+
+
+# --- Servers --------------------------------------------------------------------------
+
+def courier_base_env(courier_dir):
+    """The variables of the package's etc/courier/imapd, as its init script exports them."""
+    conf = os.path.join(courier_dir, "etc/courier/imapd")
+    out = subprocess.run(["bash", "-c", "set -a && . %s && env -0" % shlex.quote(conf)],
+                         env={"PATH": "/usr/bin:/bin"}, capture_output=True, check=True).stdout
+    env = dict(kv.split("=", 1) for kv in out.decode().split("\0") if "=" in kv)
+    for k in ("PWD", "SHLVL", "_", "OLDPWD"):
+        env.pop(k, None)
+    return env
+
+
+def courier_server(courier_dir):
+    """Courier's imapd: cwd = the account's home, `imapd ./Maildir`; the identity used in
+    every ACL check is $AUTHENTICATED, group membership comes from $OPTIONS (group=...),
+    the virtual shared-folder index from $IMAP_SHAREDINDEXFILE."""
+    base = courier_base_env(courier_dir)
+    imapd = os.path.join(courier_dir, "usr/bin/imapd")
+
+    def start(home, login, options, index):
+        env = dict(base)
+        env.update({"PATH": "/usr/bin:/bin", "HOSTNAME": "acltest", "AUTHENTICATED": login,
+                    "IMAP_SHAREDINDEXFILE": index or ""})
+        if options is not None:
+            env["OPTIONS"] = options
+        return [imapd, "./Maildir"], env, home
+    return start
+
+
+def maildexd_server(maildexd):
+    """Maildex's stdio mode with the same variables (identity from AUTHENTICATED and
+    OPTIONS the way Courier takes them; adjust when Maildex reads them elsewhere)."""
+    def start(home, login, options, index):
+        env = {"PATH": "/usr/bin:/bin", "HOME": home, "AUTHENTICATED": login,
+               "IMAP_SHAREDINDEXFILE": index or ""}
+        if options is not None:
+            env["OPTIONS"] = options
+        return [os.path.abspath(maildexd), "./Maildir"], env, home
+    return start
+
+
+# --- Normalizing ----------------------------------------------------------------------
+
+def normalize(line, root):
+    line = line.replace(root, "$ROOT")
+    line = re.sub(r"\[UIDVALIDITY \d+\]", "[UIDVALIDITY N]", line)
+    line = re.sub(r"\[APPENDUID \d+ ", "[APPENDUID N ", line)
+    line = re.sub(r"\[COPYUID \d+ ", "[COPYUID N ", line)
+    line = re.sub(r"\(UIDVALIDITY \d+", "(UIDVALIDITY N", line)
+    line = re.sub(r" UIDVALIDITY \d+", " UIDVALIDITY N", line)
+    return line
+
+
+def acl_files(homes):
+    """{account: {"acl": ..., "hieracl": ...}}: compared after every command."""
+    return {k: {"acl": v["acl"], "hieracl": v["hieracl"]} for k, v in snapshot(homes).items()}
+
+
+def message_flags(homes):
+    """{account: {folder: sorted flag suffixes}}: compared after every command."""
+    return {k: v["flags"] for k, v in snapshot(homes).items()}
+
+
+def sort_listings(lines):
+    """LIST/LSUB answers come in directory order, which no two file systems share: runs
+    of consecutive "* LIST"/"* LSUB" lines are sorted."""
+    out, run = [], []
+    for line in lines + [None]:
+        if line is not None and (line.startswith("* LIST ") or line.startswith("* LSUB ")):
+            run.append(line)
+            continue
+        out.extend(sorted(run))
+        run = []
+        if line is not None:
+            out.append(line)
+    return out
+
+
+def run_case(case, start_server, keep_root=None):
+    """Runs one case; returns {"before": the built state's ACL files and flags,
+    "answers": [{"c": command, "r": [lines]}], "files": everything left at the end}.
+    The greeting is answers[0] with "c": null. An answer after which an ACL file changed
+    carries "acl_files", the new ACL and hieracl files of every account; one after which
+    a message's flags on disk changed carries "flags" (every folder's flag suffixes)."""
+    root = tempfile.mkdtemp(prefix="courier-acl-")
+    os.chmod(root, 0o755)
+    try:
+        homes, index = build(root, case)
+        argv, env, cwd = start_server(homes[case["login"]], case["login"],
+                                      case.get("options"), index)
+        files, flags = acl_files(homes), message_flags(homes)
+        before = {"acl_files": files, "flags": flags}
+        if RUN_AS:
+            argv = ["setpriv", "--reuid=%d" % RUN_AS[0], "--regid=%d" % RUN_AS[1],
+                    "--clear-groups", "--"] + argv
+        s = StdioSession(argv, env, cwd)
+        answers = [{"c": None, "r": [normalize(s.readline(), root)]}]
+        now = acl_files(homes)
+        if now != files:
+            answers[-1]["acl_files"] = files = now
+        try:
+            for i, cmd in enumerate(case["commands"] + ["LOGOUT"]):
+                try:
+                    lines = s.command("A%03d" % (i + 1), cmd)
+                except (EOFError, TimeoutError) as e:
+                    # A server that drops the connection is an answer too; the case ends.
+                    answers.append({"c": cmd, "r": [normalize(x, root) for x in s.partial],
+                                    "ended": str(e)})
+                    break
+                answers.append({"c": cmd, "r": sort_listings([normalize(x, root) for x in lines])})
+                now = acl_files(homes)
+                if now != files:
+                    answers[-1]["acl_files"] = files = now
+                now = message_flags(homes)
+                if now != flags:
+                    answers[-1]["flags"] = flags = now
+        finally:
+            log = s.close()
+        errors = [normalize(x, root) for x in log.splitlines() if x.startswith("ERR")]
+        result = {"before": before, "answers": answers, "files": snapshot(homes)}
+        if errors:
+            result["log_errors"] = errors
+        return result
+    finally:
+        if keep_root:
+            shutil.copytree(root, keep_root, dirs_exist_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def courier_version(courier_dir):
+    p = subprocess.run([os.path.join(courier_dir, "usr/bin/imapd"), "--version"],
+                       capture_output=True, text=True)
+    return p.stdout.strip()
+
+
+def transcript(data):
+    """The recording as text for people: commands, answers, and the ACL files and flags
+    each command changed (only the changed ones)."""
+    out = ["server: %s" % data["server"]]
+    for name, c in data["cases"].items():
+        out.append("")
+        out.append("===== %s" % name)
+        case = next((x for x in CASES if x["name"] == name), None)
+        if case:
+            out.append("# " + case["why"])
+            out.append("# login %s%s%s" % (case["login"],
+                                           ", OPTIONS=" + case["options"] if case["options"] else "",
+                                           ", shared index" if case["shared_index"] else ""))
+        prev_acl, prev_flags = {}, {}
+        for acct, st in c.get("before", {}).get("acl_files", {}).items():
+            for kind, files in st.items():
+                prev_acl[(acct, kind)] = files
+        for acct, st in c.get("before", {}).get("flags", {}).items():
+            prev_flags[(acct, "")] = st
+        for a in c["answers"]:
+            cmd = a["c"]
+            if isinstance(cmd, dict):
+                cmd = "%s {literal %d}" % (cmd["cmd"], len(cmd["literal"]))
+            if cmd is not None:
+                out.append("C: " + cmd)
+            for line in a["r"]:
+                out.append("S: " + line.replace("\r\n", "\\r\\n"))
+            for key, prev in (("acl_files", prev_acl), ("flags", prev_flags)):
+                if key not in a:
+                    continue
+                for acct, st in a[key].items():
+                    for kind, files in (st.items() if key == "acl_files" else [("", st)]):
+                        old = prev.get((acct, kind), {})
+                        for f in sorted(set(files) | set(old)):
+                            if files.get(f) != old.get(f):
+                                out.append("   %s %s/%s%s: %s" % (
+                                    "acl" if key == "acl_files" else "flags", acct,
+                                    kind + "/" if kind else "", f,
+                                    json.dumps(files.get(f, "(removed)"))))
+                        prev[(acct, kind)] = files
+            if "ended" in a:
+                out.append("   (server ended the session: %s)" % a["ended"])
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--courier", help="dir with usr/bin/imapd (scripts/fetch-courier-imap)")
+    ap.add_argument("--maildexd", help="path of maildexd instead of Courier")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--transcript", help="also write the recording as text to this file")
+    ap.add_argument("--show", action="store_true",
+                    help="do not record: turn the JSON in --out into --transcript")
+    a = ap.parse_args()
+    if a.show:
+        with open(a.out) as fh, open(a.transcript, "w") as t:
+            t.write(transcript(json.load(fh)))
+        return
+    if a.maildexd:
+        start, server = maildexd_server(a.maildexd), "maildexd"
+    else:
+        start, server = courier_server(a.courier), courier_version(a.courier)
+    cases = {}
+    for case in CASES:
+        if a.only and case["name"] not in a.only:
+            continue
+        cases[case["name"]] = run_case(case, start)
+    with open(a.out, "w") as fh:
+        json.dump({"server": server, "cases": cases}, fh, indent=1, ensure_ascii=False,
+                  sort_keys=False)
+        fh.write("\n")
+    if a.transcript:
+        with open(a.transcript, "w") as t:
+            t.write(transcript({"server": server, "cases": cases}))
+
+
+if __name__ == "__main__":
+    main()
