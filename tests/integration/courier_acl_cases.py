@@ -362,7 +362,11 @@ CASES[-1]["pre"] = [
     "maildirmake -S $ROOT/pub",
     "maildirmake -s write -f News $ROOT/pub",
     "maildirmake -s read -f Bulletin $ROOT/pub",
-    "printf 'Subject: b\\r\\n\\r\\nbulletin\\r\\n' > $ROOT/pub/.Bulletin/new/1700000009.M9P1.pub",
-    "for i in 1 2 3; do printf 'Subject: n%s\\r\\n\\r\\nnews\\r\\n' $i > $ROOT/pub/.News/new/17000000$i.M${i}P1.pub; done",
+    "printf 'Subject: b\\r\\n\\r\\nbulletin\\r\\n' > $ROOT/pub/.Bulletin/cur/1700000009.M9P1.pub:2,",
+    "for i in 1 2 3; do printf 'Subject: n%s\\r\\n\\r\\nnews\\r\\n' $i > $ROOT/pub/.News/cur/17000000$i.M${i}P1.pub:2,; done",
     "maildirmake --add pub=$ROOT/pub $ROOT/alice/Maildir",
 ]
+# The sharable Maildir belongs to another user (root) when the recorder runs the server
+# as nobody: then "read" and "write" (maildirmake -s) decide what alice may do. Its
+# messages are in cur/: sharers see only cur/ (Courier symlinks shareddir/cur/<file>).
+CASES[-1]["post_as_root"] = ["chown -R 0:0 $ROOT/pub"]
