@@ -151,7 +151,8 @@ case("myrights_matrix",
      "for the owner, who also is in group staff ($OPTIONS=group=staff).",
      [c for f in MYRIGHTS_FOLDERS for c in ("MYRIGHTS INBOX.%s" % f, "GETACL INBOX.%s" % f,
                                             "EXAMINE INBOX.%s" % f)]
-     + ['LIST (MYRIGHTS) "" "*"'],
+     + ['LIST (MYRIGHTS) "" "*"', 'LIST (ACL) "" "INBOX.NegGroup"',
+        'LIST (ACL) "" "INBOX.AdminGroup"', 'LIST (ACL) "" "INBOX.Messy"'],
      accounts={"alice": {"folders": {f: {"acl": a} for f, a in MYRIGHTS_FOLDERS.items()}}},
      options="group=staff")
 
@@ -181,7 +182,7 @@ def effect_commands(f):
         "EXAMINE %s" % m, "CLOSE",
         {"cmd": "APPEND %s (\\Seen \\Deleted Kw)" % m, "literal": MSG},
         {"cmd": "APPEND %s" % m, "literal": MSG},
-        "SELECT INBOX", "COPY 1 %s" % m, "UID COPY 1 %s" % m, "CLOSE",
+        "SELECT INBOX", "COPY 1 %s" % m, "UID COPY 1:* %s" % m, "CLOSE",
         "CREATE %s.Sub" % m, "CREATE %s.Sub2." % m, "RENAME %s INBOX.%sRenamed" % (m, f),
         "RENAME INBOX.%sRenamed %s" % (f, m), "DELETE %s" % m, "DELETE INBOX.%sRenamed" % f,
         'LIST "" "INBOX.%s*"' % f]
@@ -193,7 +194,7 @@ for right in EFFECT_RIGHTS:
          "The owner lacks only %r on INBOX.No (owner %s): what every command answers and "
          "what changes on disk." % (right, without(right)),
          effect_commands("No"),
-         accounts={"alice": {"folders": {"INBOX": {"messages": ["", "S"]},
+         accounts={"alice": {"folders": {"INBOX": {"messages": ["", "DFRST"]},
                                          "No": {"messages": MSGS,
                                                 "acl": "owner %s\nadministrators %s\n"
                                                        % (without(right), ALL)}}}})
@@ -201,13 +202,13 @@ for right in EFFECT_RIGHTS:
 case("effect_lookup_only",
      "The owner holds only l (and the forced a): a read-only, invisible-content folder.",
      effect_commands("No"),
-     accounts={"alice": {"folders": {"INBOX": {"messages": ["", "S"]},
+     accounts={"alice": {"folders": {"INBOX": {"messages": ["", "DFRST"]},
                                      "No": {"messages": MSGS, "acl": "owner l\n"}}}})
 
 case("effect_read_only",
      "The issue's example: owner lr, which Courier reports as alr.",
      effect_commands("No"),
-     accounts={"alice": {"folders": {"INBOX": {"messages": ["", "S"]},
+     accounts={"alice": {"folders": {"INBOX": {"messages": ["", "DFRST"]},
                                      "No": {"messages": MSGS, "acl": "owner lr\n"}}}})
 
 case("effect_parent_without_c",
@@ -298,6 +299,35 @@ case("shared_admin_rights",
       'LISTRIGHTS #shared.alice.Admin alice',
       'LISTRIGHTS #shared.alice.Admin -alice', 'LISTRIGHTS #shared.alice.Admin bob'],
      accounts=SHARED_ACCOUNTS, login="bob", shared_index=True)
+
+case("shared_revoke_while_selected",
+     "alice's ACL changes while bob has the folder selected (another session's SETACL "
+     "rewrites courierimapacl; here the file is rewritten between two commands): what bob "
+     "is told and what he can still do, first after losing w, then after losing everything, "
+     "then after being granted w back on another folder.",
+     ["SELECT #shared.alice.Write", "FETCH 1:* (FLAGS)",
+      {"shell": "printf 'owner aceilrstwx\\nadministrators aceilrstwx\\nuser=bob lrs\\n' "
+                "> $ROOT/alice/Maildir/.Write/courierimapacl"},
+      "NOOP", "STORE 1 +FLAGS (\\Flagged)", "STORE 1 +FLAGS (\\Seen)", "MYRIGHTS #shared.alice.Write",
+      "STORE 2 +FLAGS (\\Flagged)",
+      {"shell": "printf 'owner aceilrstwx\\nadministrators aceilrstwx\\n' "
+                "> $ROOT/alice/Maildir/.Write/courierimapacl"},
+      "NOOP", "FETCH 1:* (FLAGS)", "STORE 2 +FLAGS (\\Seen)", "FETCH 2 (BODY[])",
+      "MYRIGHTS #shared.alice.Write", "FETCH 1:* (FLAGS)", "CLOSE", "SELECT #shared.alice.Write",
+      'LIST "" "#shared.alice.Write"', "SELECT #shared.alice.Read", "STORE 1 +FLAGS (\\Flagged)",
+      {"shell": "printf 'owner aceilrstwx\\nadministrators aceilrstwx\\nuser=bob lrw\\n' "
+                "> $ROOT/alice/Maildir/.Read/courierimapacl"},
+      "STORE 1 +FLAGS (\\Flagged)", "NOOP", "STORE 1 +FLAGS (\\Flagged)", "FETCH 1 (FLAGS)"],
+     accounts=SHARED_ACCOUNTS, login="bob", shared_index=True)
+
+case("owner_rights_change_while_selected",
+     "The owner's own entry changes to owner lr while INBOX.Work is selected.",
+     ["SELECT INBOX.Work", "STORE 1 +FLAGS (\\Flagged)",
+      {"shell": "printf 'owner lr\\nadministrators aceilrstwx\\n' "
+                "> $ROOT/alice/Maildir/.Work/courierimapacl"},
+      "NOOP", "STORE 2 +FLAGS (\\Flagged)", "FETCH 1:* (FLAGS)", "STORE 1 +FLAGS (\\Deleted)",
+      "EXPUNGE", "MYRIGHTS INBOX.Work", "STORE 3 +FLAGS (\\Flagged)", "CLOSE", "SELECT INBOX.Work"],
+     accounts={"alice": {"folders": {"Work": {"messages": MSGS, "acl": FULL}}}})
 
 case("shared_hostile",
      "Every trick for bob to reach alice's unshared INBOX.Secret or INBOX.",

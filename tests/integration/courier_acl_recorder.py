@@ -76,6 +76,17 @@ def make_account(home, spec):
     return maildir
 
 
+def run_step(step, root):
+    """A shell step of a case, with $ROOT the case's directory; files it writes are
+    given to the server's user."""
+    subprocess.run(["bash", "-c", step.replace("$ROOT", shlex.quote(root))], check=True,
+                   capture_output=True, timeout=60)
+    if RUN_AS and os.path.isdir(root):
+        subprocess.run(["chown", "-R", "--from=0:0", "%d:%d" % RUN_AS] +
+                       [os.path.join(root, n) for n in os.listdir(root)
+                        if n not in ("pub", "shared")], check=True, timeout=60)
+
+
 def build(root, case):
     """Creates the case's accounts under root/<name>/ and, when asked, root/shared/index
     (name TAB uid TAB gid TAB home; Courier rejects uid or gid 0 as a syntax error)."""
@@ -100,16 +111,14 @@ def build(root, case):
                          .replace("$GID", str(gid)))
     for step in case.get("pre", []):
         # Shell steps for states only a tool makes (maildirmake -S / --add).
-        subprocess.run(["bash", "-c", step.replace("$ROOT", shlex.quote(root))], check=True,
-                       capture_output=True, timeout=60)
+        run_step(step, root)
     if RUN_AS:
         for d, subdirs, files in os.walk(root):
             for n in [d] + [os.path.join(d, f) for f in subdirs + files]:
                 os.lchown(n, *RUN_AS)
         for step in case.get("post_as_root", []):
             # E.g. give a sharable Maildir back to root, so that its mode bits decide.
-            subprocess.run(["bash", "-c", step.replace("$ROOT", shlex.quote(root))],
-                           check=True, capture_output=True, timeout=60)
+            run_step(step, root)
     return homes, index
 
 
@@ -339,7 +348,14 @@ def run_case(case, start_server, keep_root=None):
         try:
             for i, cmd in enumerate(case["commands"] + ["LOGOUT"]):
                 try:
-                    lines = s.command("A%03d" % (i + 1), cmd)
+                    if isinstance(cmd, dict) and "shell" in cmd:
+                        # Someone else changes the files meanwhile (another session's
+                        # SETACL rewrites courierimapacl the same way); the server says
+                        # nothing until the next command.
+                        run_step(cmd["shell"], root)
+                        lines = []
+                    else:
+                        lines = s.command("A%03d" % (i + 1), cmd)
                 except (EOFError, TimeoutError) as e:
                     # A server that drops the connection is an answer too; the case ends.
                     answers.append({"c": cmd, "r": [normalize(x, root) for x in s.partial],
@@ -392,7 +408,9 @@ def transcript(data):
             prev_flags[(acct, "")] = st
         for a in c["answers"]:
             cmd = a["c"]
-            if isinstance(cmd, dict):
+            if isinstance(cmd, dict) and "shell" in cmd:
+                cmd = "(meanwhile, outside the session: %s)" % cmd["shell"]
+            elif isinstance(cmd, dict):
                 cmd = "%s {literal %d}" % (cmd["cmd"], len(cmd["literal"]))
             if cmd is not None:
                 out.append("C: " + cmd)

@@ -24,7 +24,8 @@ RECORDED = os.path.join(REPO, "tests/fixtures/courier-acl/courier-5.0.13.json")
 # A cross-section: wire forms and inheritance, SETACL parsing, the owner's protected
 # rights, rights enforcement (read-only, no t, no e), another account through #shared.
 QUICK = ["defaults", "inheritance", "setacl_rights", "setacl_owner_admin", "effect_read_only",
-         "effect_without_t", "effect_without_e", "shared_Read", "shared_hostile"]
+         "effect_without_t", "effect_without_e", "shared_Read", "shared_hostile",
+         "shared_revoke_while_selected"]
 
 
 def first_difference(want, got, path="case"):
