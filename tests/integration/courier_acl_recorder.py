@@ -381,6 +381,60 @@ def run_case(case, start_server, keep_root=None):
         shutil.rmtree(root, ignore_errors=True)
 
 
+# What a differential test compares: the data, not Courier's prose. Data responses are
+# kept as they are (normalized); OK/NO/BAD lines are reduced to status and the response
+# codes that carry ACL meaning; other codes (UIDNEXT, UNSEEN, CAPABILITY...) and texts
+# are servers' own business.
+_KEEP = re.compile(r"^\* (ACL|MYRIGHTS|LISTRIGHTS|LIST|LSUB|STATUS|NAMESPACE|\d+ (FETCH|EXPUNGE|"
+                   r"EXISTS))\b")
+_STATUS = re.compile(r"^(\*|\S+) (OK|NO|BAD)(?: \[([^\]]*)\])?")
+_CODES = ("MYRIGHTS", "READ-ONLY", "READ-WRITE", "PERMANENTFLAGS", "APPENDUID", "COPYUID",
+          "TRYCREATE")
+
+
+def essentials(answer):
+    """An answer's lines reduced to what two servers must agree on: data responses,
+    FETCH/EXPUNGE/EXISTS, the tagged status, and the codes in _CODES (PERMANENTFLAGS as
+    a sorted set, APPENDUID/COPYUID by name only)."""
+    out = []
+    for line in answer["r"]:
+        if _KEEP.match(line):
+            out.append(line)
+            continue
+        m = _STATUS.match(line)
+        if not m:
+            continue
+        untagged = m.group(1) == "*"
+        code = m.group(3) or ""
+        name = code.split(" ")[0]
+        if name not in _CODES:
+            code = name = ""
+        if name in ("APPENDUID", "COPYUID"):
+            code = name
+        elif name == "PERMANENTFLAGS":
+            flags = code[len(name):].strip().strip("()").split()
+            code = "PERMANENTFLAGS (%s)" % " ".join(sorted(flags))
+        if untagged and not code:
+            continue
+        out.append(("* " if untagged else "") + m.group(2) + (" [%s]" % code if code else ""))
+    return out
+
+
+def compare(recorded, got):
+    """(commands whose essentials agree, commands compared, first disagreement or None,
+    whether the ACL files and flags left at the end agree)."""
+    agree, first = 0, None
+    pairs = list(zip(recorded["answers"], got["answers"]))
+    for a, b in pairs:
+        if essentials(a) == essentials(b):
+            agree += 1
+        elif first is None:
+            first = {"c": a["c"], "recorded": essentials(a), "got": essentials(b)}
+    files_agree = all(recorded["files"].get(k, {}).get(x) == got["files"].get(k, {}).get(x)
+                      for k in recorded["files"] for x in ("acl", "hieracl", "flags"))
+    return agree, len(pairs), first, files_agree
+
+
 def courier_version(courier_dir):
     p = subprocess.run([os.path.join(courier_dir, "usr/bin/imapd"), "--version"],
                        capture_output=True, text=True)
@@ -443,6 +497,8 @@ def main():
     ap.add_argument("--transcript", help="also write the recording as text to this file")
     ap.add_argument("--show", action="store_true",
                     help="do not record: turn the JSON in --out into --transcript")
+    ap.add_argument("--compare", metavar="RECORDED.json",
+                    help="after recording, compare with this recording (essentials only)")
     a = ap.parse_args()
     if a.show:
         with open(a.out) as fh, open(a.transcript, "w") as t:
@@ -464,6 +520,20 @@ def main():
     if a.transcript:
         with open(a.transcript, "w") as t:
             t.write(transcript({"server": server, "cases": cases}))
+    if a.compare:
+        with open(a.compare) as fh:
+            recorded = json.load(fh)["cases"]
+        total = [0, 0, 0]
+        for name, got in cases.items():
+            agree, n, first, files = compare(recorded[name], got)
+            total[0] += agree
+            total[1] += n
+            total[2] += files
+            print("%-36s %3d/%-3d commands agree, files %s%s" % (
+                name, agree, n, "agree" if files else "DIFFER",
+                "; first: %s" % json.dumps(first) if first else ""))
+        print("total: %d/%d commands agree; files agree in %d/%d cases"
+              % (total[0], total[1], total[2], len(cases)))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import subprocess
 import unittest
 
 from courier_acl_cases import CASES
-from courier_acl_recorder import courier_server, run_case
+from courier_acl_recorder import compare, courier_server, essentials, run_case
 from maildex_testlib import MAILDEXD, REPO
 
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(MAILDEXD)))
@@ -83,6 +83,21 @@ class CourierAclRecorded(unittest.TestCase):
         got = json.loads(json.dumps(want))
         got["answers"][3]["r"][0] = got["answers"][3]["r"][0].replace("acdilrsw", "alr")
         self.assertIn("answers[3].r[0]", first_difference(want, got) or "")
+
+    def test_essentials_keep_what_acls_decide(self):
+        # The differential comparison drops prose but must see rights and outcomes.
+        case = self.recorded["cases"]["effect_read_only"]
+        select = next(a for a in case["answers"] if a["c"] == "SELECT INBOX.No")
+        self.assertIn('* OK [MYRIGHTS "alr"]', essentials(select))
+        self.assertEqual(essentials(select)[-1], "OK [READ-ONLY]")
+        other = json.loads(json.dumps(case))
+        for a in other["answers"]:
+            if a["c"] == "SELECT INBOX.No":
+                a["r"] = [x.replace("READ-ONLY] Ok", "READ-WRITE] Selected") for x in a["r"]]
+        agree, n, first, files = compare(case, other)
+        self.assertEqual(first["c"], "SELECT INBOX.No")
+        self.assertEqual(n - agree, 1)
+        self.assertTrue(files)
 
 
 if __name__ == "__main__":
