@@ -320,6 +320,36 @@ case("shared_revoke_while_selected",
       "STORE 1 +FLAGS (\\Flagged)", "NOOP", "STORE 1 +FLAGS (\\Flagged)", "FETCH 1 (FLAGS)"],
      accounts=SHARED_ACCOUNTS, login="bob", shared_index=True)
 
+case("shared_two_sessions",
+     "alice changes bob's rights with SETACL/DELETEACL in her own session while bob has "
+     "#shared.alice.Write selected, and changes flags bob sees; what bob's session shows.",
+     ["SELECT #shared.alice.Write",
+      {"session": "alice", "commands": ["SETACL INBOX.Write bob lr", "GETACL INBOX.Write"]},
+      "NOOP", "STORE 1 +FLAGS (\\Flagged)", "MYRIGHTS #shared.alice.Write",
+      "STORE 1 +FLAGS (\\Flagged)",
+      {"session": "alice", "commands": ["SELECT INBOX.Write", "STORE 2 +FLAGS (\\Answered)",
+                                        "STORE 3 -FLAGS (\\Seen)"]},
+      "NOOP", "FETCH 1:* (FLAGS)",
+      {"session": "alice", "commands": ["DELETEACL INBOX.Write bob"]},
+      "NOOP", "FETCH 1 (FLAGS)", 'LIST "" "#shared.alice.*"', "FETCH 1 (FLAGS)",
+      "CLOSE", "SELECT #shared.alice.Write"],
+     accounts=SHARED_ACCOUNTS, login="bob", shared_index=True)
+
+case("shared_idle",
+     "bob IDLEs on #shared.alice.Read while alice changes flags, appends, expunges in her "
+     "INBOX.Read, then while she revokes bob's rights: the untagged updates bob gets "
+     "within 3 seconds.",
+     ["SELECT #shared.alice.Read",
+      {"idle_during": {"session": "alice", "commands": [
+          "SELECT INBOX.Read", "STORE 1 +FLAGS (\\Flagged)", "STORE 2 +FLAGS (\\Seen)",
+          {"cmd": "APPEND INBOX.Read", "literal": MSG}, "STORE 4 +FLAGS (\\Deleted)",
+          "EXPUNGE"]}, "wait": 3},
+      "FETCH 1:* (FLAGS)",
+      {"idle_during": {"session": "alice", "commands": ["SETACL INBOX.Read bob \"\""]},
+       "wait": 3},
+      "FETCH 1:* (FLAGS)", "MYRIGHTS #shared.alice.Read"],
+     accounts=SHARED_ACCOUNTS, login="bob", shared_index=True)
+
 case("owner_rights_change_while_selected",
      "The owner's own entry changes to owner lr while INBOX.Work is selected.",
      ["SELECT INBOX.Work", "STORE 1 +FLAGS (\\Flagged)",

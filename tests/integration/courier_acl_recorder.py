@@ -169,8 +169,8 @@ class StdioSession:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.buf = b""
 
-    def _fill(self):
-        deadline = time.time() + READ_TIMEOUT
+    def _fill(self, timeout=READ_TIMEOUT):
+        deadline = time.time() + timeout
         while True:
             left = deadline - time.time()
             if left <= 0:
@@ -199,6 +199,20 @@ class StdioSession:
                 self._fill()
             line += b"\r\n" + self.buf[:n]
             self.buf = self.buf[n:]
+
+    def lines_within(self, seconds):
+        """Whatever complete lines arrive within `seconds` (unsolicited updates)."""
+        out, deadline = [], time.time() + seconds
+        while True:
+            while b"\r\n" in self.buf:
+                out.append(self.readline())
+            left = deadline - time.time()
+            if left <= 0:
+                return out
+            try:
+                self._fill(left)
+            except TimeoutError:
+                return out
 
     def send(self, data):
         self.proc.stdin.write(data)
@@ -261,6 +275,7 @@ def courier_server(courier_dir):
     """Courier's imapd: cwd = the account's home, `imapd ./Maildir`; the identity used in
     every ACL check is $AUTHENTICATED, group membership comes from $OPTIONS (group=...),
     the virtual shared-folder index from $IMAP_SHAREDINDEXFILE."""
+    courier_dir = os.path.abspath(courier_dir)
     base = courier_base_env(courier_dir)
     imapd = os.path.join(courier_dir, "usr/bin/imapd")
 
@@ -323,6 +338,28 @@ def sort_listings(lines):
     return out
 
 
+def open_session(start_server, homes, login, options, index):
+    argv, env, cwd = start_server(homes[login], login, options, index)
+    if RUN_AS:
+        argv = ["setpriv", "--reuid=%d" % RUN_AS[0], "--regid=%d" % RUN_AS[1],
+                "--clear-groups", "--"] + argv
+    return StdioSession(argv, env, cwd)
+
+
+def other_session(step, start_server, homes, index, root):
+    """{"session": login, "commands": [...]}: a whole second session (greeting, commands,
+    LOGOUT) while the case's session waits; its lines, each command as "> command"."""
+    s = open_session(start_server, homes, step["session"], step.get("options"), index)
+    out = [normalize(s.readline(), root)]
+    try:
+        for i, cmd in enumerate(step["commands"] + ["LOGOUT"]):
+            out.append("> " + (cmd if isinstance(cmd, str) else cmd["cmd"]))
+            out.extend(normalize(x, root) for x in s.command("B%03d" % (i + 1), cmd))
+    finally:
+        s.close()
+    return out
+
+
 def run_case(case, start_server, keep_root=None):
     """Runs one case; returns {"before": the built state's ACL files and flags,
     "answers": [{"c": command, "r": [lines]}], "files": everything left at the end}.
@@ -333,14 +370,9 @@ def run_case(case, start_server, keep_root=None):
     os.chmod(root, 0o755)
     try:
         homes, index = build(root, case)
-        argv, env, cwd = start_server(homes[case["login"]], case["login"],
-                                      case.get("options"), index)
         files, flags = acl_files(homes), message_flags(homes)
         before = {"acl_files": files, "flags": flags}
-        if RUN_AS:
-            argv = ["setpriv", "--reuid=%d" % RUN_AS[0], "--regid=%d" % RUN_AS[1],
-                    "--clear-groups", "--"] + argv
-        s = StdioSession(argv, env, cwd)
+        s = open_session(start_server, homes, case["login"], case.get("options"), index)
         answers = [{"c": None, "r": [normalize(s.readline(), root)]}]
         now = acl_files(homes)
         if now != files:
@@ -354,6 +386,22 @@ def run_case(case, start_server, keep_root=None):
                         # nothing until the next command.
                         run_step(cmd["shell"], root)
                         lines = []
+                    elif isinstance(cmd, dict) and "session" in cmd:
+                        # Another account (or the same) does something meanwhile, in its
+                        # own session; this session's next command shows the effect.
+                        lines = other_session(cmd, start_server, homes, index, root)
+                    elif isinstance(cmd, dict) and "idle_during" in cmd:
+                        # IDLE in this session while another session acts: the untagged
+                        # updates that arrive within "wait" seconds, then DONE.
+                        tag = "A%03d" % (i + 1)
+                        s.send(("%s IDLE\r\n" % tag).encode())
+                        lines = [s.readline()]
+                        lines += ["[other] " + x for x in other_session(
+                            cmd["idle_during"], start_server, homes, index, root)]
+                        lines += s.lines_within(cmd.get("wait", 3))
+                        s.send(b"DONE\r\n")
+                        while not lines[-1].startswith(tag + " "):
+                            lines.append(s.readline())
                     else:
                         lines = s.command("A%03d" % (i + 1), cmd)
                 except (EOFError, TimeoutError) as e:
@@ -464,6 +512,11 @@ def transcript(data):
             cmd = a["c"]
             if isinstance(cmd, dict) and "shell" in cmd:
                 cmd = "(meanwhile, outside the session: %s)" % cmd["shell"]
+            elif isinstance(cmd, dict) and "session" in cmd:
+                cmd = "(meanwhile, %s in a session of its own:)" % cmd["session"]
+            elif isinstance(cmd, dict) and "idle_during" in cmd:
+                cmd = "IDLE (while %s acts in a session of its own; then DONE)" % (
+                    cmd["idle_during"]["session"])
             elif isinstance(cmd, dict):
                 cmd = "%s {literal %d}" % (cmd["cmd"], len(cmd["literal"]))
             if cmd is not None:
