@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/imap/receiver.h"
+#include "index/quota_warning.h"
 
 namespace maildex::core {
 
@@ -26,6 +27,10 @@ struct ImapConfig {
     // IMAP_EMPTYTRASH: at login, remove from these folders the messages that arrived
     // (file ctime) more than so many seconds ago, as Courier does.
     std::vector<std::pair<std::string, std::int64_t>> emptyTrash;
+    // MAILDEX_QUOTA_WARN and MAILDEX_QUOTA_WARN_MESSAGE: the warning put into INBOX when
+    // the Maildir is that full, checked at login and after each APPEND, COPY and MOVE
+    // (index/quota_warning.h). Off (0) by default, as deliverquota without -w.
+    index::QuotaWarningSettings quotaWarning{0, "/etc/courier/quotawarnmsg"};
     // Told of every finished command of every session (the server's metrics); here rather
     // than in each session, since it is the same for all of them.
     std::function<void(const CommandRecord&)> commandObserver;
