@@ -358,7 +358,8 @@ std::uint64_t Folder::deletedStorage() {
     UidList unknown;
     {
         auto lock = store_->lockDb();
-        auto& q = store_->db().prepare("SELECT base, size FROM message WHERE folder_id=?1 AND uid=?2");
+        auto& q =
+            store_->db().prepare("SELECT base, size FROM message WHERE folder_id=?1 AND uid=?2");
         for (auto uid : deleted) {
             q.bind(1, id_).bind(2, uid);
             if (q.step()) {

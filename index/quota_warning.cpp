@@ -92,8 +92,8 @@ std::uint64_t deliverToInbox(const std::filesystem::path& root, const std::strin
     ::close(fd);
     auto now = std::chrono::system_clock::now().time_since_epoch();
     auto usec = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-    auto name = newMessageBase(usec / 1'000'000, usec % 1'000'000, st.st_dev, st.st_ino,
-                               text.size());
+    auto name =
+        newMessageBase(usec / 1'000'000, usec % 1'000'000, st.st_dev, st.st_ino, text.size());
     auto target = root / "new" / name;
     if (::rename(tmp.c_str(), target.c_str()) != 0) {
         int err = errno;

@@ -32,7 +32,7 @@
 namespace maildex::index {
 
 struct QuotaWarningSettings {
-    int percent = 0;                   // MAILDEX_QUOTA_WARN; 0: no warnings
+    int percent = 0;                    // MAILDEX_QUOTA_WARN; 0: no warnings
     std::filesystem::path messageFile;  // the site's text; missing: the built-in one
 };
 

@@ -85,18 +85,19 @@ TEST(QuotaWarningTest, AtThePercentageTheSitesTextGoesIntoInboxOnceADay) {
     std::string message = readText(files[0]);
     EXPECT_EQ(message.rfind("Date: ", 0), 0u) << message;
     EXPECT_NE(message.find("\nMessage-Id: <1800000000.overquota@"), std::string::npos);
-    EXPECT_NE(message.find(">\nFrom: Postmaster <postmaster@example.com>\nSubject: Quota\n\nFull.\n"),
-              std::string::npos)
+    EXPECT_NE(
+        message.find(">\nFrom: Postmaster <postmaster@example.com>\nSubject: Quota\n\nFull.\n"),
+        std::string::npos)
         << message;
     std::string name = files[0].filename().string();
     EXPECT_NE(name.find(",S=" + std::to_string(message.size())), std::string::npos) << name;
     // Counted, although it takes the Maildir over its quota.
-    EXPECT_EQ(readText(md.path() / "maildirsize"),
-              "1000S\n900 1\n" + [&] {
-                  char line[32];
-                  std::snprintf(line, sizeof line, "%12zu %12d\n", message.size(), 1);
-                  return std::string(line);
-              }());
+    EXPECT_EQ(
+        readText(md.path() / "maildirsize"), "1000S\n900 1\n" + [&] {
+            char line[32];
+            std::snprintf(line, sizeof line, "%12zu %12d\n", message.size(), 1);
+            return std::string(line);
+        }());
     struct stat st;
     ASSERT_EQ(::stat((md.path() / "quotawarn").c_str(), &st), 0);
     EXPECT_EQ(st.st_mtime, kNow);
