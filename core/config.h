@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/imap/receiver.h"
+#include "index/quota_warning.h"
 
 namespace maildex::core {
 
@@ -38,6 +39,10 @@ struct ImapConfig {
     // IMAP_ACL: the ACL commands and capabilities (RFC 4314). Off, the folders'
     // courierimapacl lists still decide what each user may do, as they do in Courier.
     bool acl = true;
+    // MAILDEX_QUOTA_WARN and MAILDEX_QUOTA_WARN_MESSAGE: the warning put into INBOX when
+    // the Maildir is that full, checked at login and after each APPEND, COPY and MOVE
+    // (index/quota_warning.h). Off (0) by default, as deliverquota without -w.
+    index::QuotaWarningSettings quotaWarning{0, "/etc/courier/quotawarnmsg"};
     // Told of every finished command of every session (the server's metrics); here rather
     // than in each session, since it is the same for all of them.
     std::function<void(const CommandRecord&)> commandObserver;

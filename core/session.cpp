@@ -106,6 +106,7 @@ void Session::logIn(const Identity& identity) {
     // records that too, and the directories are served under their old names as they are.
     std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
     emptyTrash();
+    warnAboutQuota();
     names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
                           delimiter.size() == 1 ? delimiter[0] : '.',
                           store_->setting(kFolderNamesMutf7Setting) == "1");

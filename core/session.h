@@ -181,6 +181,10 @@ class Session {
     void logIn(const Identity& identity);
     // IMAP_EMPTYTRASH (ImapConfig::emptyTrash), run at login.
     void emptyTrash();
+    // MAILDEX_QUOTA_WARN (ImapConfig::quotaWarning): the warning into INBOX when the Maildir
+    // is that full and none went out today; at login and after APPEND, COPY and MOVE.
+    // Never throws (a failure is logged).
+    void warnAboutQuota();
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns

@@ -50,6 +50,14 @@ std::shared_ptr<Mailstore> findOrAdd(const std::filesystem::path& maildir,
     return store;
 }
 
+std::vector<std::shared_ptr<Mailstore>> openStores() {
+    std::vector<std::shared_ptr<Mailstore>> out;
+    std::lock_guard lock(registryMu);
+    for (const auto& [key, weak] : registry())
+        if (auto store = weak.lock()) out.push_back(std::move(store));
+    return out;
+}
+
 void forget(const std::filesystem::path& maildir) {
     std::lock_guard lock(registryMu);
     auto it = registry().find(registryKey(maildir));

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace maildex::index {
 
@@ -23,6 +24,8 @@ namespace database_pool {
 // happen under the registry's lock, so two threads opening a Maildir get one Mailstore.
 std::shared_ptr<Mailstore> findOrAdd(const std::filesystem::path& maildir,
                                      const std::function<std::shared_ptr<Mailstore>()>& make);
+// Every Mailstore open in the process (for counting over all logged-in users).
+std::vector<std::shared_ptr<Mailstore>> openStores();
 // Drops the Maildir's entry once its Mailstore is gone (from its destructor).
 void forget(const std::filesystem::path& maildir);
 // A Mailstore's constructor opened its database; its destructor let an open one go.

@@ -13,6 +13,7 @@
 
 #include "index/error.h"
 #include "index/mailbox_view.h"
+#include "index/maildir_name.h"
 #include "index/mailstore.h"
 #include "index/sqlite.h"
 
@@ -295,9 +296,10 @@ std::vector<std::string> Folder::namesOfSetLocked(std::uint32_t keywordSet) cons
     return out;
 }
 
-FolderStatus Folder::status(bool withSize) {
+FolderStatus Folder::status(bool withSize, bool withDeletedStorage) {
     sync(SyncMode::Quick);
     FolderStatus s;
+    if (withDeletedStorage) s.deletedStorage = deletedStorage();
     if (withSize) {
         if (hasPendingRows()) insertPendingRows();  // sizes are summed over the rows
         UidList unknown;
@@ -337,6 +339,48 @@ FolderStatus Folder::status(bool withSize) {
     s.uidValidity = state_.uidValidity;
     s.highestModseq = state_.highestModseq;
     return s;
+}
+
+std::uint64_t Folder::deletedStorage() {
+    if (!countsForQuota()) return 0;
+    if (hasPendingRows()) insertPendingRows();  // the sizes are read from the rows
+    UidList deleted;
+    {
+        std::lock_guard l(mu_);
+        const UidList& all = *state_.uids;
+        for (size_t i = 0; i < all.size(); ++i)
+            if (state_.messages[i].flags & flag::Deleted) deleted.push_back(all[i]);
+    }
+    // The size EXPUNGE takes off maildirsize (folder_ops.cpp): ",S=" from the name, else
+    // the bytes on disk, which the row keeps once known. Few messages are marked at a
+    // time; each is one lookup by key.
+    std::uint64_t total = 0;
+    UidList unknown;
+    {
+        auto lock = store_->lockDb();
+        auto& q =
+            store_->db().prepare("SELECT base, size FROM message WHERE folder_id=?1 AND uid=?2");
+        for (auto uid : deleted) {
+            q.bind(1, id_).bind(2, uid);
+            if (q.step()) {
+                if (auto s = sizeField(q.text(0), 'S'))
+                    total += *s;
+                else if (!q.isNull(1))
+                    total += static_cast<std::uint64_t>(q.integer(1));
+                else
+                    unknown.push_back(uid);
+            }
+            q.reset();
+        }
+    }
+    for (auto uid : unknown) {
+        try {
+            total += file(uid).size;  // computes and caches it
+        } catch (const Error&) {
+            // expunged meanwhile: nothing to reclaim
+        }
+    }
+    return total;
 }
 
 }  // namespace maildex::index

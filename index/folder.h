@@ -125,6 +125,10 @@ struct FolderStatus {
     std::uint32_t uidValidity = 0;
     std::uint64_t highestModseq = 0;
     std::uint64_t size = 0;  // sum of vsize (STATUS=SIZE)
+    // What an EXPUNGE would take off the Maildir++ quota's bytes: the sizes of the messages
+    // marked \Deleted as the quota counts them (",S=" or bytes on disk), 0 in Trash, which
+    // the quota leaves out (STATUS DELETED-STORAGE, RFC 9208 4.2).
+    std::uint64_t deletedStorage = 0;
 };
 
 // Where a scan found a message's file: new/ or cur/, and the info part of its name.
@@ -240,8 +244,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
                             const std::vector<std::pair<std::uint32_t, std::string>>& values);
 
     // Counts for STATUS; `withSize` also sums the sizes (reading files whose size with
-    // CRLF line ends is not known yet).
-    FolderStatus status(bool withSize = false);
+    // CRLF line ends is not known yet), `withDeletedStorage` those of the \Deleted messages.
+    FolderStatus status(bool withSize = false, bool withDeletedStorage = false);
 
     // The current UID list.
     UidList uids() const;
@@ -251,7 +255,11 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // UIDs expunged after `modseq` (CONDSTORE/QRESYNC VANISHED), ascending.
     UidList expungedSince(std::uint64_t modseq);
 
+    // Whether its messages count towards the Maildir++ quota (all folders but Trash).
+    bool countsForQuota() const { return name_ != kQuotaTrashFolder; }
+
   private:
+    std::uint64_t deletedStorage();
     friend class MailboxView;
     friend class Mailstore;
     friend class WriteScope;
@@ -400,8 +408,6 @@ class Folder : public std::enable_shared_from_this<Folder> {
     void noteResetLocked(std::vector<ChangeEvent>& events, bool deleted);
     void markDeleted();
     std::int64_t id() const { return id_; }
-    // Whether its messages count towards the Maildir++ quota (all folders but Trash).
-    bool countsForQuota() const { return name_ != kQuotaTrashFolder; }
 
     std::shared_ptr<Mailstore> store_;
     std::string name_;

@@ -4,6 +4,7 @@
 // gives the same Mailstore, so every session of a user shares one database connection
 // and one state per folder.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -86,6 +87,14 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     // maildirsize as it is now, for one writer that adds or removes messages (other
     // programs append to it between two writers).
     std::unique_ptr<QuotaAccount> quotaAccount();
+    // The quota (the account's winning) and the usage maildirsize says now, without
+    // counting anything, for the census over all users (index/quota_census.h); nullopt
+    // without a quota. The file is read again only when it changed since the last call.
+    struct QuotaStanding {
+        MaildirQuota quota;
+        std::optional<MaildirUsage> usage;  // nullopt: no maildirsize yet
+    };
+    std::optional<QuotaStanding> quotaStanding();
 
     // A persistent setting of this Maildir (e.g. the namespace a migration recorded). Kept
     // in the index and mirrored in the Maildir's maildexsettings file (a new index takes
@@ -168,6 +177,10 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
 
     std::mutex quotaMu_;
     std::optional<MaildirQuota> accountQuota_;  // guarded by quotaMu_
+    // quotaStanding's last reading of maildirsize and what identified the file then
+    // (inode, size, mtime in ns); guarded by quotaMu_.
+    std::optional<MaildirSize> sizeFile_;
+    std::array<std::int64_t, 3> sizeFileStamp_{};
 
     std::mutex foldersMu_;
     std::map<std::string, std::weak_ptr<Folder>, std::less<>> folders_;

@@ -19,6 +19,7 @@
 
 #include "core/authenticator.h"
 #include "index/mailstore.h"
+#include "index/quota_census.h"
 #include "index/watcher.h"
 #include "net/metrics.h"
 #include "net/process_metrics.h"
@@ -69,6 +70,15 @@ std::string indexMetrics() {
     out << "# HELP maildex_index_databases_open Index databases (SQLite) open.\n"
            "# TYPE maildex_index_databases_open gauge\nmaildex_index_databases_open "
         << index::Mailstore::openDatabases() << "\n";
+    // Counts over the logged-in users, never one series per user (index/quota_census.h).
+    auto quota = index::quotaCensus();
+    out << "# HELP maildex_quota_users Logged-in users whose Maildir has a Maildir++ quota "
+           "(any), and of them those using more than 90% or more than 100% of either "
+           "limit (bytes, messages).\n"
+           "# TYPE maildex_quota_users gauge\n"
+        << "maildex_quota_users{usage=\"any\"} " << quota.limited << "\n"
+        << "maildex_quota_users{usage=\"over_90_percent\"} " << quota.over90 << "\n"
+        << "maildex_quota_users{usage=\"over_100_percent\"} " << quota.over100 << "\n";
     return out.str();
 }
 

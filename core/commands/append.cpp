@@ -57,6 +57,7 @@ void append(CommandContext& ctx) {
         w.code("APPENDUID").number(validity).atom(SequenceSet::fromSorted(uids).toString());
     };
     ctx.okText = "APPEND completed";
+    if (folder->countsForQuota()) ctx.session.warnAboutQuota();
 }
 
 }  // namespace maildex::core::commands

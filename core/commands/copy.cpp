@@ -41,6 +41,7 @@ void transfer(CommandContext& ctx, bool move) {
         ctx.okText = move ? "No messages moved" : "No messages copied";
         return;
     }
+    if (dest->countsForQuota()) ctx.session.warnAboutQuota();
     if (move) {
         // RFC 6851 4.3: the COPYUID goes in an untagged OK before the expunges, which the
         // session's sync step writes after this.

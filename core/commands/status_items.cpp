@@ -21,6 +21,8 @@ std::vector<StatusItem> parseStatusItems(ArgReader& args) {
             items.push_back(StatusItem::Unseen);
         else if (item == "DELETED")
             items.push_back(StatusItem::Deleted);
+        else if (item == "DELETED-STORAGE")  // RFC 9208 4.2, with QUOTA=RES-STORAGE
+            items.push_back(StatusItem::DeletedStorage);
         else if (item == "SIZE")
             items.push_back(StatusItem::Size);
         else if (item == "HIGHESTMODSEQ")  // RFC 7162 3.1.7
@@ -35,8 +37,10 @@ std::vector<StatusItem> parseStatusItems(ArgReader& args) {
 void writeStatus(CommandContext& ctx, const std::string& imapName, const std::string& folderName,
                  const std::vector<StatusItem>& items) {
     auto folder = ctx.session.mailstore().folder(folderName);
-    bool wantSize = std::find(items.begin(), items.end(), StatusItem::Size) != items.end();
-    auto st = folder->status(wantSize);
+    auto wants = [&](StatusItem item) {
+        return std::find(items.begin(), items.end(), item) != items.end();
+    };
+    auto st = folder->status(wants(StatusItem::Size), wants(StatusItem::DeletedStorage));
     auto& w = ctx.out();
     w.untagged().atom("STATUS").astring(imapName).open();
     for (auto item : items) {
@@ -58,6 +62,11 @@ void writeStatus(CommandContext& ctx, const std::string& imapName, const std::st
                 break;
             case StatusItem::Deleted:
                 w.atom("DELETED").number(st.deleted);
+                break;
+            case StatusItem::DeletedStorage:
+                // In KiB like the STORAGE resource (RFC 9208 5.1), rounded up as GETQUOTA
+                // rounds the usage: a marked message is never shown as nothing to gain.
+                w.atom("DELETED-STORAGE").number((st.deletedStorage + 1023) / 1024);
                 break;
             case StatusItem::Size:
                 w.atom("SIZE").number(st.size);

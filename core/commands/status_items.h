@@ -1,6 +1,6 @@
 #pragma once
-// STATUS data items (RFC 3501 6.3.10, RFC 8438 SIZE, RFC 9051 DELETED), shared by STATUS
-// and LIST ... RETURN (STATUS (...)) (RFC 5819).
+// STATUS data items (RFC 3501 6.3.10, RFC 8438 SIZE, RFC 9051 DELETED, RFC 9208
+// DELETED-STORAGE), shared by STATUS and LIST ... RETURN (STATUS (...)) (RFC 5819).
 
 #include <string>
 #include <vector>
@@ -16,6 +16,7 @@ enum class StatusItem {
     UidValidity,
     Unseen,
     Deleted,
+    DeletedStorage,
     Size,
     HighestModseq
 };

@@ -211,6 +211,52 @@ class Metrics(unittest.TestCase):
                 p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_quota_usage_is_counted_over_users_not_listed_per_user(self):
+        users = {u: "pw" for u in ("half", "ninety", "over", "account", "nolimit", "away")}
+        srv = MaildexServer(users=users)
+        sizes = {"half": ("10000S", 5000, 1), "ninety": ("100000S,10C", 1000, 10),
+                 "over": ("10000S", 10001, 2), "away": ("10000S", 20000, 3)}
+        for user, (quota, used, count) in sizes.items():
+            with open(os.path.join(srv.maildirs[user].path, "maildirsize"), "w") as f:
+                f.write("%s\n%12d %12d\n" % (quota, used, count))
+        # The account's quota (a passwd-file extra field) wins over the file's.
+        with open(os.path.join(srv.maildirs["account"].path, "maildirsize"), "w") as f:
+            f.write("1000000S\n%12d %12d\n" % (9500, 1))
+        with open(srv.userdb) as f:
+            lines = [l.rstrip("\n") + ("quota=10000S" if l.startswith("account:") else "")
+                     for l in f]
+        with open(srv.userdb, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        with srv:
+            v = lambda fam, **l: prometheus_text.value(fam, "maildex_quota_users", **l)
+            fam = prometheus_text.parse(self.scrape(srv))
+            self.assertEqual(fam["maildex_quota_users"]["type"], "gauge")
+            self.assertEqual((v(fam, usage="any"), v(fam, usage="over_90_percent"),
+                              v(fam, usage="over_100_percent")), (0, 0, 0))
+            # "away" does not log in: only users with a session are counted.
+            clients = [LineClient(srv.port).login(u, "pw")
+                       for u in ("half", "ninety", "over", "account", "nolimit")]
+            fam = prometheus_text.parse(self.scrape(srv))
+            # Over 90%: ninety (10 of 10 messages: full, not over), over (10,001 of 10,000
+            # bytes) and account (9,500 of its account's 10,000). Over 100%: over.
+            self.assertEqual(v(fam, usage="any"), 4)
+            self.assertEqual(v(fam, usage="over_90_percent"), 3)
+            self.assertEqual(v(fam, usage="over_100_percent"), 1)
+            # Another program's delivery is seen at the next scrape (half: 95%).
+            with open(os.path.join(srv.maildirs["half"].path, "maildirsize"), "a") as f:
+                f.write("%12d %12d\n" % (4500, 1))
+            fam = prometheus_text.parse(self.scrape(srv))
+            self.assertEqual(v(fam, usage="over_90_percent"), 4)
+            self.assertEqual(len(fam["maildex_quota_users"]["samples"]), 3)  # no per-user series
+            for c in clients:
+                c.command("o1", "LOGOUT")
+                c.close()
+            srv.wait_for_connections(0)
+            deadline = time.time() + 10  # the last references go with the sessions' threads
+            while v(prometheus_text.parse(self.scrape(srv)), usage="any") and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(v(prometheus_text.parse(self.scrape(srv)), usage="any"), 0)
+
     def test_unknown_admin_paths_are_404_not_found(self):
         with MaildexServer() as srv:
             for method, path in (("GET", "/nope"), ("GET", "/"), ("POST", "/metrics"), ("GET", "/kick")):
