@@ -113,8 +113,15 @@ CourierAcl parseCourierAcl(std::string_view text, std::vector<std::string>* warn
                       "has no usable identifier, skipped: " + quoteForWarning(line));
             continue;
         }
-        if (rights.find_first_of(" \t\r") != std::string_view::npos)
-            warn.line(lines.lineNumber(), "has blanks among the rights; they are dropped");
+        // Courier's reader drops such a line whole ("owner  rl " with a trailing blank
+        // grants nothing), so both servers must.
+        if (std::any_of(rights.begin(), rights.end(),
+                        [](char c) { return static_cast<unsigned char>(c) <= 0x20; })) {
+            warn.line(lines.lineNumber(),
+                      "has blanks among the rights, skipped as Courier skips it: " +
+                          quoteForWarning(line));
+            continue;
+        }
         if (acl.find(identifier))
             warn.line(lines.lineNumber(), "repeats the identifier " + quoteForWarning(identifier) +
                                               "; the later line wins");
