@@ -32,6 +32,10 @@ std::vector<gid_t>& processGroups() {
 std::optional<FsIdentity> configReader;
 // The identity this thread is under (nullopt: the process's own).
 thread_local std::optional<FsIdentity> current;
+// A new thread starts with the credentials of the thread that created it, which may have
+// been inside a scope (the watcher's thread is started by the first session that opens a
+// folder): its first scope applies whatever it asks for, even "the process's own".
+thread_local bool known = false;
 
 int setThreadGroups(const std::vector<gid_t>& groups) {
     return static_cast<int>(::syscall(SYS_setgroups, groups.size(), groups.data()));
@@ -93,7 +97,16 @@ std::optional<FsIdentity> currentFsIdentity() {
 }
 
 FsIdentityScope::FsIdentityScope(const std::optional<FsIdentity>& identity) {
-    if (!fsIdentitySwitching() || identity == current) return;
+    if (!fsIdentitySwitching() || (known && identity == current)) return;
+    if (!known) {
+        // Whatever it inherited, this thread is put under what it asks for, and left
+        // afterwards under the process's own identity.
+        current = std::nullopt;
+        known = true;
+        if (int err = apply(std::nullopt); err != 0)
+            throw std::system_error(err, std::generic_category(), "cannot act as the server");
+        if (identity == current) return;
+    }
     previous_ = current;
     if (int err = apply(identity); err != 0) {
         apply(previous_);  // whatever half of it took, back to where it was

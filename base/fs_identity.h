@@ -53,6 +53,8 @@ std::optional<FsIdentity> configFileReader();
 class FsIdentityScope {
   public:
     // nullopt: the process's own identity (the server's, e.g. root while authenticating).
+    // A thread's first scope applies what it asks for whatever the thread inherited from
+    // the thread that started it (credentials are copied at thread creation).
     // Throws std::system_error when the kernel refuses the switch (no CAP_SETUID): better
     // than working on as root.
     explicit FsIdentityScope(const std::optional<FsIdentity>& identity);
