@@ -46,6 +46,10 @@ struct ImapConfig {
     // Told of every finished command of every session (the server's metrics); here rather
     // than in each session, since it is the same for all of them.
     std::function<void(const CommandRecord&)> commandObserver;
+    // MAILDEX_ALLOW_ROOT_MAIL: where the server switches to each user's identity (it runs
+    // as root), a login whose Maildir would be served as uid 0 is refused unless this is
+    // set (core/maildir_owner.h).
+    bool allowRootMail = false;
 };
 
 }  // namespace maildex::core

@@ -253,6 +253,17 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.path("SSLPIDFILE", c.sslPidFile);
     readAuthentication(r, c.auth);
     r.text("MAILDEX_USER", c.runAsUser);
+    r.boolean("MAILDEX_ALLOW_ROOT_MAIL", c.imap.allowRootMail);
+    if (r.has("IMAP_UMASK")) {
+        // Courier's meaning (imapd(8)): the value given to the shell's umask, octal.
+        const std::string& v = r.raw("IMAP_UMASK");
+        unsigned mask = 0;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), mask, 8);
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || mask > 0777)
+            throw ConfigError("IMAP_UMASK: expected an octal umask such as 077 or 027, got '" + v +
+                              "'");
+        c.imapUmask = static_cast<mode_t>(mask);
+    }
     r.number("MAILDEX_WORKERS", c.workers, 0, 1024);
     r.number("MAILDEX_EVENT_LOOPS", c.eventLoops, 0, 256);
     r.text("MAILDEX_ADMIN_ADDRESS", c.adminAddress);

@@ -9,10 +9,13 @@
 // way; each part of the server takes its share: the IMAP engine `imap`, the network server
 // the listeners, TLS and limits, the authentication back ends the users.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +74,10 @@ struct ServerConfig {
     // passwd-file), MAILDIRPATH and DEFDOMAIN (for every back end), the login-name rules.
     auth::BackendSettings auth;
     std::string runAsUser;  // MAILDEX_USER: drop privileges after binding
+    // IMAP_UMASK (octal, Courier's meaning): the process umask, and the modes of the files
+    // Maildex creates for users widen from 0600 to 0666 less it (index/file_modes.h).
+    // nullopt: not set, files 0600 and folders 0700.
+    std::optional<mode_t> imapUmask;
 
     // Runtime
     int workers = 0;                         // MAILDEX_WORKERS (0: two per core)

@@ -10,6 +10,7 @@
 #include "core/commands/handlers.h"
 #include "core/commands/staged_literal.h"
 #include "core/flags_format.h"
+#include "core/maildir_owner.h"
 #include "core/imap/ascii.h"
 #include "core/imap/sequence_set.h"
 #include "core/session_challenge.h"
@@ -68,6 +69,11 @@ Session::Session(const ImapConfig& config, Authenticator* authenticator, Transpo
 
 Session::~Session() {
     wakeup_->set({});
+    // What the session holds (its view, its folders, maybe the last reference to the
+    // user's index) goes as the user, whichever thread ends the session.
+    base::FsIdentityScope as(fsIdentity_);
+    state_ = LoggedOut{};
+    store_.reset();
 }
 
 void Session::Wakeup::set(std::function<void()> fn) {
@@ -87,7 +93,11 @@ bool Session::authenticated() const {
 }
 
 void Session::logIn(const Identity& identity) {
+    // From here on every file of the session is touched as the Maildir's owner.
+    fsIdentity_ = servingIdentity(identity, config_.allowRootMail);
+    base::FsIdentityScope as(fsIdentity_);
     index::MailstoreOptions options;
+    options.owner = fsIdentity_;
     options.maildir = identity.maildir;
     options.indexDir = config_.indexDir;
     // A client selecting a large folder for the first time gets its answer before the
@@ -232,6 +242,7 @@ std::shared_ptr<LiteralSink> Session::literalSink(const Request& soFar, std::uin
         soFar.args.empty() ||
         (!soFar.args.front().isString() && soFar.args.front().type != Token::Type::Atom))
         return nullptr;
+    base::FsIdentityScope as(fsIdentity_);  // the file in tmp/ is the user's
     // The target folder's tmp/, so that storing it is a rename within the folder; INBOX's
     // when there is no such folder (the APPEND then fails with TRYCREATE and the file goes).
     const auto& layout = store_->layout();
@@ -251,6 +262,9 @@ std::shared_ptr<LiteralSink> Session::literalSink(const Request& soFar, std::uin
 }
 
 Session::Next Session::execute(Request request) {
+    // Every command touches the user's files as the user (core/maildir_owner.h), so the
+    // kernel refuses what a path bug would reach. A LOGIN switches inside, once it knows.
+    base::FsIdentityScope as(fsIdentity_);
     std::string name = request.name;
     size_t argStart = 0;
     bool uid = false;
@@ -304,6 +318,7 @@ Session::Next Session::execute(Request request) {
 
 Session::Next Session::resume() {
     if (!suspended_) return Next::Command;
+    base::FsIdentityScope as(fsIdentity_);
     Running running = std::move(*suspended_);
     suspended_.reset();
     bool done = false;
@@ -438,6 +453,7 @@ void Session::startIdle(const std::string& tag) {
 }
 
 Session::Next Session::line(const std::string& text) {
+    base::FsIdentityScope as(fsIdentity_);
     const auto awaiting = std::exchange(awaiting_, Awaiting::Command);
     const std::string tag = std::move(awaitingTag_);
     awaitingTag_.clear();
@@ -486,6 +502,7 @@ Session::Next Session::line(const std::string& text) {
 Session::Next Session::notifyChanges() {
     wakeup_->pending.store(false);
     if (!idling()) return Next::Command;
+    base::FsIdentityScope as(fsIdentity_);  // often the event loop's thread (net/connection.h)
     // The receiver stays in line mode waiting for DONE; only a close changes anything.
     // Woken by the folder, whose state is current: a thousand idlers on one folder asking
     // the index again would be a thousand queries under one database lock per change.
@@ -503,6 +520,7 @@ void Session::keepalive() {
 
 void Session::shutdown(std::string_view reason) {
     writer_.untagged().bye().text(reason).end();
+    base::FsIdentityScope as(fsIdentity_);
     state_ = LoggedOut{};
 }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <variant>
 
+#include "base/fs_identity.h"
 #include "core/acl/access.h"
 #include "core/authenticator.h"
 #include "core/config.h"
@@ -148,6 +149,11 @@ class Session {
         transport_.channelBinding = binding;
     }
 
+    // The identity the session's files are touched under once logged in
+    // (core/maildir_owner.h); nullopt before, and where the server does not switch. The
+    // engine runs every command, report and keepalive under it (base::FsIdentityScope).
+    const std::optional<base::FsIdentity>& fsIdentity() const { return fsIdentity_; }
+
     bool idling() const { return awaiting_ == Awaiting::IdleDone; }
     const std::string& userName() const { return user_; }
     // Who the session is for the folders' access control lists.
@@ -248,6 +254,7 @@ class Session {
     TransportInfo transport_;
     SessionState state_;
     std::shared_ptr<index::Mailstore> store_;
+    std::optional<base::FsIdentity> fsIdentity_;
     std::string user_;
     acl::Accessor accessor_;
     MailboxNames names_;

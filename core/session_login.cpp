@@ -2,12 +2,16 @@
 // Authenticator with login pacing, and the SASL steps of AUTHENTICATE PLAIN and LOGIN that
 // span client lines. Passwords are wiped from memory as soon as they are checked.
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "base/log.h"
 #include "core/command.h"
 #include "core/commands/handlers.h"
+#include "core/maildir_owner.h"
 #include "core/session.h"
+#include "index/error.h"
 
 namespace maildex::core {
 
@@ -48,7 +52,23 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
         log::info(logPrefix() + ": " + user + " may not act as another user");
         throw CommandError("Not authorized to act as that user", "AUTHORIZATIONFAILED");
     }
-    logIn(*identity);
+    try {
+        logIn(*identity);
+    } catch (const MaildirOwnerRefused& e) {
+        log::error(logPrefix() + ": login of " + identity->user + " refused: " + e.what());
+        throw CommandError("Your mailbox cannot be served; ask the administrator", "UNAVAILABLE");
+    } catch (const index::Error& e) {
+        // Missing, not a Maildir, or not the owner's to open (EACCES under its identity):
+        // the administrator needs the path and the uid tried, the client "not now".
+        log::error(logPrefix() + ": cannot open the Maildir " + identity->maildir.string() +
+                   " of " + identity->user + " as " +
+                   (fsIdentity_ ? fsIdentity_->describe()
+                                : "the server (uid " + std::to_string(::geteuid()) + ")") +
+                   ": " + e.what());
+        store_.reset();
+        fsIdentity_.reset();
+        throw CommandError("Your mailbox cannot be opened now; try again later", "UNAVAILABLE");
+    }
     // How the password travelled, for whoever audits logins: the TLS version and cipher.
     std::string how = " without TLS";
     if (transport_.tlsVersion)

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/fs_identity.h"
 #include "base/log.h"
 
 namespace maildex::index {
@@ -25,14 +26,22 @@ void runInBackground(std::function<void()> task) {
         std::lock_guard lock(mu);
         ++running;
     }
-    std::thread([task = std::move(task)]() mutable {
+    // The task works on the files of whoever asked for it (a session's first SELECT): it
+    // runs, and lets go of what it holds, under the identity the asking thread was under.
+    std::thread([task = std::move(task), identity = base::currentFsIdentity()]() mutable {
         pthread_setname_np(pthread_self(), "maildex-bg");  // for top -H and perf
         try {
-            task();
+            base::FsIdentityScope as(identity);
+            try {
+                task();
+            } catch (const std::exception& e) {
+                log::error(std::string("background index work failed: ") + e.what());
+            }
+            task = nullptr;  // what it holds (a folder, its index) goes before anyone is told
         } catch (const std::exception& e) {
-            log::error(std::string("background index work failed: ") + e.what());
+            log::error(std::string("background index work not run: ") + e.what());
+            task = nullptr;
         }
-        task = nullptr;  // what it holds (a folder, its index) goes before anyone is told
         std::lock_guard lock(mu);
         if (--running == 0) idle.notify_all();
     }).detach();

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/file_util.h"
 #include "index/keyword_table.h"
 #include "index/text_lines.h"
@@ -114,7 +115,7 @@ void checkKeyword(std::string_view name) {
 // Courier creates the directory with the folder's permissions (doReadKeywords2).
 void ensureKeywordDir(const std::filesystem::path& folderDir) {
     auto dir = folderDir / kDirName;
-    if (::mkdir(dir.c_str(), 0700) == 0) {
+    if (::mkdir(dir.c_str(), newFolderMode()) == 0) {
         struct stat st;
         if (::stat(folderDir.c_str(), &st) == 0) ::chmod(dir.c_str(), st.st_mode & 0777);
     } else if (errno != EEXIST) {

@@ -81,6 +81,9 @@ void Mailstore::releaseMemory() {
 
 void Mailstore::closeLocked() {
     if (!db_) return;
+    // Often another thread's doing (the housekeeping timer, another user's open making
+    // room): the WAL checkpoint and its removal are the owner's file work.
+    base::FsIdentityScope as(owner_);
     // A plain close: the last connection to the database checkpoints the WAL and removes
     // it, so no WAL outlives the process that wrote it (a WAL left beside a database that
     // an administrator deletes would be replayed into the new one).
@@ -93,6 +96,7 @@ void Mailstore::closeLocked() {
 Sqlite& Mailstore::db() {
     if (!db_) {
         makeRoomForDatabase();
+        base::FsIdentityScope as(owner_);
         db_ = openIndex(indexPath_, nullptr);
         dbOpen_ = true;
         ++openCount;

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/maildir_name.h"
 
 namespace maildex::index {
@@ -245,7 +246,7 @@ std::size_t cleanTmpDirectory(const std::filesystem::path& folderDir, std::int64
 void writeFileAtomically(const std::filesystem::path& folderDir, std::string_view name,
                          std::string_view data) {
     auto tmp = folderDir / "tmp" / uniqueTmpName("maildex");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode());
     if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
     try {
         writeAll(fd, data, tmp.string());

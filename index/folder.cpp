@@ -27,10 +27,15 @@ Folder::~Folder() {
     // finishes it.
     if (intentName_.empty()) return;
     try {
+        base::FsIdentityScope as(owner());
         ::unlink((dir() / "maildexjournal" / ("." + intentName_)).c_str());
     } catch (...) {
         // Left to the cleaning of the folder's tmp/ after this process.
     }
+}
+
+const std::optional<base::FsIdentity>& Folder::owner() const {
+    return store_->owner();
 }
 
 std::filesystem::path Folder::dir() const {

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/fs_identity.h"
 #include "index/change.h"
 #include "index/flags.h"
 #include "index/keyword_table.h"
@@ -150,6 +151,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     const std::string& name() const { return name_; }
     std::filesystem::path dir() const;
     Mailstore& mailstore() { return *store_; }
+    // The identity the folder's files are touched under (Mailstore::owner).
+    const std::optional<base::FsIdentity>& owner() const;
 
     std::uint32_t uidValidity() const;
     std::uint32_t uidNext() const;

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "index/file_modes.h"
 #include "index/crash_point.h"
 #include "index/error.h"
 #include "index/file_util.h"
@@ -68,7 +69,7 @@ bool copyMessageFile(const std::filesystem::path& from, const std::filesystem::p
     auto data = readFileIfExists(from);
     if (!data) return false;
     auto tmp = tmpDir / uniqueTmpName("copy");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode());
     if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
     try {
         writeAll(fd, *data, tmp.string());
@@ -201,7 +202,7 @@ Folder::TmpFile Folder::writeTmpFile(NewMessage& m) {
     std::string stored = toStoredForm(m.data, t.vsize);
     m.data.clear();
     m.data.shrink_to_fit();
-    int fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode());
     if (fd < 0) throwIo("Cannot create", t.path.string(), errno);
     try {
         writeAll(fd, stored, t.path.string());

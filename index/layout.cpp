@@ -10,6 +10,7 @@
 #include <map>
 
 #include "index/error.h"
+#include "index/file_modes.h"
 
 namespace maildex::index {
 
@@ -71,7 +72,7 @@ bool MaildirLayout::create(std::string_view name) const {
     auto dir = folderDir(name);
     bool created = false;
     for (const auto& d : {dir, dir / "cur", dir / "new", dir / "tmp"}) {
-        if (::mkdir(d.c_str(), 0700) == 0)
+        if (::mkdir(d.c_str(), newFolderMode()) == 0)
             created = true;
         else if (errno != EEXIST)
             throwIo("Cannot create folder directory", d.string(), errno);
@@ -79,7 +80,7 @@ bool MaildirLayout::create(std::string_view name) const {
     if (!name.empty()) {
         // The marker tells delivery agents they are inside a folder (quota accounting
         // goes to the parent's maildirsize); Courier creates it the same way.
-        int fd = ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        int fd = ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, newFileMode());
         if (fd >= 0) ::close(fd);
     }
     return created;

@@ -2,6 +2,7 @@
 // rename), subscriptions and settings. Its index database is opened, closed and counted
 // against the process's bound by the pool (database_pool.cpp).
 
+#include "index/file_modes.h"
 #include "index/mailstore.h"
 
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "base/log.h"
 #include "index/courier_subscriptions.h"
@@ -40,9 +42,13 @@ void removeTree(const std::filesystem::path& dir) {
 }  // namespace
 
 std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
+    base::FsIdentityScope as(options.owner);
     struct stat st;
-    if (::stat((options.maildir / "cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    if (::stat((options.maildir / "cur").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (errno == EACCES)
+            throw Error(ErrorKind::Io, options.maildir.string() + ": " + std::strerror(errno));
         throw Error(ErrorKind::NotFound, options.maildir.string() + " is not a Maildir (no cur/)");
+    }
     bool made = false;
     auto store = database_pool::findOrAdd(options.maildir, [&] {
         made = true;
@@ -53,9 +59,11 @@ std::shared_ptr<Mailstore> Mailstore::open(const MailstoreOptions& options) {
 }
 
 Mailstore::Mailstore(const MailstoreOptions& options)
-    : layout_(options.maildir),
+    : owner_(options.owner),
+      layout_(options.maildir),
       indexPath_(indexPathFor(options.maildir, options.indexDir).string()),
       pendingRowsFrom_(options.pendingRowsFrom) {
+    base::FsIdentityScope as(owner_);  // whoever opens it first, the files are the owner's
     if (!options.indexDir.empty()) createPrivateDirectory(options.indexDir);
     bool created = false;
     db_ = openIndex(indexPath_, &created);
@@ -81,7 +89,13 @@ Mailstore::Mailstore(const MailstoreOptions& options)
 }
 
 Mailstore::~Mailstore() {
-    if (db_) database_pool::countClosed();
+    if (db_) {
+        database_pool::countClosed();
+        // The last close checkpoints the WAL and removes it: the owner's files, whichever
+        // thread lets the store go.
+        base::FsIdentityScope as(owner_);
+        db_.reset();
+    }
     database_pool::forget(layout_.root());
 }
 
@@ -167,7 +181,7 @@ std::shared_ptr<Folder> Mailstore::folderImpl(std::string_view name, bool sync) 
             folder = std::make_shared<Folder>(shared_from_this(), std::string(name), id);
             // Courier creates courierimapkeywords/ on a folder's first scan too; having it
             // from the start lets the watcher see keyword changes of other processes.
-            ::mkdir((dir / "courierimapkeywords").c_str(), 0700);
+            ::mkdir((dir / "courierimapkeywords").c_str(), newFolderMode());
             // Watch before the first scan, so nothing can change unseen in between. When no
             // scan is due, the watcher's thread adds the watch after the first sync (see
             // Watcher::watch): adding it walks every entry of cur/ under the directory's

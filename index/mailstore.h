@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/fs_identity.h"
 #include "index/folder.h"
 #include "index/layout.h"
 #include "index/maildir_settings.h"
@@ -34,6 +35,11 @@ struct MailstoreOptions {
     // process must then call waitForBackgroundWork() (index/background.h) before exiting.
     // The options of a Maildir's first open in the process apply.
     std::size_t pendingRowsFrom = 0;
+    // Whose files these are: every access to them, by whichever thread (a session's
+    // command, the watcher, background work, the pool closing the database), runs under
+    // this identity (core/maildir_owner.h decides it; nullopt: the process's own). The
+    // options of the Maildir's first open in the process apply.
+    std::optional<base::FsIdentity> owner{};
 };
 
 class Mailstore : public std::enable_shared_from_this<Mailstore> {
@@ -47,6 +53,9 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
 
     const MaildirLayout& layout() const { return layout_; }
     std::filesystem::path indexPath() const { return indexPath_; }
+    // The identity its files are touched under (MailstoreOptions::owner). Code that works
+    // on the Maildir from a thread of its own puts itself under it (base::FsIdentityScope).
+    const std::optional<base::FsIdentity>& owner() const { return owner_; }
 
     std::vector<FolderEntry> list() const { return layout_.list(); }
     bool exists(std::string_view name) const { return layout_.exists(name); }
@@ -164,6 +173,7 @@ class Mailstore : public std::enable_shared_from_this<Mailstore> {
     MaildirSettings settingsLocked();
     std::shared_ptr<Folder> folderImpl(std::string_view name, bool sync);
 
+    std::optional<base::FsIdentity> owner_;  // before layout_: the constructor works as it
     MaildirLayout layout_;
     std::string indexPath_;  // not a path, for the reason MaildirLayout::root_ is not
     std::size_t pendingRowsFrom_;

@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/file_util.h"
 #include "index/maildir_name.h"
 
@@ -135,7 +136,7 @@ bool QuotaAccount::recount() {
     auto tmp = root_ / "tmp" /
                (std::to_string(nowSeconds()) + "." + std::to_string(::getpid()) +
                 "_NeWmAiLdIrSiZe." + maildirHostname());
-    int fd = ::open(tmp.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_APPEND | O_CLOEXEC, 0600);
+    int fd = ::open(tmp.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_APPEND | O_CLOEXEC, newFileMode());
     if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
     std::string text =
         formatMaildirQuota(quota_) + "\n" + usageLine(counted.bytes, counted.messages);

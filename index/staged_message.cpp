@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/file_util.h"
 
 namespace maildex::index {
@@ -17,7 +18,7 @@ constexpr std::size_t kBufferSize = 64 * 1024;
 
 StagedMessage::StagedMessage(const std::filesystem::path& folderDir)
     : path_(folderDir / "tmp" / uniqueTmpName("append")) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, newFileMode());
     if (fd_ < 0) throwIo("Cannot create", path_.string(), errno);
     buffer_.reserve(kBufferSize);
 }

@@ -57,6 +57,7 @@
 #include "index/courier_keywords.h"
 #include "index/crash_point.h"
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/file_util.h"
 #include "index/folder.h"
 #include "index/maildir_name.h"
@@ -216,11 +217,11 @@ std::filesystem::path Folder::writeIntentLocked(const StoreIntent& intent) {
     auto journal = dir() / kJournalDir;
     if (intentName_.empty()) intentName_ = uniqueTmpName("store");
     auto idle = journal / ("." + intentName_), live = journal / intentName_;
-    int fd = ::open(idle.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    int fd = ::open(idle.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, newFileMode());
     if (fd < 0 && errno == ENOENT) {
-        if (::mkdir(journal.c_str(), 0700) != 0 && errno != EEXIST)
+        if (::mkdir(journal.c_str(), newFolderMode()) != 0 && errno != EEXIST)
             throwIo("Cannot create", journal.string(), errno);
-        fd = ::open(idle.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        fd = ::open(idle.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, newFileMode());
     }
     if (fd < 0) throwIo("Cannot create", idle.string(), errno);
     try {

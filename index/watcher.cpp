@@ -191,6 +191,7 @@ struct Watcher::Impl {
                 auto folder = it->second.folder.lock();
                 if (!folder) return true;
                 if (!it->second.inotify) return true;  // polled after all: nothing to add
+                base::FsIdentityScope as(folder->owner());  // the owner's directory
                 arm(id, it->second, folder->dir(), kCurDir);
                 armed.push_back(std::move(folder));
                 return true;
@@ -198,6 +199,7 @@ struct Watcher::Impl {
         }
         for (const auto& folder : armed) {
             try {
+                base::FsIdentityScope as(folder->owner());
                 folder->sync(Folder::SyncMode::Quick);
             } catch (const std::exception& e) {
                 log::warn("folder '" + folder->name() +
@@ -347,6 +349,9 @@ struct Watcher::Impl {
                 auto folder = this->lock(id);
                 if (!folder) continue;
                 try {
+                    // Each folder's sync, and its Courier mirror and quota writes, as its
+                    // owner: one thread serves every user's folders.
+                    base::FsIdentityScope as(folder->owner());
                     if (batch.rescan) {
                         folder->sync(Folder::SyncMode::Quick);
                     } else if (!batch.newNames.empty() || !batch.curNames.empty()) {
@@ -380,6 +385,7 @@ struct Watcher::Impl {
                 auto folder = this->lock(id);
                 if (!folder) continue;
                 try {
+                    base::FsIdentityScope as(folder->owner());
                     if (overflow)
                         folder->sync(Folder::SyncMode::Full);
                     else

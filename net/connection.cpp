@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/fs_identity.h"
 #include "base/log.h"
 #include "net/event_loop.h"
 #include "net/metrics.h"
@@ -62,6 +63,10 @@ Connection::~Connection() {
         ::close(fd_);
         --Metrics::instance().connectionsOpen;
     }
+    // The engine's last file work (a half-received APPEND's file in tmp/, the session's
+    // folders and index) as the user, on whichever thread the connection ends.
+    base::FsIdentityScope as(engine_->session().fsIdentity());
+    engine_.reset();
 }
 
 void Connection::start() {

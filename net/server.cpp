@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,15 +19,18 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/fs_identity.h"
 #include "base/log.h"
 #include "core/auth/authentication.h"
 #include "core/auth/backend_list.h"
 #include "core/auth/user_database.h"
+#include "index/file_modes.h"
 #include "index/mailstore.h"
 #include "net/admin_server.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
 #include "net/metrics.h"
+#include "net/privileges.h"
 #include "net/tls_context.h"
 #include "net/worker_pool.h"
 
@@ -203,14 +207,33 @@ void Server::sizeDescriptorTable(int descriptors) {
 }
 
 void Server::dropPrivileges() {
-    if (config_.runAsUser.empty()) return;
-    passwd* pw = ::getpwnam(config_.runAsUser.c_str());
-    if (!pw) throw core::ConfigError("MAILDEX_USER: no such user '" + config_.runAsUser + "'");
-    if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
-        ::setuid(pw->pw_uid) != 0)
-        throw core::ConfigError("MAILDEX_USER: cannot become '" + config_.runAsUser +
-                                "': " + std::strerror(errno));
-    log::info("running as " + config_.runAsUser);
+    // IMAP_UMASK is Courier's process umask; it also sets the modes of new files.
+    if (config_.imapUmask) ::umask(*config_.imapUmask);
+    index::setImapUmask(config_.imapUmask);
+    if (!config_.runAsUser.empty()) dropPrivilegesTo(config_.runAsUser);
+    if (!enableUserIdentities()) return;  // not root: every file is the server's own
+    log::info("each user's files are touched as the user (the uid and gid the user database "
+              "names, else the Maildir's owner)");
+    // A user database that names no uid of its own for anyone: every user is served as
+    // the owner of its Maildir, and a Maildir of root's is refused. Worth a word, once.
+    if (config_.auth.userDb.empty()) return;
+    try {
+        base::FsIdentityScope asReader(base::configFileReader());
+        auto users = core::auth::listUsers(config_.auth.userDb);
+        bool anyOwnUid = std::any_of(users.begin(), users.end(), [](const auto& u) {
+            return !u.uid.empty() && u.uid.find_first_not_of('0') != std::string::npos;
+        });
+        if (!users.empty() && !anyOwnUid)
+            log::warn("serving each user as its own identity, but " + config_.auth.userDb.string() +
+                      " gives no user a uid of its own: each is served as the owner of its "
+                      "Maildir, and one whose Maildir is root's is refused" +
+                      (config_.imap.allowRootMail ? " (here served as root: "
+                                                    "MAILDEX_ALLOW_ROOT_MAIL=YES)"
+                                                  : "") +
+                      ". Give users their uid:gid, or run as the one mail user");
+    } catch (const std::exception&) {
+        // The back end has said what is wrong with the file.
+    }
 }
 
 void Server::loadAccessList() {

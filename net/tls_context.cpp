@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "base/fs_identity.h"
 #include "base/log.h"
 
 namespace maildex::net {
@@ -118,6 +119,7 @@ TlsManager::TlsManager(TlsOptions options) : options_(std::move(options)) {
 
 bool TlsManager::reload() {
     try {
+        base::FsIdentityScope asReader(base::configFileReader());  // net/privileges.h
         auto fresh = std::make_shared<TlsContext>(options_, options_.certFile);
         SSL_CTX_set_tlsext_servername_callback(fresh->get(), onServerName);
         SSL_CTX_set_tlsext_servername_arg(fresh->get(), this);
@@ -146,6 +148,7 @@ std::shared_ptr<TlsContext> TlsManager::contextFor(const std::string& serverName
     std::shared_ptr<TlsContext> ctx;
     auto file = options_.certFile;
     file += "." + serverName;
+    base::FsIdentityScope asReader(base::configFileReader());  // net/privileges.h
     std::error_code ec;
     if (std::filesystem::exists(file, ec)) {
         try {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 
+#include "base/fs_identity.h"
 #include "base/log.h"
 #include "core/auth/passwd_file.h"
 #include "core/auth/scram.h"
@@ -277,6 +278,8 @@ bool UserDatabase::reloadIfChanged(bool wait) {
         lastFailure_ = why;
         return false;
     };
+    // Root's file, after MAILDEX_USER too (net/privileges.h).
+    base::FsIdentityScope asReader(base::configFileReader());
     struct stat st {};
     if (::stat(file_.c_str(), &st) != 0)
         return failed("cannot stat user database " + file_.string() + ": " + std::strerror(errno));

@@ -66,6 +66,7 @@ class ServerProcess:
         self.pid_file = os.path.join(work, "server.pid")
         self.settings = {
             "ADDRESS": "127.0.0.1", "PORT": str(self.port), "MAILDEX_USERDB": userdb,
+            "MAILDEX_ALLOW_ROOT_MAIL": "YES",  # run as root with root's Maildirs
             "IMAPDSSLSTART": "NO", "MAXPERIP": "1000", "MAILDEX_LOG_LEVEL": "info",
         }
         self.settings.update(settings or {})

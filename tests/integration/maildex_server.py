@@ -55,6 +55,9 @@ class MaildexServer:
         self.settings = {
             "ADDRESS": "127.0.0.1", "PORT": str(self.port), "MAILDEX_USERDB": self.userdb,
             "MAILDEX_ADMIN_ADDRESS": "127.0.0.1:%d" % self.admin_port, "MAILDEX_LOG_LEVEL": "info",
+            # Tests run as root with Maildirs of root's: serve them (test_user_identity.py
+            # covers users with their own uids).
+            "MAILDEX_ALLOW_ROOT_MAIL": "YES",
         }
         if tls:
             self.cert = os.path.join(self.root, "imapd.pem")

@@ -268,6 +268,8 @@ TestServer::TestServer(const std::string& maildexd, const std::string& maildir,
                                       "--set",
                                       "MAXPERIP=100",
                                       "--set",
+                                      "MAILDEX_ALLOW_ROOT_MAIL=YES",  // a root test run
+                                      "--set",
                                       "MAILDEX_LOG_LEVEL=warn"};
         std::vector<char*> argv;
         for (auto& a : args)
