@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cerrno>
@@ -54,6 +55,21 @@ int apply(const std::optional<FsIdentity>& id) {
     ::setfsuid(uid);
     if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != uid) return EPERM;
     return 0;
+}
+
+// Whether the calling thread is under the process's own identity already. A thread that
+// lost its capabilities when the process changed user (one created before MAILDEX_USER's
+// drop: keeping them is a per-thread setting) cannot set even that, but need not.
+bool underProcessIdentity() {
+    if (static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != ::geteuid()) return false;
+    if (static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != ::getegid()) return false;
+    int n = ::getgroups(0, nullptr);
+    std::vector<gid_t> groups(static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0 && ::getgroups(n, groups.data()) != n) return false;
+    auto mine = processGroups();
+    std::sort(groups.begin(), groups.end());
+    std::sort(mine.begin(), mine.end());
+    return groups == mine;
 }
 
 }  // namespace
@@ -103,7 +119,7 @@ FsIdentityScope::FsIdentityScope(const std::optional<FsIdentity>& identity) {
         // afterwards under the process's own identity.
         current = std::nullopt;
         known = true;
-        if (int err = apply(std::nullopt); err != 0)
+        if (int err = apply(std::nullopt); err != 0 && !underProcessIdentity())
             throw std::system_error(err, std::generic_category(), "cannot act as the server");
         if (identity == current) return;
     }

@@ -94,8 +94,12 @@ class DebianCourierFiles(unittest.TestCase):
         self.assertEqual(self.vars["IMAPDSSLSTART"], "YES")
         self.assertEqual(self.vars["IMAP_TLS_REQUIRED"], "0")
         srv = self.start()
-        configured = set(self.vars["IMAP_CAPABILITY"].split())
-        configured_tls = set(self.vars["IMAP_CAPABILITY_TLS"].split())
+        # IMAP_ACL=1 (Debian's file): the ACL names join the list, as Courier adds its
+        # own "ACL ACL2=UNION"; Maildex also says which rights it knows (RFC 4314 5.1.1).
+        self.assertEqual(self.vars["IMAP_ACL"], "1")
+        acl = {"ACL", "ACL2=UNION", "RIGHTS=texk"}
+        configured = set(self.vars["IMAP_CAPABILITY"].split()) | acl
+        configured_tls = set(self.vars["IMAP_CAPABILITY_TLS"].split()) | acl
 
         # PORT: IMAP_CAPABILITY plus STARTTLS (IMAPDSTARTTLS=YES); no AUTH= before TLS,
         # since Debian's list has none, but LOGIN works (IMAP_TLS_REQUIRED=0).
