@@ -78,6 +78,12 @@ bool ownerAndAdministratorsKeepTheirRights(const index::CourierAcl& list,
                .hasAll(kAllRights);
 }
 
+void giveOwnerLookupAndAdminister(index::CourierAcl& list, std::string_view ownerLogin) {
+    if (ownerAndAdministratorsKeepTheirRights(list, ownerLogin)) return;
+    const auto* owner = list.find("owner");
+    list.set("owner", (Rights::of(owner ? owner->rights : "") | Rights::of("al")).stored());
+}
+
 std::string shownIdentifier(std::string_view stored) {
     std::string out;
     if (stored.starts_with('-')) {

@@ -53,6 +53,11 @@ Rights rightsOf(const index::CourierAcl& acl, const Accessor& who);
 bool ownerAndAdministratorsKeepTheirRights(const index::CourierAcl& acl,
                                            std::string_view ownerLogin);
 
+// A list as Courier writes it for a new folder (its parent's) or for the level a deleted
+// folder leaves (its own): when the owner would lack "l" or "a" there, the owner's entry
+// gains them, so a folder the user creates is one they can see and administer.
+void giveOwnerLookupAndAdminister(index::CourierAcl& acl, std::string_view ownerLogin);
+
 // The identifier as IMAP shows it: "user=bob" reads "bob", "-user=bob" reads "-bob";
 // the others as they are.
 std::string shownIdentifier(std::string_view stored);

@@ -207,13 +207,26 @@ void list(CommandContext& ctx) {
                       [](const Mailbox& a, const Mailbox& b) { return a.folder < b.folder; });
         }
     }
-    for (const auto& m : boxes) {
+    // RFC 4314 4: a mailbox is listed only to a user with the "l" right on it (a level
+    // without a directory has a list too, inherited or in courierimaphieracl/). One the
+    // user may not look up but with a child they may is listed as a bare level
+    // (\Noselect), as Courier lists it, so the child has a parent. A subscribed name that
+    // no longer exists is the user's own record: no list.
+    std::vector<acl::Rights> rights;
+    for (const auto& m : boxes)
+        rights.push_back(m.exists || m.placeholder ? myRights(ctx, m.folder) : acl::kAllRights);
+    auto visibleChild = [&](const std::string& folder) {
+        for (std::size_t i = 0; i < boxes.size(); ++i)
+            if (rights[i].has('l') && index::isInside(boxes[i].folder, folder) &&
+                boxes[i].folder != folder)
+                return true;
+        return false;
+    };
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+        const auto& m = boxes[i];
         if (!matches(m.imapName)) continue;
-        // RFC 4314 4: a mailbox is listed only to a user with the "l" right on it (a
-        // level without a directory has a list too, inherited or in courierimaphieracl/).
-        // A subscribed name that no longer exists is the user's own record: no list.
-        acl::Rights rights = m.exists || m.placeholder ? myRights(ctx, m.folder) : acl::kAllRights;
-        if (!rights.has('l')) continue;
+        bool hidden = !rights[i].has('l');
+        if (hidden && !(m.hasChildren && !m.folder.empty() && visibleChild(m.folder))) continue;
         bool childInfo = childInfoNames.count(m.imapName) > 0;
         if (req.subscribedOnly && !m.subscribed && !childInfo) continue;
         if (!req.subscribedOnly && !m.exists && !m.placeholder) continue;  // only subscribed
@@ -222,7 +235,7 @@ void list(CommandContext& ctx) {
         w.untagged().atom("LIST").open();
         if (!m.exists && !m.placeholder)
             w.atom("\\NonExistent");
-        else if (m.placeholder)
+        else if (m.placeholder || hidden)
             w.atom("\\Noselect");
         if (req.returnChildren) w.atom(m.hasChildren ? "\\HasChildren" : "\\HasNoChildren");
         if (req.returnSubscribed && m.subscribed) w.atom("\\Subscribed");
@@ -232,10 +245,11 @@ void list(CommandContext& ctx) {
         w.end();
         // LIST-STATUS needs what STATUS needs ("r"); RFC 8440 3: MYRIGHTS for every
         // mailbox listed that exists.
-        if (!req.status.empty() && m.exists && rights.has('r'))
+        if (hidden) continue;
+        if (!req.status.empty() && m.exists && rights[i].has('r'))
             writeStatus(ctx, m.imapName, m.folder, req.status);
         if (req.returnMyRights && m.exists)
-            w.untagged().atom("MYRIGHTS").astring(m.imapName).string(rights.shown()).end();
+            w.untagged().atom("MYRIGHTS").astring(m.imapName).string(rights[i].shown()).end();
     }
     ctx.okText = "LIST completed";
 }
@@ -258,6 +272,8 @@ void lsub(CommandContext& ctx) {
     std::string pattern = fullPattern(req.reference, req.patterns[0]);
     std::set<std::string> sent;
     for (const auto& m : collect(ctx)) {
+        // Like LIST, only what the user may look up (RFC 4314 4; Courier leaves it out).
+        if ((m.exists || m.placeholder) && !myRights(ctx, m.folder).has('l')) continue;
         if (m.subscribed && matchesListPattern(pattern, m.imapName, delim)) {
             w.untagged().atom("LSUB").open();
             if (!m.exists) w.atom("\\Noselect");

@@ -38,6 +38,7 @@ void create(CommandContext& ctx) {
     const std::string parent(index::parentName(folder));
     requireRights(ctx, parent, "c", ctx.session.names().toImap(parent, ctx.session.utf8()));
     auto inherited = folderAcl(ctx, parent);
+    acl::giveOwnerLookupAndAdminister(inherited, ctx.session.userName());
     bool existed = store.exists(folder);
     store.create(folder);
     if (!existed) saveFolderAcl(ctx, folder, inherited);
@@ -60,6 +61,7 @@ void deleteMailbox(CommandContext& ctx) {
     for (const auto& e : ctx.session.mailstore().list())
         if (e.name == folder) hasChildren = e.hasChildren;
     auto list = folderAcl(ctx, folder);
+    acl::giveOwnerLookupAndAdminister(list, ctx.session.userName());
     ctx.session.mailstore().remove(folder);
     if (hasChildren) saveFolderAcl(ctx, folder, list);
     ctx.session.mailstore().setSetting("special-use:" + folder, "");

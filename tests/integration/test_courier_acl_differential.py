@@ -33,7 +33,7 @@ RECORDED = os.path.join(REPO, "tests/fixtures/courier-acl/courier-5.0.13.json")
 # LIST (MYRIGHTS) form and NAMESPACE's shared namespaces (defaults).
 CASES_COMPARED = [
     "inheritance", "setacl_owner_admin", "myrights_matrix", "myrights_administrator",
-    "effect_without_r", "effect_without_s", "effect_without_w",
+    "effect_without_l", "effect_without_r", "effect_without_s", "effect_without_w",
     "effect_without_i", "effect_without_c", "effect_without_x", "effect_without_t",
     "effect_without_e", "effect_lookup_only", "effect_read_only", "effect_parent_without_c",
     "rename_delete_acl_files", "hieracl",
