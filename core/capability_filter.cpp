@@ -6,25 +6,21 @@
 #include <cctype>
 #include <sstream>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core {
 
 namespace {
 
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
 // Names decided by their own settings, not by the list.
 bool alwaysSaid(const std::string& name) {
-    std::string u = upper(name);
+    std::string u = ascii::upper(name);
     return u == "IMAP4REV1" || u == "STARTTLS" || u == "LOGINDISABLED" || u == "ACL" ||
            u.rfind("ACL2=", 0) == 0 || u.rfind("RIGHTS=", 0) == 0;
 }
 
 bool matches(const std::string& ours, const std::string& configured) {
-    std::string o = upper(ours), c = upper(configured);
+    std::string o = ascii::upper(ours), c = ascii::upper(configured);
     if (o == c) return true;
     if (o.size() > c.size() + 1 && o.compare(0, c.size(), c) == 0 && o[c.size()] == '=' &&
         c.find('=') == std::string::npos)

@@ -9,17 +9,11 @@
 #include <cctype>
 #include <set>
 
+#include "core/imap/ascii.h"
+
 namespace maildex::core {
 
-namespace {
-
-std::string upper(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 const std::vector<InapplicableSetting>& inapplicableSettings() {
     // Reasons say what Maildex does instead, so an operator knows where to look.
@@ -170,7 +164,7 @@ std::vector<SettingNote> inapplicableSettingNotes(const ConfigSource& source,
         auto it = source.values().find(s.key);
         if (it == source.values().end()) continue;
         if (std::find(read.begin(), read.end(), s.key) != read.end()) continue;
-        std::string value = upper(trimBlanks(it->second));
+        std::string value = ascii::upper(trimBlanks(it->second));
         bool harmless = std::any_of(s.harmless.begin(), s.harmless.end(),
                                     [&](const std::string& h) { return h == "*" || h == value; });
         std::string origin = source.origin(s.key);
