@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 #include <vector>
 
@@ -126,9 +126,9 @@ FsIdentityScope::FsIdentityScope(const std::optional<FsIdentity>& identity) {
     previous_ = current;
     if (int err = apply(identity); err != 0) {
         apply(previous_);  // whatever half of it took, back to where it was
-        throw std::system_error(err, std::generic_category(),
-                                "cannot act as " + (identity ? identity->describe()
-                                                             : std::string("the server")));
+        throw std::system_error(
+            err, std::generic_category(),
+            "cannot act as " + (identity ? identity->describe() : std::string("the server")));
     }
     current = identity;
     switched_ = true;

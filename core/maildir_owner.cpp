@@ -26,7 +26,8 @@ std::optional<base::FsIdentity> servingIdentity(const Identity& account, bool al
     if (id.uid == 0) {
         if (allowRoot) return std::nullopt;
         throw MaildirOwnerRefused(
-            maildir.string() + " would be served as uid 0 (root), which is refused: give the "
+            maildir.string() +
+            " would be served as uid 0 (root), which is refused: give the "
             "user a uid of its own (user database, authdaemond) or a Maildir it owns, or set "
             "MAILDEX_ALLOW_ROOT_MAIL=YES");
     }

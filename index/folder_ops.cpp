@@ -26,9 +26,9 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "index/file_modes.h"
 #include "index/crash_point.h"
 #include "index/error.h"
+#include "index/file_modes.h"
 #include "index/file_util.h"
 #include "index/folder.h"
 #include "index/maildir_name.h"

@@ -80,7 +80,8 @@ bool MaildirLayout::create(std::string_view name) const {
     if (!name.empty()) {
         // The marker tells delivery agents they are inside a folder (quota accounting
         // goes to the parent's maildirsize); Courier creates it the same way.
-        int fd = ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, newFileMode());
+        int fd =
+            ::open((dir / "maildirfolder").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, newFileMode());
         if (fd >= 0) ::close(fd);
     }
     return created;

@@ -2,8 +2,8 @@
 // rename), subscriptions and settings. Its index database is opened, closed and counted
 // against the process's bound by the pool (database_pool.cpp).
 
-#include "index/file_modes.h"
 #include "index/mailstore.h"
+#include "index/file_modes.h"
 
 #include <sys/stat.h>
 #include <time.h>

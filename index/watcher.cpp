@@ -190,7 +190,7 @@ struct Watcher::Impl {
                 if (it == watches.end()) return true;  // closed already
                 auto folder = it->second.folder.lock();
                 if (!folder) return true;
-                if (!it->second.inotify) return true;  // polled after all: nothing to add
+                if (!it->second.inotify) return true;       // polled after all: nothing to add
                 base::FsIdentityScope as(folder->owner());  // the owner's directory
                 arm(id, it->second, folder->dir(), kCurDir);
                 armed.push_back(std::move(folder));

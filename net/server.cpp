@@ -212,8 +212,9 @@ void Server::dropPrivileges() {
     index::setImapUmask(config_.imapUmask);
     if (!config_.runAsUser.empty()) dropPrivilegesTo(config_.runAsUser);
     if (!enableUserIdentities()) return;  // not root: every file is the server's own
-    log::info("each user's files are touched as the user (the uid and gid the user database "
-              "names, else the Maildir's owner)");
+    log::info(
+        "each user's files are touched as the user (the uid and gid the user database "
+        "names, else the Maildir's owner)");
     // A user database that names no uid of its own for anyone: every user is served as
     // the owner of its Maildir, and a Maildir of root's is refused. Worth a word, once.
     if (config_.auth.userDb.empty()) return;

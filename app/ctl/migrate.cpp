@@ -150,8 +150,8 @@ int runMigrate(std::vector<std::string> argv) {
                                "\", separator \"" + std::string(1, r.delimiter) + "\"";
             if (r.quota) head += "; quota " + *r.quota + " (maildirsize stays)";
             if (r.aclFiles)
-                head += "; " + std::to_string(r.aclFiles) +
-                        " ACL files checked (served as they are)";
+                head +=
+                    "; " + std::to_string(r.aclFiles) + " ACL files checked (served as they are)";
             if (r.replacedIndex)
                 head += dryRun ? "; an index exists and would be rebuilt in place"
                                : "; the existing index was rebuilt in place";
