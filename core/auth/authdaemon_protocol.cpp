@@ -78,7 +78,7 @@ std::vector<std::string> optionValues(std::string_view options, std::string_view
     while (pos <= options.size()) {
         auto comma = std::min(options.find(',', pos), options.size());
         auto item = options.substr(pos, comma - pos);
-        if (item.size() > key.size() && item.starts_with(key) && item[key.size()] == '=')
+        if (item.size() > key.size() + 1 && item.starts_with(key) && item[key.size()] == '=')
             out.emplace_back(item.substr(key.size() + 1));
         pos = comma + 1;
     }

@@ -44,8 +44,8 @@ Reply parseReply(std::string_view text);
 // authlib's OPTIONS ("disableimap=1,wbnoimages=1") as a map.
 std::map<std::string, std::string> parseOptions(std::string_view options);
 
-// Every value of `key` in OPTIONS, in order ("group=a,group=b" -> a, b); parseOptions
-// keeps only the last.
+// Every non-empty value of `key` in OPTIONS, in order ("group=a,group=b" -> a, b);
+// parseOptions keeps only the last.
 std::vector<std::string> optionValues(std::string_view options, std::string_view key);
 // Whether an option's value means "yes" as Courier reads it (starts with 1, y or Y).
 bool optionSet(const std::map<std::string, std::string>& options, const std::string& key);

@@ -44,6 +44,16 @@ TEST(AuthdaemonProtocol, TheAccountBecomesTheIdentity) {
     EXPECT_EQ(r.identity.quota, "1000000S");
 }
 
+// Courier's OPTIONS may name several groups; each one counts for the ACLs.
+TEST(AuthdaemonProtocol, EveryGroupInOptionsIsKept) {
+    auto r = toResult(
+        parseReply("HOME=/home/bob\nOPTIONS=group=staff,disablewebmail=1,group=sales\n.\n"), "bob",
+        {});
+    ASSERT_EQ(r.verdict, AuthResult::Verdict::Accepted) << r.reason;
+    EXPECT_EQ(r.identity.groups, (std::vector<std::string>{"staff", "sales"}));
+    EXPECT_EQ(optionValues("group=a,groupie=b,group=,x", "group"), (std::vector<std::string>{"a"}));
+}
+
 TEST(AuthdaemonProtocol, NoMaildirMeansHomeAndMaildirpath) {
     AccountDefaults d;
     d.maildirPath = "Mail/box";

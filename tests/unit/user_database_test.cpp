@@ -98,6 +98,19 @@ TEST_F(UserDbTest, AnAcceptedLoginCarriesTheAccountsHomeUidAndGid) {
     EXPECT_EQ(db.accountKey("nobody"), std::nullopt);
 }
 
+// ACL entries "group=NAME" and "administrators" name the groups of the extra field
+// "group=a,b" (core/acl/access.h).
+TEST_F(UserDbTest, TheGroupExtraFieldGivesTheAclGroups) {
+    write("alice:{PLAIN}a::::" + home + "::group=staff,administrators,,sales quota=5C\n" +
+          "bob:{PLAIN}b::::" + home + "\n");
+    UserDatabase db(file, instant());
+    auto alice = db.authenticate("alice", "a", "::1");
+    ASSERT_EQ(alice.verdict, AuthResult::Verdict::Accepted);
+    EXPECT_EQ(alice.identity.groups,
+              (std::vector<std::string>{"staff", "administrators", "sales"}));
+    EXPECT_TRUE(db.authenticate("bob", "b", "::1").identity.groups.empty());
+}
+
 TEST_F(UserDbTest, MaildirPathOptionIsMaildirPath) {
     write("alice:{PLAIN}pw::::/home/alice\n");
     auto o = instant();
