@@ -207,6 +207,21 @@ class SharedFolders(unittest.TestCase):
             bob.close()
             self.assertIn("uid and gid must be numbers other than 0", self.srv.read_log())
 
+    def test_filesystem_shared_folders_are_refused_with_a_log_line(self):
+        # Courier's other kind (maildirmake --add writes shared-maildirs): not served, and
+        # the administrator is told once which file asked for it and what to use instead.
+        with open(os.path.join(self.srv.maildirs["bob"].path, "shared-maildirs"), "w") as f:
+            f.write("pub\t/var/lib/pub\n")
+        with self.srv:
+            for _ in range(2):
+                bob = LineClient(self.srv.port).login("bob", "pb")
+                lines = bob.command("a", 'LIST "" "shared.*"')
+                self.assertEqual(lines[:-1], [])
+                bob.close()
+            log = self.srv.read_log()
+            self.assertEqual(log.count("shared-maildirs: Courier's filesystem shared folders"), 1, log)
+            self.assertIn("IMAP_SHAREDINDEXFILE", log)
+
     def setUp_alice_folders(self):
         alice = self.srv.maildirs["alice"]
         alice.make_folder("Team")
