@@ -39,6 +39,7 @@ constexpr std::array kCommands{
     CommandSpec{"STARTTLS", s::NotAuthenticated, false, "", startTls},
     CommandSpec{"LOGIN", s::NotAuthenticated, false, "", login},
     CommandSpec{"AUTHENTICATE", s::NotAuthenticated, false, "", authenticate},
+    CommandSpec{"UNAUTHENTICATE", s::LoggedIn, false, "", unauthenticate},
     CommandSpec{"ENABLE", s::LoggedIn, false, "", enable},
     CommandSpec{"CREATE", s::LoggedIn, false, "", create},
     CommandSpec{"DELETE", s::LoggedIn, false, "", deleteMailbox},

@@ -186,7 +186,7 @@ std::string commonCapabilities(const ImapConfig& config) {
 std::string Session::everyCapability(const ImapConfig& config) {
     return commonCapabilities(config) +
            " STARTTLS LOGINDISABLED AUTH=LOGIN AUTH=PLAIN AUTH=SCRAM-SHA-256 "
-           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5";
+           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5 UNAUTHENTICATE";
 }
 
 std::string Session::capabilities() const {
@@ -204,6 +204,8 @@ std::string Session::capabilities() const {
             }
             if (authenticator_->offersCramMd5()) caps += " AUTH=CRAM-MD5";
         }
+    } else if (authenticator_) {
+        caps += " UNAUTHENTICATE";
     }
     const auto& configured = transport_.tlsActive && config_.capabilitiesTls
                                  ? config_.capabilitiesTls

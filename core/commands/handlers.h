@@ -16,6 +16,7 @@ void enable(CommandContext& ctx);
 // auth.cpp (RFC 3501 6.2, RFC 4616 PLAIN, RFC 4959 SASL-IR, draft-murchison-sasl-login)
 void startTls(CommandContext& ctx);
 void login(CommandContext& ctx);
+void unauthenticate(CommandContext& ctx);
 void authenticate(CommandContext& ctx);
 bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
                         std::string& password);
