@@ -40,6 +40,7 @@ void lsub(CommandContext& ctx);
 void append(CommandContext& ctx);
 
 // copy.cpp (RFC 3501 6.4.7, RFC 6851 MOVE, RFC 4315 COPYUID)
+void replace(CommandContext& ctx);  // append.cpp (RFC 8508)
 void copy(CommandContext& ctx);
 void move(CommandContext& ctx);
 
