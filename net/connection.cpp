@@ -338,7 +338,10 @@ void Connection::work(WorkItem item) {
     WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
                       session.idling(), session.authenticated(),      {}};
     engine_->output().clear();
-    if (result.authenticated && user_.empty()) result.user = session.userName();
+    // The name for the log and /who, taken when the session logs in (again, after an
+    // UNAUTHENTICATE: then it may be another user's).
+    if (result.authenticated && session.userName() != lastUser_)
+        result.user = lastUser_ = session.userName();
     loop_.post([self = shared_from_this(), result = std::move(result)]() mutable {
         self->afterWork(std::move(result));
     });
@@ -350,9 +353,8 @@ void Connection::afterWork(WorkResult r) {
     if (r.authenticated != authenticated_) {
         authenticated_ = r.authenticated;
         m.connectionsAuthenticated += authenticated_ ? 1 : -1;
-        if (!r.user.empty()) user_ = r.user;
-        if (!authenticated_) user_.clear();  // UNAUTHENTICATE: the next login names its own
     }
+    if (!r.user.empty()) user_ = r.user;
     if (r.idling != idling_) {
         idling_ = r.idling;
         m.connectionsIdle += idling_ ? 1 : -1;

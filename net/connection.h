@@ -143,6 +143,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     bool authenticated_ = false;
     bool idling_ = false;
     std::string user_;
+    std::string lastUser_;  // the worker's copy of the logged-in name (work() only)
     Clock::time_point connectedAt_ = Clock::now();
     Clock::time_point lastInput_ = Clock::now();
     Clock::time_point nextKeepalive_{};
