@@ -61,6 +61,14 @@ std::string TransportInfo::peer() const {
     return (v6 ? "[" + clientAddress + "]" : clientAddress) + ":" + std::to_string(clientPort);
 }
 
+bool TransportInfo::replaceClient(std::string address, std::uint16_t port) {
+    if (!proxyPeer.empty()) return false;
+    proxyPeer = peer();
+    clientAddress = std::move(address);
+    clientPort = port;
+    return true;
+}
+
 Session::Session(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
     : config_(config),
       authenticator_(authenticator),

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ class Server {
 
   private:
     void adopt(struct Accepted accepted);
+    // IMAPACCESSFILE's rule that refuses an address, if one does.
+    std::optional<std::string> accessDenied(const std::string& ip);
+    // ServerContext::admitClient.
+    const char* admitClient(const std::string& address, const std::string& held);
     // IMAPACCESSFILE, read at start and on SIGHUP; false (and the old list kept) when
     // the file cannot be read at a reload.
     void loadAccessList();
