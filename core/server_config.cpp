@@ -229,6 +229,7 @@ void readProxies(Reader& r, ServerConfig& c) {
                     c.proxyProtocolText + "'");
         }
     }
+    r.boolean("MAILDEX_PROXY_PLAINTEXT", c.proxyPlaintext);
     if ((c.proxyProtocolPlain || c.proxyProtocolTls) && c.trustedNetworks.empty())
         throw ConfigError(
             "MAILDEX_PROXY_PROTOCOL needs MAILDEX_TRUSTED_NETWORKS (the proxies whose headers "

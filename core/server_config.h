@@ -72,6 +72,9 @@ struct ServerConfig {
     std::string proxyProtocolText;
     bool proxyProtocolPlain = false;
     bool proxyProtocolTls = false;
+    // MAILDEX_PROXY_PLAINTEXT: on those listeners the proxy speaks IMAP itself and decides
+    // about TLS towards clients (nginx's mail proxy), so its plain-text LOGIN is taken.
+    bool proxyPlaintext = false;
     // MAILDEX_PROXY_BACKEND: "address:port" the nginx /auth answer names (Auth-Server,
     // Auth-Port); empty: derived from ADDRESS and PORT (net/admin_server.cpp).
     std::string proxyBackend;

@@ -82,13 +82,16 @@ void Connection::acceptProxyHeader(const core::ProxyHeader& header) {
     // No command has run: the session's transport is still the connection's to set.
     auto& transport = engine_->session().transportBeforeStart();
     if (!header.local) transport.replaceClient(ip, port);
-    // Under IMAP_TLS_REQUIRED=1 the client's own connection decides, not the proxy's:
-    // loopback means the client's address, and a client that reached the proxy in the
-    // clear is not let in with a password in the clear unless it said so (a version 2
-    // header's PP2_CLIENT_SSL, HAProxy's send-proxy-v2-ssl).
+    // Under IMAP_TLS_REQUIRED=1 the client's own connection decides, not the proxy's: a
+    // proxy that relays the client's bytes (HAProxy in TCP mode) would pass on a password
+    // the client sent in the clear. So loopback means the client's address, and a client
+    // that reached the proxy in the clear is not let in with a password in the clear
+    // unless the header says it used TLS (v2's PP2_CLIENT_SSL, HAProxy's
+    // send-proxy-v2-ssl), or the proxy is one that speaks IMAP itself and enforces TLS
+    // towards clients (nginx's mail proxy: MAILDEX_PROXY_PLAINTEXT=YES).
     transport.plaintextAuthAllowed = !cfg.tlsRequired ||
                                      (core::isLoopbackAddress(ip) && cfg.plaintextLoopback) ||
-                                     header.clientTls;
+                                     header.clientTls || cfg.proxyPlaintext;
     log::info("session " + std::to_string(id_) + " " + peer() + ": through proxy " + proxy +
               " (PROXY v" + std::to_string(header.version) +
               (header.local       ? " LOCAL"

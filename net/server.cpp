@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "core/auth/authentication.h"
 #include "core/auth/backend_list.h"
+#include "core/auth/nginx_auth.h"
 #include "core/auth/user_database.h"
 #include "index/file_modes.h"
 #include "index/mailstore.h"
@@ -129,12 +130,20 @@ Server::Server(core::ServerConfig config)
         return admitClient(address, held);
     };
     if (!config_.adminAddress.empty()) {
-        std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
-        // nginx's mail proxy speaks plain IMAP to its back ends: /auth names PORT, or no
-        // port at all when only SSLPORT is listened on.
-        admin_ =
-            std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(), host,
-                                          core::listensPlain(config_) ? config_.port : 0);
+        // nginx's mail proxy speaks plain IMAP to its back ends: /auth names
+        // MAILDEX_PROXY_BACKEND, else ADDRESS and PORT (no port at all when only SSLPORT is
+        // listened on). An empty host: ADDRESS is every address, and the answer is the
+        // address each request arrived on (never 127.0.0.1 for a request from elsewhere).
+        bool backend = !config_.proxyBackend.empty();
+        std::string host = backend ? config_.proxyBackendHost
+                           : core::auth::isWildcardAddress(config_.address)
+                               ? std::string()
+                               : core::auth::authServerAddress(config_.address, "");
+        int port = backend                       ? config_.proxyBackendPort
+                   : core::listensPlain(config_) ? config_.port
+                                                 : 0;
+        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(),
+                                               host, port);
     }
     if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }

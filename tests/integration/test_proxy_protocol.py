@@ -286,6 +286,16 @@ class ProxyProtocolAccessAndPlaintext(unittest.TestCase):
         finally:
             os.remove(access)
 
+    def test_a_proxy_that_speaks_imap_itself_may_log_in_in_plain_text(self):
+        # nginx's mail proxy with proxy_protocol on: the LOGIN after the header is nginx's.
+        with MaildexServer(users=USERS, tls=True, settings={
+                "MAILDEX_TRUSTED_NETWORKS": "127.0.0.1", "MAILDEX_PROXY_PROTOCOL": "imap",
+                "MAILDEX_PROXY_PLAINTEXT": "YES", "IMAP_TLS_REQUIRED": "1"}) as srv:
+            c = through_proxy(srv.port, v1("192.0.2.67"))
+            self.assertNotIn("LOGINDISABLED", c.line())
+            self.assertTrue(c.command("l1", "LOGIN alice alice-pw")[-1].startswith("l1 OK"))
+            c.close()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -98,6 +98,8 @@ TEST(ProxySettings, ListenersBackendAndTheirErrors) {
     EXPECT_TRUE(c.proxyProtocolTls);
     EXPECT_EQ(c.proxyBackendHost, "2001:db8::7");
     EXPECT_EQ(c.proxyBackendPort, 1143);
+    EXPECT_FALSE(c.proxyPlaintext);
+    EXPECT_TRUE(configWith({"MAILDEX_PROXY_PLAINTEXT=YES"}).proxyPlaintext);
     auto d = configWith({"MAILDEX_TRUSTED_NETWORKS=10.0.0.0/8", "MAILDEX_PROXY_PROTOCOL=imap",
                          "MAILDEX_PROXY_BACKEND=192.0.2.7:143"});
     EXPECT_TRUE(d.proxyProtocolPlain);
