@@ -43,7 +43,7 @@ Connection::Connection(ServerContext& server, EventLoop& loop, int fd, Connectio
       proxyProtocol_(origin.proxyProtocol),
       clientIp_(origin.ip),
       clientPort_(origin.port),
-      slot_(origin.proxyProtocol ? std::string() : origin.ip) {
+      slot_(origin.countedPerAddress ? origin.ip : std::string()) {
     const auto& cfg = server.config;
     core::TransportInfo transport;
     transport.tlsOffered = server.tls && cfg.startTls && !origin.implicitTls;

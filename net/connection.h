@@ -55,8 +55,9 @@ struct ConnectionOrigin {
     std::uint16_t port = 0;
     bool implicitTls = false;
     bool loopback = false;
-    bool proxyProtocol = false;  // a PROXY protocol header comes first (core/proxy_header.h)
-    bool peerTrusted = false;    // the peer is in MAILDEX_TRUSTED_NETWORKS
+    bool proxyProtocol = false;      // a PROXY protocol header comes first (core/proxy_header.h)
+    bool peerTrusted = false;        // the peer is in MAILDEX_TRUSTED_NETWORKS
+    bool countedPerAddress = false;  // holds a MAXPERIP slot under `ip` (not a trusted peer)
 };
 
 class Connection final : public std::enable_shared_from_this<Connection>,
@@ -154,7 +155,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     const bool implicitTls_;
     const bool proxyProtocol_;
     // The loop thread's copy of the client's address (see ip()), and the address whose
-    // MAXPERIP slot the connection holds (empty: none yet, on a PROXY protocol listener).
+    // MAXPERIP slot the connection holds (empty: none yet, from a trusted proxy).
     std::string clientIp_;
     std::uint16_t clientPort_ = 0;
     std::string slot_;

@@ -356,18 +356,24 @@ void Server::adopt(Accepted a) {
         ::close(a.fd);
         return;
     }
+    // MAXPERIP counts clients. A trusted proxy is not one: every connection through it
+    // would share its 20 slots (nginx without proxy_protocol names nobody), and a burst of
+    // new connections would be refused before their ID fields named anyone. So a trusted
+    // peer's connections count per address only once a client is named (admitClient);
+    // MAXDAEMONS bounds them all, and the proxy limits its own clients.
+    bool perAddress = !a.proxyProtocol && !trusted;
     {
         std::lock_guard lock(countsMu_);
         if (draining_)
             refusal = "* BYE Server shutting down\r\n";
         else if (total_ >= connectionLimit_)
             refusal = "* BYE Too many connections to this server, try again later\r\n";
-        else if (!a.proxyProtocol && perIp_[a.ip] >= config_.maxPerIp)
+        else if (perAddress && perIp_[a.ip] >= config_.maxPerIp)
             refusal = "* BYE Too many connections from your address\r\n";
         if (!refusal) {
             ++total_;
-            if (!a.proxyProtocol) ++perIp_[a.ip];
-        } else if (!a.proxyProtocol && perIp_[a.ip] == 0) {
+            if (perAddress) ++perIp_[a.ip];
+        } else if (perAddress && perIp_[a.ip] == 0) {
             perIp_.erase(a.ip);
         }
     }
@@ -385,9 +391,13 @@ void Server::adopt(Accepted a) {
     }
     std::uint64_t id = nextId_++;
     EventLoop* loop = loops_[id % loops_.size()].get();
-    ConnectionOrigin origin{
-        a.ip,   static_cast<std::uint16_t>(a.port), a.implicitTls, a.loopback, a.proxyProtocol,
-        trusted};
+    ConnectionOrigin origin{a.ip,
+                            static_cast<std::uint16_t>(a.port),
+                            a.implicitTls,
+                            a.loopback,
+                            a.proxyProtocol,
+                            trusted,
+                            perAddress};
     auto connection = std::make_shared<Connection>(*context_, *loop, a.fd, std::move(origin), id);
     loop->post([loop, connection] {
         loop->add(connection);

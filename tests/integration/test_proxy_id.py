@@ -80,7 +80,7 @@ class ProxyId(unittest.TestCase):
         self.assertTrue(c.until_tagged("l1")[-1].startswith("l1 OK"))
         wait_for_log(srv, "203.0.113.5:4242: client address from the ID of proxy 127.0.0.1:")
         self.assertIn("connected to 198.51.100.1 port 993, proxy session sess-abc", srv.read_log())
-        wait_for_log(srv, "203.0.113.5:4242 alice: logged in")
+        wait_for_log(srv, "203.0.113.5:4242 alice: logged in without TLS (through proxy 127.0.0.1:")
         self.assertEqual(who(srv), ["203.0.113.5:4242"])
         # Once named, never renamed: not after login, and not by a second ID before it.
         self.assertTrue(c.command("i2", id_fields("192.0.2.99", 1))[-1].startswith("i2 OK"))
@@ -130,6 +130,20 @@ class ProxyId(unittest.TestCase):
         wait_for_log(srv, "refused 198.51.100.9 (named by a proxy): Too many connections")
         self.assertGreaterEqual(srv.metric('maildex_proxy_client_addresses_total{by="id"}'), 45)
         for c in clients + same:
+            c.close()
+
+    def test_a_trusted_proxy_is_not_a_client_to_maxperip(self):
+        # nginx without proxy_protocol names nobody, and a burst of new connections has not
+        # sent its ID yet: neither may be refused as "too many from your address".
+        srv = self.srv
+        quiet = [connect(srv.port) for _ in range(25)]
+        self.assertTrue(all(c.greeting.startswith("* OK") for c in quiet))
+        # An untrusted peer is a client: its 21st connection is refused.
+        strangers = [connect(srv.port, source=STRANGER) for _ in range(20)]
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=20, source_address=(STRANGER, 0))
+        self.assertEqual(LineClient(srv.port, sock=s).line(), "* BYE Too many connections from your address")
+        s.close()
+        for c in quiet + strangers:
             c.close()
 
     def test_login_pacing_goes_by_the_client(self):
