@@ -40,6 +40,7 @@ constexpr std::array kCommands{
     CommandSpec{"LOGIN", s::NotAuthenticated, false, "", login},
     CommandSpec{"AUTHENTICATE", s::NotAuthenticated, false, "", authenticate},
     CommandSpec{"ENABLE", s::LoggedIn, false, "", enable},
+    CommandSpec{"COMPRESS", s::LoggedIn, false, "", compress},
     CommandSpec{"CREATE", s::LoggedIn, false, "", create},
     CommandSpec{"DELETE", s::LoggedIn, false, "", deleteMailbox},
     CommandSpec{"RENAME", s::LoggedIn, false, "", rename},

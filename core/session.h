@@ -57,6 +57,8 @@ using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, Log
 struct TransportInfo {
     bool tlsOffered = false;  // STARTTLS can be used
     bool tlsActive = false;
+    bool compressOffered = false;  // COMPRESS=DEFLATE can be used (RFC 4978)
+    bool compressActive = false;
     bool plaintextAuthAllowed = true;  // LOGIN without TLS (loopback, IMAP_TLS_REQUIRED=0)
     std::string clientAddress;         // the IP address: what failed logins are counted by
     std::uint16_t clientPort = 0;
@@ -106,6 +108,8 @@ class Session {
                     // the Engine does that and answers Command
         Close,      // send output, then close the connection
         StartTls,   // send output, drop any input already received, negotiate TLS
+        Compress,   // send output as it is; everything after it, and every byte of input
+                    // not parsed yet (Engine::takeInput), is compressed (RFC 4978)
         Suspended,  // send output; call resume() once the client has read it
     };
 
@@ -141,6 +145,8 @@ class Session {
     // Whether the wakeup fired and notifyChanges() has not run since.
     bool wakeupPending() const { return wakeup_->pending.load(); }
     void tlsStarted();
+    // COMPRESS DEFLATE succeeded: the transport compresses from its tagged OK on.
+    void compressionStarted() { transport_.compressActive = true; }
     // The transport's word on what TLS was negotiated (TransportInfo::tlsVersion).
     void tlsNegotiated(const char* version, const char* cipher,
                        const auth::ChannelBindingSource* binding = nullptr) {
