@@ -12,6 +12,7 @@
 
 #include "base/fs_identity.h"
 #include "base/log.h"
+#include "net/deflate_stream.h"
 #include "net/event_loop.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"
@@ -20,8 +21,6 @@
 namespace maildex::net {
 
 namespace {
-// Unprocessed input a connection may hold before we stop reading from it.
-constexpr std::size_t kInputBound = 256 * 1024;
 // Resume a suspended command once the unread output is below this.
 constexpr std::size_t kResumeBelow = 64 * 1024;
 // An idle session's report of at most this many messages is written by the loop itself.
@@ -34,6 +33,7 @@ Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::stri
     core::TransportInfo transport;
     transport.tlsOffered = server.tls && server.config.startTls && !implicitTls;
     transport.tlsActive = false;
+    transport.compressOffered = true;
     // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
     transport.plaintextAuthAllowed =
         !server.config.tlsRequired || (loopback && server.config.plaintextLoopback);
@@ -156,6 +156,11 @@ void Connection::onEvents(std::uint32_t events) {
 void Connection::readSome() {
     auto& buf = loop_.readBuffer();
     while (incoming_.size() < kInputBound) {
+        // Compressed input read before comes first; more is read only once it is all in.
+        if (deflate_ && deflate_->hasPendingInput()) {
+            if (!inflateInput()) return;
+            if (deflate_->hasPendingInput()) break;  // the input is full
+        }
         ssize_t n;
         if (ssl_) {
             ERR_clear_error();
@@ -175,10 +180,14 @@ void Connection::readSome() {
             eof_ = true;
             break;
         }
-        incoming_.append(buf.data(), static_cast<size_t>(n));
+        if (deflate_)
+            deflate_->addInput({buf.data(), static_cast<size_t>(n)});
+        else
+            incoming_.append(buf.data(), static_cast<size_t>(n));
         bytesIn_ += static_cast<std::uint64_t>(n);
         lastInput_ = Clock::now();
     }
+    if (deflate_ && !eof_ && !inflateInput()) return;
     if (eof_) {
         closeBecause("client closed the connection");
         // The client is gone: nothing it sent after this matters, nothing more can be
@@ -245,6 +254,7 @@ void Connection::flush() {
             linger();
             return;
         }
+        if (idling_) releaseCompression();  // an idler's output went out: it waits now
         if (startTlsAfterFlush_) {
             startTlsAfterFlush_ = false;
             incoming_.clear();  // sent before the handshake: never trusted (see Engine)
@@ -270,7 +280,10 @@ void Connection::queueOutput(std::string_view bytes) {
     if (bytes.empty()) return;
     // The write timeout counts from the moment output waits, not from the last write.
     if (outgoingSize() == 0) lastWriteProgress_ = Clock::now();
-    outgoing_ += bytes;
+    if (deflate_)
+        deflate_->compress(bytes, outgoing_);
+    else
+        outgoing_ += bytes;
 }
 
 void Connection::maybeSchedule() {
@@ -335,9 +348,15 @@ void Connection::work(WorkItem item) {
         if (status == core::Engine::Next::Command && item.keepalive) session.keepalive();
     }
     (void)started;
-    WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
-                      session.idling(), session.authenticated(),      {}};
+    WorkResult result{status,
+                      std::move(engine_->output()),
+                      session.takeResponseDelay(),
+                      session.idling(),
+                      session.authenticated(),
+                      {},
+                      {}};
     engine_->output().clear();
+    if (status == core::Engine::Next::Compress) result.compressedRest = engine_->takeInput();
     if (result.authenticated && user_.empty()) result.user = session.userName();
     loop_.post([self = shared_from_this(), result = std::move(result)]() mutable {
         self->afterWork(std::move(result));
@@ -375,8 +394,13 @@ void Connection::afterWork(WorkResult r) {
         closeAfterFlush_ = true;
     }
     if (r.status == core::Engine::Next::StartTls) startTlsAfterFlush_ = true;
+    // The tagged OK went out as it was; everything after it is compressed.
+    if (r.status == core::Engine::Next::Compress) startCompression(std::move(r.compressedRest));
     flush();
-    if (phase_ == Phase::Open) maybeSchedule();
+    if (phase_ != Phase::Open) return;
+    // Compressed input held back while the input was full goes in now that it is not.
+    if (deflate_ && !inflateInput()) return;
+    maybeSchedule();
 }
 
 void Connection::tick(Clock::time_point now) {
@@ -414,6 +438,10 @@ void Connection::tick(Clock::time_point now) {
         shutdown("Autologout: idle for too long");
         return;
     }
+    // A compressed connection that has been quiet for a moment gives its zlib state back.
+    if (deflate_ && now - lastInput_ > std::chrono::seconds(2) &&
+        now - lastWriteProgress_ > std::chrono::seconds(2))
+        releaseCompression();
     if (idling_ && now >= nextKeepalive_) {
         nextKeepalive_ = now + cfg.imap.idleKeepalive;
         keepaliveDue_ = true;

@@ -11,6 +11,11 @@
 // reports of an idle session. So what waits for a client stays near the budget however
 // slowly it reads, and a slow reader is never cut off; a client that reads nothing at all
 // for MAILDEX_WRITE_TIMEOUT while output waits is.
+//
+// COMPRESS=DEFLATE (net/deflate_stream.h) sits between these buffers and the transport:
+// what the engine writes is deflated as it is queued, what is read is inflated into the
+// input (in steps of at most the input bound), and TLS carries the compressed bytes. Its
+// zlib state is freed whenever the connection waits (see releaseCompression).
 
 #include <openssl/ssl.h>
 
@@ -24,6 +29,7 @@
 
 namespace maildex::net {
 
+class DeflateStream;
 class EventLoop;
 class TlsManager;
 class WorkerPool;
@@ -83,7 +89,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
         bool idling;
         bool authenticated;
         std::string user;
+        std::string compressedRest;  // after COMPRESS: what the engine had not parsed
     };
+
+    // Unprocessed input a connection may hold before we stop reading from it (inflated
+    // input included: compressed input waits, compressed, until there is room).
+    static constexpr std::size_t kInputBound = 256 * 1024;
 
     // Lingering: the last words are sent and the write side shut; what the client still
     // sends is read and dropped for a moment before the close, because closing a socket
@@ -110,6 +121,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
     // Adds to what waits to be written.
     void queueOutput(std::string_view bytes);
+    // COMPRESS: turns compression on, `rest` (the input the engine had not parsed) and
+    // what was read since being the first compressed input.
+    void startCompression(std::string rest);
+    // Inflates compressed input into incoming_, up to the input bound. False when the
+    // input was corrupt and the connection is closed.
+    bool inflateInput();
+    // Frees the compression state while the connection waits with nothing in flight.
+    void releaseCompression();
 
     ServerContext& server_;
     EventLoop& loop_;
@@ -151,6 +170,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     Clock::time_point lingerUntil_{};
     std::size_t lingerRead_ = 0;
 
+    std::unique_ptr<DeflateStream> deflate_;  // COMPRESS=DEFLATE, once on
     std::unique_ptr<core::Engine> engine_;
 };
 
