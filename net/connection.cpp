@@ -63,6 +63,7 @@ Connection::~Connection() {
         ::close(fd_);
         --Metrics::instance().connectionsOpen;
     }
+    if (deflate_) --Metrics::instance().connectionsCompressed;
     // The engine's last file work (a half-received APPEND's file in tmp/, the session's
     // folders and index) as the user, on whichever thread the connection ends.
     base::FsIdentityScope as(engine_->session().fsIdentity());

@@ -4,11 +4,13 @@
 
 #include "net/connection.h"
 #include "net/deflate_stream.h"
+#include "net/metrics.h"
 
 namespace maildex::net {
 
 void Connection::startCompression(std::string rest) {
-    deflate_ = std::make_unique<DeflateStream>();
+    deflate_ = std::make_unique<DeflateStream>(&Metrics::instance().compressionZlibBytes);
+    ++Metrics::instance().connectionsCompressed;
     // The client may have sent compressed commands right behind COMPRESS: the engine's
     // unparsed rest came first, then what was read while the command ran.
     rest += incoming_;

@@ -16,35 +16,42 @@ constexpr int kWindowBits = -15;
 // Output is produced in pieces of this size.
 constexpr std::size_t kChunk = 16 * 1024;
 
-// zlib's allocations, counted (DeflateStream::zlibBytes): each block carries its size.
-void* countedAlloc(void* opaque, uInt items, uInt size) {
-    std::size_t bytes = static_cast<std::size_t>(items) * size;
-    auto* block = static_cast<std::size_t*>(std::malloc(bytes + sizeof(std::max_align_t)));
-    if (!block) return nullptr;
-    *block = bytes;
-    *static_cast<std::size_t*>(opaque) += bytes;
-    return reinterpret_cast<char*>(block) + sizeof(std::max_align_t);
-}
-
-void countedFree(void* opaque, void* address) {
-    auto* block =
-        reinterpret_cast<std::size_t*>(static_cast<char*>(address) - sizeof(std::max_align_t));
-    *static_cast<std::size_t*>(opaque) -= *block;
-    std::free(block);
-}
-
 }  // namespace
 
-struct DeflateStream::Zs {
-    z_stream z{};
-    explicit Zs(std::size_t* counter) {
-        z.zalloc = countedAlloc;
-        z.zfree = countedFree;
-        z.opaque = counter;
+// zlib's allocations, counted (DeflateStream::zlibBytes and its gauge): each block
+// carries its size.
+struct ZlibCounter {
+    static void add(void* opaque, std::int64_t bytes) {
+        auto* s = static_cast<DeflateStream*>(opaque);
+        s->zlibBytes_ = static_cast<std::size_t>(static_cast<std::int64_t>(s->zlibBytes_) + bytes);
+        if (s->total_) *s->total_ += bytes;
+    }
+    static void* alloc(void* opaque, uInt items, uInt size) {
+        std::size_t bytes = static_cast<std::size_t>(items) * size;
+        auto* block = static_cast<std::size_t*>(std::malloc(bytes + sizeof(std::max_align_t)));
+        if (!block) return nullptr;
+        *block = bytes;
+        add(opaque, static_cast<std::int64_t>(bytes));
+        return reinterpret_cast<char*>(block) + sizeof(std::max_align_t);
+    }
+    static void free(void* opaque, void* address) {
+        auto* block =
+            reinterpret_cast<std::size_t*>(static_cast<char*>(address) - sizeof(std::max_align_t));
+        add(opaque, -static_cast<std::int64_t>(*block));
+        std::free(block);
     }
 };
 
-DeflateStream::DeflateStream() = default;
+struct DeflateStream::Zs {
+    z_stream z{};
+    explicit Zs(DeflateStream* owner) {
+        z.zalloc = ZlibCounter::alloc;
+        z.zfree = ZlibCounter::free;
+        z.opaque = owner;
+    }
+};
+
+DeflateStream::DeflateStream(std::atomic<std::int64_t>* total) : total_(total) {}
 
 DeflateStream::~DeflateStream() {
     if (deflater_) deflateEnd(&deflater_->z);
@@ -54,7 +61,7 @@ DeflateStream::~DeflateStream() {
 void DeflateStream::compress(std::string_view in, std::string& out) {
     if (in.empty()) return;
     if (!deflater_) {
-        auto zs = std::make_unique<Zs>(&zlibBytes_);
+        auto zs = std::make_unique<Zs>(this);
         if (deflateInit2(&zs->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kWindowBits, 8,
                          Z_DEFAULT_STRATEGY) != Z_OK)
             throw std::bad_alloc();
@@ -85,7 +92,7 @@ void DeflateStream::addInput(std::string_view compressed) {
 }
 
 bool DeflateStream::startInflater() {
-    auto zs = std::make_unique<Zs>(&zlibBytes_);
+    auto zs = std::make_unique<Zs>(this);
     if (inflateInit2(&zs->z, kWindowBits) != Z_OK) {
         error_ = "no memory for the compressed stream";
         return false;

@@ -27,6 +27,7 @@
 // gigabytes (a "decompression bomb") are held compressed until the connection has room
 // for more, so they cost no more memory than the same input sent plain.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,7 +38,9 @@ namespace maildex::net {
 
 class DeflateStream {
   public:
-    DeflateStream();
+    // `total`, when given, is kept up to date with the bytes zlib holds (a gauge that many
+    // streams add to: what compression costs the server now).
+    explicit DeflateStream(std::atomic<std::int64_t>* total = nullptr);
     ~DeflateStream();
     DeflateStream(const DeflateStream&) = delete;
     DeflateStream& operator=(const DeflateStream&) = delete;
@@ -69,6 +72,7 @@ class DeflateStream {
 
   private:
     struct Zs;  // a z_stream, held apart so a released stream costs a null pointer
+    friend struct ZlibCounter;
     bool startInflater();
     void endInflater();
 
@@ -79,6 +83,7 @@ class DeflateStream {
     std::size_t pendingOffset_ = 0;
     std::string error_;
     std::size_t zlibBytes_ = 0;
+    std::atomic<std::int64_t>* total_;
     bool betweenBlocks_ = true;  // the inflater holds nothing but its window
     bool ended_ = false;         // the client's stream had its final block
     bool moreOutput_ = false;    // the inflater's last call ran out of room

@@ -51,6 +51,11 @@ std::string Metrics::render(const std::string& extra) const {
            "maildex_tls_handshakes_total counter\n";
     out << "maildex_tls_handshakes_total{result=\"ok\"} " << tlsHandshakesOk << "\n";
     out << "maildex_tls_handshakes_total{result=\"failed\"} " << tlsHandshakesFailed << "\n";
+    gauge("maildex_connections_compressed", "Connections with COMPRESS=DEFLATE on.",
+          connectionsCompressed);
+    gauge("maildex_compression_zlib_bytes",
+          "Memory the compressed connections' zlib states hold now (none while they wait).",
+          compressionZlibBytes);
     out << "# HELP maildex_command_seconds Command latency by command and result.\n"
            "# TYPE maildex_command_seconds histogram\n";
     {

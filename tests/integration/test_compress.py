@@ -122,15 +122,19 @@ class Compress(unittest.TestCase):
         self.assertTrue(ok.startswith(b"a5 OK"), ok)
         body = lines[0].split(b"\r\n", 1)[1].rsplit(b")", 1)[0]
         self.assertEqual(body, big_message().replace("\n", "\r\n").encode())
+        self.assertEqual(srv.metric("maildex_connections_compressed"), 1)
+        self.assertGreater(srv.metric("maildex_compression_zlib_bytes"), 200 * 1024)
 
         # Quiet for longer than the server waits before it lets go of its zlib state.
-        time.sleep(3)
+        time.sleep(3.5)
+        self.assertEqual(srv.metric("maildex_compression_zlib_bytes"), 0)
         _, ok = c.command(b"a6", b"NOOP")
         self.assertTrue(ok.startswith(b"a6 OK"), ok)
 
         c.send(b"a7 IDLE\r\n")
         self.assertTrue(c.line().startswith(b"+ "))
         time.sleep(0.5)  # released at once in IDLE; the delivery needs a fresh deflater
+        self.assertEqual(srv.metric("maildex_compression_zlib_bytes"), 0)
         srv.maildirs["alice"].deliver("Subject: while idle\n\nhello\n")
         self.wait_for(c, b"* 2 EXISTS")
         time.sleep(0.5)

@@ -118,6 +118,21 @@ TEST(DeflateStream, ReleasedBetweenBurstsAndContinuesBothWays) {
     EXPECT_EQ(inflateAll(server, client.send("DONE\r\n")), "DONE\r\n");
 }
 
+TEST(DeflateStream, KeepsAGaugeOfWhatZlibHolds) {
+    std::atomic<std::int64_t> gauge{0};
+    {
+        Peer client;
+        DeflateStream a(&gauge), b(&gauge);
+        std::string wire;
+        a.compress("* OK\r\n", wire);
+        EXPECT_EQ(inflateAll(b, client.send("a1 NOOP\r\n")), "a1 NOOP\r\n");
+        EXPECT_EQ(gauge.load(), static_cast<std::int64_t>(a.zlibBytes() + b.zlibBytes()));
+        a.release();
+        EXPECT_EQ(gauge.load(), static_cast<std::int64_t>(b.zlibBytes()));
+    }
+    EXPECT_EQ(gauge.load(), 0);
+}
+
 TEST(DeflateStream, HistoryKeptIsAtMostTheWindow) {
     Peer client;
     DeflateStream server;
