@@ -41,6 +41,7 @@ constexpr std::array kCommands{
     CommandSpec{"AUTHENTICATE", s::NotAuthenticated, false, "", authenticate},
     CommandSpec{"UNAUTHENTICATE", s::LoggedIn, false, "", unauthenticate},
     CommandSpec{"ENABLE", s::LoggedIn, false, "", enable},
+    CommandSpec{"COMPRESS", s::LoggedIn, false, "", compress},
     CommandSpec{"CREATE", s::LoggedIn, false, "", create},
     CommandSpec{"DELETE", s::LoggedIn, false, "", deleteMailbox},
     CommandSpec{"RENAME", s::LoggedIn, false, "", rename},

@@ -22,11 +22,19 @@ void Engine::feed(std::string_view bytes) {
     input_.append(bytes);
 }
 
+std::string Engine::takeInput() {
+    std::string rest = input_.substr(consumed_);
+    std::string().swap(input_);
+    consumed_ = 0;
+    return rest;
+}
+
 Engine::Next Engine::apply(Next next) {
     switch (next) {
         case Next::Command:
         case Next::Close:
         case Next::Suspended:
+        case Next::Compress:
             return next;
         case Next::Line:
             receiver_.expectLine();

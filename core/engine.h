@@ -32,11 +32,15 @@ class Engine {
     void start() { session_.greet(); }
     void feed(std::string_view bytes);
     bool hasInput() const { return consumed_ < input_.size(); }
+    // The input received but not parsed yet, which the engine then forgets: after
+    // COMPRESS (Next::Compress) it is compressed, and comes back through feed() inflated.
+    std::string takeInput();
 
     // What the transport does next is the session's answer (Session::Next), with Line
     // taken care of here: the engine switches its receiver to line mode and answers
     // Command, so a transport sees Command (read more input: the next command, or the
-    // line the session waits for), Close, StartTls (the input has been discarded) or
+    // line the session waits for), Close, StartTls (the input has been discarded),
+    // Compress (takeInput() has the rest of the input, still compressed) or
     // Suspended (call resume() when the client has read the output: a command has more
     // to say, or more commands wait behind full output).
     using Next = Session::Next;

@@ -176,7 +176,7 @@ std::string commonCapabilities(const ImapConfig& config) {
 std::string Session::everyCapability(const ImapConfig& config) {
     return commonCapabilities(config) +
            " STARTTLS LOGINDISABLED AUTH=LOGIN AUTH=PLAIN AUTH=SCRAM-SHA-256 "
-           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5 UNAUTHENTICATE";
+           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5 UNAUTHENTICATE COMPRESS=DEFLATE";
 }
 
 std::string Session::capabilities() const {
@@ -194,8 +194,11 @@ std::string Session::capabilities() const {
             }
             if (authenticator_->offersCramMd5()) caps += " AUTH=CRAM-MD5";
         }
-    } else if (authenticator_) {
-        caps += " UNAUTHENTICATE";
+    } else {
+        if (authenticator_) caps += " UNAUTHENTICATE";
+        // Where the command is valid (RFC 4978 3), as Dovecot says it; still said once on,
+        // as Dovecot does (a second COMPRESS is NO [COMPRESSIONACTIVE]).
+        if (transport_.compressOffered) caps += " COMPRESS=DEFLATE";
     }
     const auto& configured = transport_.tlsActive && config_.capabilitiesTls
                                  ? config_.capabilitiesTls

@@ -69,6 +69,8 @@ struct TransportInfo {
     // MAXPERIP, IMAPACCESSFILE, /who and /kick see. The connection's peer, until a trusted
     // proxy names the real client (a PROXY header, ID's x-originating-ip): replaceClient().
     std::string clientAddress;
+    bool compressOffered = false;  // COMPRESS=DEFLATE can be used (RFC 4978)
+    bool compressActive = false;
     std::uint16_t clientPort = 0;
     // The peer is in MAILDEX_TRUSTED_NETWORKS and speaks IMAP itself (not a PROXY protocol
     // listener, where the bytes after the header are the client's): its ID fields count.
@@ -125,6 +127,8 @@ class Session {
                     // the Engine does that and answers Command
         Close,      // send output, then close the connection
         StartTls,   // send output, drop any input already received, negotiate TLS
+        Compress,   // send output as it is; everything after it, and every byte of input
+                    // not parsed yet (Engine::takeInput), is compressed (RFC 4978)
         Suspended,  // send output; call resume() once the client has read it
     };
 
@@ -160,6 +164,8 @@ class Session {
     // Whether the wakeup fired and notifyChanges() has not run since.
     bool wakeupPending() const { return wakeup_->pending.load(); }
     void tlsStarted();
+    // COMPRESS DEFLATE succeeded: the transport compresses from its tagged OK on.
+    void compressionStarted() { transport_.compressActive = true; }
     // The transport's word on what TLS was negotiated (TransportInfo::tlsVersion).
     void tlsNegotiated(const char* version, const char* cipher,
                        const auth::ChannelBindingSource* binding = nullptr) {

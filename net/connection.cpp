@@ -12,6 +12,7 @@
 
 #include "base/fs_identity.h"
 #include "base/log.h"
+#include "net/deflate_stream.h"
 #include "net/event_loop.h"
 #include "net/metrics.h"
 #include "net/tls_context.h"
@@ -20,17 +21,10 @@
 namespace maildex::net {
 
 namespace {
-// Unprocessed input a connection may hold before we stop reading from it.
-constexpr std::size_t kInputBound = 256 * 1024;
 // Resume a suspended command once the unread output is below this.
 constexpr std::size_t kResumeBelow = 64 * 1024;
 // An idle session's report of at most this many messages is written by the loop itself.
 constexpr std::size_t kLoopReportLimit = 64;
-// A proxy sends its header at once: a peer that has not within seconds holds a
-// connection for nothing.
-std::chrono::seconds proxyHeaderTimeout(const core::ServerConfig& cfg) {
-    return std::min(cfg.preauthTimeout, std::chrono::seconds(10));
-}
 }  // namespace
 
 Connection::Connection(ServerContext& server, EventLoop& loop, int fd, ConnectionOrigin origin,
@@ -54,6 +48,7 @@ Connection::Connection(ServerContext& server, EventLoop& loop, int fd, Connectio
     // in without TLS under IMAP_TLS_REQUIRED=1, as it met the client over TLS or chose not
     // to; the decision is the proxy's to make.
     transport.peerTrusted = origin.peerTrusted && !origin.proxyProtocol;
+    transport.compressOffered = true;
     transport.plaintextAuthAllowed =
         !cfg.tlsRequired || (!origin.proxyProtocol &&
                              ((origin.loopback && cfg.plaintextLoopback) || transport.peerTrusted));
@@ -83,6 +78,7 @@ Connection::~Connection() {
         ::close(fd_);
         --Metrics::instance().connectionsOpen;
     }
+    if (deflate_) --Metrics::instance().connectionsCompressed;
     // The engine's last file work (a half-received APPEND's file in tmp/, the session's
     // folders and index) as the user, on whichever thread the connection ends.
     base::FsIdentityScope as(engine_->session().fsIdentity());
@@ -187,6 +183,11 @@ void Connection::onEvents(std::uint32_t events) {
 void Connection::readSome() {
     auto& buf = loop_.readBuffer();
     while (incoming_.size() < kInputBound) {
+        // Compressed input read before comes first; more is read only once it is all in.
+        if (deflate_ && deflate_->hasPendingInput()) {
+            if (!inflateInput()) return;
+            if (deflate_->hasPendingInput()) break;  // the input is full
+        }
         ssize_t n;
         if (ssl_) {
             ERR_clear_error();
@@ -206,10 +207,14 @@ void Connection::readSome() {
             eof_ = true;
             break;
         }
-        incoming_.append(buf.data(), static_cast<size_t>(n));
+        if (deflate_)
+            deflate_->addInput({buf.data(), static_cast<size_t>(n)});
+        else
+            incoming_.append(buf.data(), static_cast<size_t>(n));
         bytesIn_ += static_cast<std::uint64_t>(n);
         lastInput_ = Clock::now();
     }
+    if (deflate_ && !eof_ && !inflateInput()) return;
     if (eof_) {
         closeBecause("client closed the connection");
         // The client is gone: nothing it sent after this matters, nothing more can be
@@ -276,6 +281,7 @@ void Connection::flush() {
             linger();
             return;
         }
+        if (idling_) releaseCompression();  // an idler's output went out: it waits now
         if (startTlsAfterFlush_) {
             startTlsAfterFlush_ = false;
             incoming_.clear();  // sent before the handshake: never trusted (see Engine)
@@ -301,7 +307,10 @@ void Connection::queueOutput(std::string_view bytes) {
     if (bytes.empty()) return;
     // The write timeout counts from the moment output waits, not from the last write.
     if (outgoingSize() == 0) lastWriteProgress_ = Clock::now();
-    outgoing_ += bytes;
+    if (deflate_)
+        deflate_->compress(bytes, outgoing_);
+    else
+        outgoing_ += bytes;
 }
 
 void Connection::maybeSchedule() {
@@ -372,8 +381,10 @@ void Connection::work(WorkItem item) {
                       session.idling(),
                       session.authenticated(),
                       {},
+                      {},
                       {}};
     engine_->output().clear();
+    if (status == core::Engine::Next::Compress) result.compressedRest = engine_->takeInput();
     // The name for the log and /who, taken when the session logs in (again, after an
     // UNAUTHENTICATE: then it may be another user's).
     if (result.authenticated && session.userName() != lastUser_)
@@ -392,17 +403,8 @@ void Connection::afterWork(WorkResult r) {
         m.connectionsAuthenticated += authenticated_ ? 1 : -1;
     }
     if (!r.user.empty()) user_ = r.user;
-    if (r.clientChange && phase_ == Phase::Open) {
-        // ID fields of a trusted proxy named the client (core/session_proxy_id.cpp). A
-        // command the proxy pipelined behind them has run under the new address already;
-        // a refused client is sent away after it.
-        if (const char* refusal = moveClient(r.clientChange->first, r.clientChange->second)) {
-            std::string_view reason(refusal + 6);
-            shutdown(std::string(reason.substr(0, reason.find('\r'))));
-        } else {
-            ++m.clientsFromId;
-        }
-    }
+    if (r.clientChange && phase_ == Phase::Open)
+        takeClientFromId(r.clientChange->first, r.clientChange->second);
     if (r.idling != idling_) {
         idling_ = r.idling;
         m.connectionsIdle += idling_ ? 1 : -1;
@@ -426,8 +428,13 @@ void Connection::afterWork(WorkResult r) {
         closeAfterFlush_ = true;
     }
     if (r.status == core::Engine::Next::StartTls) startTlsAfterFlush_ = true;
+    // The tagged OK went out as it was; everything after it is compressed.
+    if (r.status == core::Engine::Next::Compress) startCompression(std::move(r.compressedRest));
     flush();
-    if (phase_ == Phase::Open) maybeSchedule();
+    if (phase_ != Phase::Open) return;
+    // Compressed input held back while the input was full goes in now that it is not.
+    if (deflate_ && !inflateInput()) return;
+    maybeSchedule();
 }
 
 void Connection::tick(Clock::time_point now) {
@@ -445,12 +452,7 @@ void Connection::tick(Clock::time_point now) {
         if (now >= lingerUntil_) close();
         return;
     }
-    if (phase_ == Phase::ProxyHeader && now - connectedAt_ > proxyHeaderTimeout(cfg)) {
-        ++Metrics::instance().proxyHeadersRefused;
-        closeBecause("no PROXY header in time");
-        close();
-        return;
-    }
+    if (phase_ == Phase::ProxyHeader && proxyHeaderLate(now)) return;
     if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
         closeBecause("no TLS handshake in time");
         close();
@@ -471,6 +473,10 @@ void Connection::tick(Clock::time_point now) {
         shutdown("Autologout: idle for too long");
         return;
     }
+    // A compressed connection that has been quiet for a moment gives its zlib state back.
+    if (deflate_ && now - lastInput_ > std::chrono::seconds(2) &&
+        now - lastWriteProgress_ > std::chrono::seconds(2))
+        releaseCompression();
     if (idling_ && now >= nextKeepalive_) {
         nextKeepalive_ = now + cfg.imap.idleKeepalive;
         keepaliveDue_ = true;

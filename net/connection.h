@@ -11,6 +11,11 @@
 // reports of an idle session. So what waits for a client stays near the budget however
 // slowly it reads, and a slow reader is never cut off; a client that reads nothing at all
 // for MAILDEX_WRITE_TIMEOUT while output waits is.
+//
+// COMPRESS=DEFLATE (net/deflate_stream.h) sits between these buffers and the transport:
+// what the engine writes is deflated as it is queued, what is read is inflated into the
+// input (in steps of at most the input bound), and TLS carries the compressed bytes. Its
+// zlib state is freed whenever the connection waits (see releaseCompression).
 
 #include <openssl/ssl.h>
 
@@ -30,6 +35,7 @@ struct ProxyHeader;
 
 namespace maildex::net {
 
+class DeflateStream;
 class EventLoop;
 class TlsManager;
 class WorkerPool;
@@ -110,7 +116,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
         std::string user;
         // The client's address, when a command (ID) replaced it.
         std::optional<std::pair<std::string, std::uint16_t>> clientChange;
+        std::string compressedRest;  // after COMPRESS: what the engine had not parsed
     };
+
+    // Unprocessed input a connection may hold before we stop reading from it (inflated
+    // input included: compressed input waits, compressed, until there is room).
+    static constexpr std::size_t kInputBound = 256 * 1024;
 
     // Lingering: the last words are sent and the write side shut; what the client still
     // sends is read and dropped for a moment before the close, because closing a socket
@@ -135,6 +146,10 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     // A trusted proxy named the client: the per-address slot moves to it (and the loop's
     // copy of the address), and the answer is nullptr; or the "* BYE" line of the refusal.
     const char* moveClient(const std::string& ip, std::uint16_t port);
+    // The client ID's fields named (net/connection_proxy.cpp).
+    void takeClientFromId(const std::string& ip, std::uint16_t port);
+    // Closes a connection whose PROXY header is overdue; true when it did.
+    bool proxyHeaderLate(Clock::time_point now);
     // Ends the connection once its output is sent: lingers (see Phase), then closes.
     void linger();
     void drainLingering();
@@ -147,6 +162,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::size_t outgoingSize() const { return outgoing_.size() - outOffset_; }
     // Adds to what waits to be written.
     void queueOutput(std::string_view bytes);
+    // COMPRESS: turns compression on, `rest` (the input the engine had not parsed) and
+    // what was read since being the first compressed input.
+    void startCompression(std::string rest);
+    // Inflates compressed input into incoming_, up to the input bound. False when the
+    // input was corrupt and the connection is closed.
+    bool inflateInput();
+    // Frees the compression state while the connection waits with nothing in flight.
+    void releaseCompression();
 
     ServerContext& server_;
     EventLoop& loop_;
@@ -196,6 +219,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     Clock::time_point lingerUntil_{};
     std::size_t lingerRead_ = 0;
 
+    std::unique_ptr<DeflateStream> deflate_;  // COMPRESS=DEFLATE, once on
     std::unique_ptr<core::Engine> engine_;
 };
 

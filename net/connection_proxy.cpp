@@ -111,4 +111,27 @@ const char* Connection::moveClient(const std::string& ip, std::uint16_t port) {
     return nullptr;
 }
 
+void Connection::takeClientFromId(const std::string& ip, std::uint16_t port) {
+    // ID fields of a trusted proxy named the client (core/session_proxy_id.cpp). A command
+    // the proxy pipelined behind them has run under the new address already; a refused
+    // client is sent away after it.
+    if (const char* refusal = moveClient(ip, port)) {
+        std::string_view reason(refusal + 6);
+        shutdown(std::string(reason.substr(0, reason.find('\r'))));
+    } else {
+        ++Metrics::instance().clientsFromId;
+    }
+}
+
+bool Connection::proxyHeaderLate(Clock::time_point now) {
+    // A proxy sends its header at once: a peer that has not within seconds holds a
+    // connection for nothing.
+    auto limit = std::min(server_.config.preauthTimeout, std::chrono::seconds(10));
+    if (now - connectedAt_ <= limit) return false;
+    ++Metrics::instance().proxyHeadersRefused;
+    closeBecause("no PROXY header in time");
+    close();
+    return true;
+}
+
 }  // namespace maildex::net

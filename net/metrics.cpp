@@ -59,6 +59,11 @@ std::string Metrics::render(const std::string& extra) const {
         << "\n";
     out << "maildex_proxy_client_addresses_total{by=\"id\"} " << clientsFromId << "\n";
     out << "maildex_proxy_client_addresses_total{by=\"refused\"} " << proxyHeadersRefused << "\n";
+    gauge("maildex_connections_compressed", "Connections with COMPRESS=DEFLATE on.",
+          connectionsCompressed);
+    gauge("maildex_compression_zlib_bytes",
+          "Memory the compressed connections' zlib states hold now (none while they wait).",
+          compressionZlibBytes);
     out << "# HELP maildex_command_seconds Command latency by command and result.\n"
            "# TYPE maildex_command_seconds histogram\n";
     {

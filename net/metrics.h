@@ -29,6 +29,8 @@ class Metrics {
     std::atomic<std::uint64_t> proxyHeadersAccepted{0};
     std::atomic<std::uint64_t> proxyHeadersRefused{0};
     std::atomic<std::uint64_t> clientsFromId{0};
+    std::atomic<std::int64_t> connectionsCompressed{0};  // COMPRESS=DEFLATE on
+    std::atomic<std::int64_t> compressionZlibBytes{0};   // what their zlib states hold now
 
     // A command finished: name (FETCH, UID FETCH...), result (OK, NO, BAD) and duration.
     void command(const std::string& name, const std::string& result,

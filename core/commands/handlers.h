@@ -18,6 +18,9 @@ void startTls(CommandContext& ctx);
 void login(CommandContext& ctx);
 void unauthenticate(CommandContext& ctx);
 void authenticate(CommandContext& ctx);
+
+// compress.cpp (RFC 4978)
+void compress(CommandContext& ctx);
 bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
                         std::string& password);
 // A SASL response's base64 ("=" or empty: nothing); nullopt when it is not base64.

@@ -12,6 +12,7 @@
 //
 // Common options:
 //   --host 127.0.0.1 --port N [--tls]     the server (loopback only)
+//   --compress                            COMPRESS DEFLATE after LOGIN (RFC 4978)
 //   --sources 127.0.0.2,127.0.0.3,...     client source addresses, used in turn (each has
 //                                         its own ephemeral port range)
 //   --users K --user-format u%04d --password PW
@@ -402,6 +403,8 @@ int main(int argc, char** argv) {
             o.port = std::atoi(next().c_str());
         else if (a == "--tls")
             o.tls = true;
+        else if (a == "--compress")
+            o.compress = true;
         else if (a == "--sources")
             o.sources = split(next(), ',');
         else if (a == "--users")

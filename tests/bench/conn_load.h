@@ -74,6 +74,7 @@ struct Options {
     std::string host = "127.0.0.1";
     int port = 0;
     bool tls = false;
+    bool compress = false;  // COMPRESS DEFLATE after LOGIN (RFC 4978)
     std::vector<std::string> sources{"127.0.0.1"};
     int users = 1;
     std::string userFormat = "u%04d";
@@ -125,11 +126,22 @@ long tasksOnMachine();  // the 4th field of /proc/loadavg: "running/total"
 // ---------------------------------------------------------------------------------------
 // Connections.
 
+// COMPRESS=DEFLATE's streams of one connection (conn_load_deflate.cpp).
+struct Deflate;
+struct DeflateDeleter {
+    void operator()(Deflate* d) const;
+};
+std::unique_ptr<Deflate, DeflateDeleter> startDeflate();
+void deflateText(Deflate& d, std::string_view text, std::string& out);
+// False when the server's stream is corrupt.
+bool inflateBytes(Deflate& d, const char* data, std::size_t size, std::string& out);
+
 enum class State : std::uint8_t {
     Connecting,
     Handshake,
     Greeting,
     Login,
+    Compress,
     Select,
     IdleStart,
     Idle,
@@ -145,8 +157,9 @@ struct Conn {
     State state = State::Connecting;
     bool storer = false;
     int index = 0;
-    std::string in;   // bytes of an incomplete line
-    std::string out;  // bytes not yet written
+    std::string in;                                    // bytes of an incomplete line
+    std::string out;                                   // bytes not yet written
+    std::unique_ptr<Deflate, DeflateDeleter> deflate;  // after COMPRESS
     Clock::time_point started;
     std::uint32_t exists = 0;
     int seenRound = -1;

@@ -16,6 +16,8 @@ const char* stateName(State s) {
             return "waiting-for-greeting";
         case State::Login:
             return "LOGIN";
+        case State::Compress:
+            return "COMPRESS";
         case State::Select:
             return "SELECT";
         case State::IdleStart:
@@ -346,7 +348,12 @@ void Load::readIn(Conn& c) {
                 break;
             }
         }
-        c.in.append(buf, static_cast<size_t>(n));
+        if (!c.deflate) {
+            c.in.append(buf, static_cast<size_t>(n));
+        } else if (!inflateBytes(*c.deflate, buf, static_cast<size_t>(n), c.in)) {
+            failConn(c, "corrupt compressed data from the server");
+            return;
+        }
         size_t start = 0;
         while (c.state != State::Closed) {
             auto end = c.in.find("\r\n", start);
@@ -368,7 +375,10 @@ void Load::readIn(Conn& c) {
 }
 
 void Load::send(Conn& c, const std::string& text) {
-    c.out += text;
+    if (c.deflate)
+        deflateText(*c.deflate, text, c.out);
+    else
+        c.out += text;
     flushOut(c);
 }
 
@@ -430,11 +440,25 @@ void Load::onLine(Conn& c, std::string_view line) {
             }
             return;
         case State::Login:
-            if (startsWith(line, "a OK")) {
+            if (startsWith(line, "a OK") && o_.compress) {
+                c.state = State::Compress;
+                send(c, "z COMPRESS DEFLATE\r\n");
+            } else if (startsWith(line, "a OK")) {
                 c.state = State::Select;
                 send(c, "b SELECT INBOX\r\n");
             } else if (startsWith(line, "a ")) {
                 failConn(c, "LOGIN: " + std::string(line.substr(0, 120)));
+            }
+            return;
+        case State::Compress:
+            // The server sends nothing after its OK until the next command: what follows
+            // in this read (nothing) would be compressed.
+            if (startsWith(line, "z OK")) {
+                c.deflate = startDeflate();
+                c.state = State::Select;
+                send(c, "b SELECT INBOX\r\n");
+            } else if (startsWith(line, "z ")) {
+                failConn(c, "COMPRESS: " + std::string(line.substr(0, 120)));
             }
             return;
         case State::Select:
@@ -523,6 +547,7 @@ void Load::closeConn(Conn& c, bool reset) {
     }
     std::string().swap(c.in);
     std::string().swap(c.out);
+    c.deflate.reset();
 }
 
 }  // namespace conn_load
