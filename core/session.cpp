@@ -73,6 +73,7 @@ Session::~Session() {
     // user's index) goes as the user, whichever thread ends the session.
     base::FsIdentityScope as(fsIdentity_);
     state_ = LoggedOut{};
+    appendTarget_.reset();
     store_.reset();
 }
 
@@ -448,6 +449,7 @@ void Session::noteClientId(const std::string& fields) {
 }
 
 void Session::startIdle(const std::string& tag) {
+    appendTarget_.reset();
     awaiting_ = Awaiting::IdleDone;
     awaitingTag_ = tag;
 }

@@ -58,6 +58,7 @@ void append(CommandContext& ctx) {
     };
     ctx.okText = "APPEND completed";
     if (folder->countsForQuota()) ctx.session.warnAboutQuota();
+    ctx.session.keepAppendTarget(std::move(folder));
 }
 
 }  // namespace maildex::core::commands
