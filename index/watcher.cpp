@@ -274,7 +274,10 @@ struct Watcher::Impl {
         Cover c = coverLocked(it->second);
         if (c.coverage != Coverage::Armed || !it->second.verified || onThread || paused || stopping)
             return c;
-        if (!queued && cycleStarted == cycleDone) return {Coverage::Settled, c.epoch};
+        if (!queued && cycleStarted == cycleDone) {
+            ++stats.settled;
+            return {Coverage::Settled, c.epoch};
+        }
         // A round that begins after this point reads whatever was queued before it.
         std::uint64_t target = cycleStarted + 1;
         ++stats.settledWaits;
@@ -288,7 +291,10 @@ struct Watcher::Impl {
             return coverLocked(it->second);
         }
         c = coverLocked(it->second);
-        if (c.coverage == Coverage::Armed && it->second.verified) c.coverage = Coverage::Settled;
+        if (c.coverage == Coverage::Armed && it->second.verified) {
+            c.coverage = Coverage::Settled;
+            ++stats.settled;
+        }
         return c;
     }
 

@@ -84,8 +84,9 @@ class Watcher {
         std::uint64_t eventBatches = 0;
         std::uint64_t overflows = 0;
         std::uint64_t polls = 0;
-        std::uint64_t settledWaits = 0;      // settle() calls that had to wait for the thread
-        std::uint64_t settleTimeouts = 0;    // ... and gave up (the folder then checked mtimes)
+        std::uint64_t settled = 0;         // settle() calls that let a quick sync trust the events
+        std::uint64_t settledWaits = 0;    // settle() calls that had to wait for the thread
+        std::uint64_t settleTimeouts = 0;  // ... and gave up (the folder then checked mtimes)
         std::uint64_t pollingFallbacks = 0;  // folders inotify could not watch (limit, NFS...)
         std::size_t watchedFolders = 0;
         std::size_t unwatchedFolders = 0;
