@@ -524,6 +524,7 @@ void Session::shutdown(std::string_view reason) {
     writer_.untagged().bye().text(reason).end();
     base::FsIdentityScope as(fsIdentity_);
     state_ = LoggedOut{};
+    appendTarget_.reset();
 }
 
 Session::Next Session::reportChanges(bool allowExpunge, bool withUid, bool askIndex) {
