@@ -8,7 +8,7 @@ would miss these changes."""
 
 import os
 import re
-import time
+import subprocess
 import unittest
 
 from maildex_server import LineClient, MaildexServer
@@ -88,6 +88,28 @@ class AppendThenExternalChange(unittest.TestCase):
             self.exists += 1
             self.assertIn("* %d EXISTS" % self.exists, lines,
                           "round %d: NOOP did not report the delivery" % i)
+
+    def test_appends_trust_the_events_instead_of_scanning(self):
+        # What makes APPEND fast (scripts/bench-append): after the first, each APPEND's
+        # quick sync of the folder trusts the events. Only on file systems where the server
+        # does (index/watcher.cpp: inotifySeesEverything).
+        fs = subprocess.run(["stat", "-f", "-c", "%t", self.md.path], capture_output=True,
+                            text=True, check=True).stdout.strip().lower()
+        if fs not in ("ef53", "58465342", "9123683e", "1021994", "f2f52010"):
+            self.skipTest("the Maildir's file system (%s) is not one inotify is trusted on" % fs)
+        other = LineClient(self.srv.port).login("alice", "secret")
+        try:
+            before = self.srv.metric("maildex_index_settled_syncs_total")
+            for i in range(ROUNDS):
+                body = "Subject: sent %d\r\n\r\nhello\r\n" % i
+                lines = other.command("o%d" % i, "APPEND INBOX {%d+}\r\n%s" % (len(body), body),
+                                      BOUND)
+                self.assertTrue(lines[-1].startswith("o%d OK" % i), lines)
+            trusted = self.srv.metric("maildex_index_settled_syncs_total") - before
+            self.assertGreaterEqual(trusted, ROUNDS - 1)
+            self.assertEqual(self.srv.metric("maildex_index_settle_timeouts_total"), 0)
+        finally:
+            other.close()
 
     def test_append_from_an_unselected_session_then_rename(self):
         # The appending session has not selected INBOX (a client saving sent mail); the
