@@ -82,6 +82,7 @@ Session::~Session() {
     // user's index) goes as the user, whichever thread ends the session.
     base::FsIdentityScope as(fsIdentity_);
     state_ = LoggedOut{};
+    appendTarget_.reset();
     store_.reset();
 }
 
@@ -468,6 +469,7 @@ void Session::noteClientId(const std::string& fields) {
 }
 
 void Session::startIdle(const std::string& tag) {
+    appendTarget_.reset();
     awaiting_ = Awaiting::IdleDone;
     awaitingTag_ = tag;
 }
@@ -542,6 +544,7 @@ void Session::shutdown(std::string_view reason) {
     writer_.untagged().bye().text(reason).end();
     base::FsIdentityScope as(fsIdentity_);
     state_ = LoggedOut{};
+    appendTarget_.reset();
 }
 
 Session::Next Session::reportChanges(bool allowExpunge, bool withUid, bool askIndex) {

@@ -222,6 +222,15 @@ class Session {
     // is that full and none went out today; at login and after APPEND, COPY and MOVE.
     // Never throws (a failure is logged).
     void warnAboutQuota();
+    // Keeps the folder an APPEND just added to open until the session APPENDs elsewhere,
+    // IDLEs or ends. A client saving each sent message APPENDs to a folder it has not
+    // selected; the open folder keeps its inotify watch, which lets the next APPEND's
+    // quick sync trust the events rather than scan the folder whose cur/ the last APPEND
+    // changed (index/folder_sync.cpp). Dropped at IDLE: a waiting session holds no more
+    // than its selected folder.
+    void keepAppendTarget(std::shared_ptr<index::Folder> folder) {
+        appendTarget_ = std::move(folder);
+    }
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns
@@ -294,6 +303,7 @@ class Session {
     TransportInfo transport_;
     SessionState state_;
     std::shared_ptr<index::Mailstore> store_;
+    std::shared_ptr<index::Folder> appendTarget_;  // keepAppendTarget
     std::optional<base::FsIdentity> fsIdentity_;
     std::string user_;
     acl::Accessor accessor_;

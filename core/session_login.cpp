@@ -83,6 +83,7 @@ void Session::unauthenticate() {
         // What the user's session holds goes as the user, as at the end of a session.
         base::FsIdentityScope as(fsIdentity_);
         deselect();
+        appendTarget_.reset();
         store_.reset();
     }
     log::info(logPrefix() + ": logged out (UNAUTHENTICATE)");

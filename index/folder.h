@@ -179,7 +179,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::shared_ptr<void> subscribe(Listener listener);
 
     // Brings the folder in line with the files. Quick: only when the directories' mtimes
-    // changed since the last scan (or are too recent to trust). Full: always list both.
+    // changed since the last scan (or are too recent to trust), unless inotify is known to
+    // have brought every change already (Watcher::settle). Full: always list both.
     enum class SyncMode { Quick, Full };
     void sync(SyncMode mode = SyncMode::Quick);
     // Reconciles just these entry names of new/ and cur/ (from inotify): whatever files
@@ -266,8 +267,9 @@ class Folder : public std::enable_shared_from_this<Folder> {
     friend class MailboxView;
     friend class Mailstore;
     friend class WriteScope;
-    struct Rebuild;  // its steps (folder_rebuild.cpp)
-    struct CatchUp;  // its steps (folder_catch_up.cpp)
+    friend class Watcher;  // sets watchId_
+    struct Rebuild;        // its steps (folder_rebuild.cpp)
+    struct CatchUp;        // its steps (folder_catch_up.cpp)
 
     // Every change to the index goes through here (index/write_scope.h): the lock, the
     // transaction, the steps before `work`, the commit, the catch-up, then the events.
@@ -425,7 +427,8 @@ class Folder : public std::enable_shared_from_this<Folder> {
     // Weak: a listener whose owner is gone is skipped, and dropped at the next listen().
     std::vector<std::weak_ptr<ChangeListener>> listeners_;
     std::vector<MailboxView*> readWriteViews_;
-    std::shared_ptr<void> watch_;  // the Watcher's handle; set by Mailstore
+    std::shared_ptr<void> watch_;            // the Watcher's handle; set by Mailstore
+    std::atomic<std::uint64_t> watchId_{0};  // the watch's id, for Watcher::settle (0: none)
     // new/ and cur/ mtimes when a sync last found the index current with them (0: not
     // trustworthy), for periodicCheck.
     std::atomic<std::int64_t> syncedNewMtime_{0};

@@ -7,7 +7,8 @@
 //   seen at the last full scan and skips the scan when they are equal. A directory can
 //   change twice within one mtime tick, the second change after our listing, and the
 //   mtime would not move. So an mtime that is less than 2 s old when we list is
-//   not recorded (0 is stored, forcing the next check to scan).
+//   not recorded (0 is stored, forcing the next check to scan). When the quick check
+//   may skip the mtimes altogether (inotify), see folder_sync.cpp.
 // - readdir and renames. A file renamed while we list a directory (a flag change by
 //   another program) can be missed under both names. A message is therefore expunged only
 //   when it is missing from two listings, the second made after the first finished.
@@ -99,58 +100,6 @@ void listInto(const std::filesystem::path& dir, std::unordered_map<std::string, 
 }
 
 }  // namespace
-
-void Folder::sync(SyncMode mode) {
-    bool scan = mode == SyncMode::Full;
-    if (!scan) {
-        std::vector<ChangeEvent> events;
-        {
-            auto lock = store_->lockDb();
-            auto& db = store_->db();
-            auto d = dir();
-            Transaction read(db, Transaction::Mode::Read);
-            auto& q = db.prepare("SELECT new_mtime, cur_mtime FROM folder WHERE id=?1");
-            q.bind(1, id_);
-            std::int64_t newM = 0, curM = 0;
-            if (q.step()) {
-                newM = q.integer(0);
-                curM = q.integer(1);
-                q.reset();
-                scan = newM == 0 || curM == 0 || newM != mtimeNs(d / "new") ||
-                       curM != mtimeNs(d / "cur");
-            }
-            if (!scan) {
-                catchUpLocked(db, events);
-                read.commit();
-                syncedNewMtime_ = newM;
-                syncedCurMtime_ = curM;
-            }
-            if (std::exchange(pendingDamaged_, false)) scan = true;
-            // An interrupted STORE (store_journal.cpp) may have changed no file name at all.
-            if (!scan && hasInterruptedStores()) scan = true;
-        }
-        publish(events);
-        if (!scan) return;
-    }
-    bool insertPending = false;
-    // A full scan makes the pending rows of a first index rather than inserting them.
-    write({.insertPending = false}, [&](WriteScope& w) {
-        pendingDamaged_ = false;  // the scan makes them again
-        fullScanLocked(w.db());
-        bool readWrite;
-        {
-            std::lock_guard l(mu_);
-            readWrite = !readWriteViews_.empty();
-        }
-        if (readWrite) moveNewToCurLocked(w.db());
-        w.claimRecent(*this);
-        // Pending rows are megabytes of WAL: copying them into the database file is left to
-        // the background task.
-        if (insertPendingSoon_) w.deferCheckpoint();
-        w.afterCommit([&] { insertPending = std::exchange(insertPendingSoon_, false); });
-    });
-    if (insertPending) insertPendingRowsInBackground();
-}
 
 void Folder::fullScanLocked(Sqlite& db) {
     auto d = dir();
@@ -255,17 +204,6 @@ void Folder::fullScanLocked(Sqlite& db) {
     // Before the commit: should it fail, the next quick sync still compares with the row.
     syncedNewMtime_ = trustworthyMtime(newMtime);
     syncedCurMtime_ = trustworthyMtime(curMtime);
-}
-
-void Folder::periodicCheck() {
-    cleanTmp(false);
-    if (!store_->databaseOpen()) {
-        auto d = dir();
-        std::int64_t newM = syncedNewMtime_, curM = syncedCurMtime_;
-        if (newM != 0 && curM != 0 && newM == mtimeNs(d / "new") && curM == mtimeNs(d / "cur"))
-            return;
-    }
-    sync(SyncMode::Quick);
 }
 
 void Folder::cleanTmp(bool firstUse) {

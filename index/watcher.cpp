@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +42,30 @@ enum class Dir { New, Cur, Keywords };
 // keyword files are small and watched at once: a delivery reaches a client idling on a
 // folder it just opened without waiting for the deferred watch.
 constexpr std::chrono::milliseconds kArmDelay{1000};
+// How long settle() waits for the thread to apply what is queued before the caller checks
+// the directories' mtimes instead. Applying one batch takes a millisecond; a batch that
+// needs a full scan of a large folder, or a thread busy with many folders, takes longer.
+constexpr std::chrono::milliseconds kSettleWait{1000};
+
+// File systems on which inotify reports the changes of every process on every machine
+// that can change the files, so the events alone keep an index current (see settle()).
+// Not network file systems (NFS, CIFS, Ceph, ...), FUSE or overlayfs (changes made to a
+// layer below are not reported): those keep checking the directories' mtimes.
+bool inotifySeesEverything(const std::filesystem::path& dir) {
+    struct statfs fs;
+    if (::statfs(dir.c_str(), &fs) != 0) return false;
+    switch (static_cast<unsigned long>(fs.f_type)) {
+        case 0xEF53UL:      // ext2, ext3, ext4
+        case 0x58465342UL:  // XFS
+        case 0x9123683EUL:  // Btrfs
+        case 0x01021994UL:  // tmpfs
+        case 0xF2F52010UL:  // F2FS
+            return true;
+        default:
+            return false;
+    }
+}
+
 constexpr std::uint32_t kMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
                                 IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
@@ -51,6 +76,10 @@ struct Watcher::Impl {
         std::weak_ptr<Folder> folder;
         std::vector<int> wds;
         bool inotify = false;
+        bool curArmed = false;    // cur/ is watched too (not deferred any more)
+        bool localFs = false;     // inotifySeesEverything
+        bool verified = false;    // see settle()
+        std::uint64_t epoch = 0;  // bumped whenever `verified` is taken back
         std::chrono::steady_clock::time_point nextPoll;
     };
     struct Batch {
@@ -78,6 +107,11 @@ struct Watcher::Impl {
     bool stopping = false;
     bool loggedLimit = false;
     Stats stats;
+    // The thread's rounds: each reads every queued event, then applies the batches.
+    // cycleStarted counts rounds begun (before their read), cycleDone is the last round
+    // whose batches are applied (see settle()).
+    std::uint64_t cycleStarted = 0, cycleDone = 0;
+    std::condition_variable cycleFinished;
 
     Impl() {
         fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -107,6 +141,7 @@ struct Watcher::Impl {
             paused = false;
         }
         unpaused.notify_all();
+        cycleFinished.notify_all();
         poke();
         if (thread.joinable()) thread.join();
     }
@@ -125,6 +160,7 @@ struct Watcher::Impl {
         Watch w;
         w.folder = folder;
         w.inotify = useInotify;
+        w.localFs = useInotify && inotifySeesEverything(folder->dir());
         std::lock_guard lock(mu);
         std::uint64_t id = nextId++;
         auto [it, inserted] = watches.emplace(id, std::move(w));
@@ -132,6 +168,7 @@ struct Watcher::Impl {
             arm(id, it->second, folder->dir(), deferred ? kSmallDirs : kAllDirs);
             if (deferred && it->second.inotify)
                 toArm.emplace_back(id, std::chrono::steady_clock::now() + kArmDelay);
+            it->second.curArmed = !deferred && it->second.inotify;
         }
         it->second.nextPoll = std::chrono::steady_clock::now() + interval(it->second);
         poke();  // the thread may have watches to add; the poll timeout may have to shrink
@@ -193,6 +230,7 @@ struct Watcher::Impl {
                 if (!it->second.inotify) return true;       // polled after all: nothing to add
                 base::FsIdentityScope as(folder->owner());  // the owner's directory
                 arm(id, it->second, folder->dir(), kCurDir);
+                it->second.curArmed = it->second.inotify;
                 armed.push_back(std::move(folder));
                 return true;
             });
@@ -206,6 +244,81 @@ struct Watcher::Impl {
                           "': check after watching failed: " + e.what());
             }
         }
+    }
+
+    // Caller holds mu. The folder's index may have missed a change: its quick syncs go
+    // back to the mtime rule until one of them verifies it again.
+    void untrust(Watch& w) {
+        w.verified = false;
+        ++w.epoch;
+    }
+
+    Cover coverLocked(const Watch& w) const {
+        if (!w.inotify || !w.localFs) return {Coverage::None, w.epoch};
+        if (!w.curArmed) return {Coverage::Pending, w.epoch};
+        return {Coverage::Armed, w.epoch};
+    }
+
+    Cover settle(std::uint64_t id) {
+        bool onThread = std::this_thread::get_id() == thread.get_id();
+        // Whether events are queued, looked at before the rounds: an event the thread reads
+        // after this look belongs to a round that is not done yet.
+        bool queued = false;
+        if (fd >= 0 && !onThread) {
+            pollfd p{fd, POLLIN, 0};
+            queued = ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+        }
+        std::unique_lock lock(mu);
+        auto it = watches.find(id);
+        if (it == watches.end()) return {};
+        Cover c = coverLocked(it->second);
+        if (c.coverage != Coverage::Armed || !it->second.verified || onThread || paused || stopping)
+            return c;
+        if (!queued && cycleStarted == cycleDone) {
+            ++stats.settled;
+            return {Coverage::Settled, c.epoch};
+        }
+        // A round that begins after this point reads whatever was queued before it.
+        std::uint64_t target = cycleStarted + 1;
+        ++stats.settledWaits;
+        poke();
+        bool done = cycleFinished.wait_for(
+            lock, kSettleWait, [&] { return cycleDone >= target || paused || stopping; });
+        it = watches.find(id);
+        if (it == watches.end()) return {};
+        if (!done || cycleDone < target) {
+            ++stats.settleTimeouts;
+            return coverLocked(it->second);
+        }
+        c = coverLocked(it->second);
+        if (c.coverage == Coverage::Armed && it->second.verified) {
+            c.coverage = Coverage::Settled;
+            ++stats.settled;
+        }
+        return c;
+    }
+
+    Cover armNow(std::uint64_t id) {
+        std::lock_guard lock(mu);
+        auto it = watches.find(id);
+        if (it == watches.end()) return {};
+        Watch& w = it->second;
+        if (w.inotify && !w.curArmed) {
+            auto folder = w.folder.lock();
+            if (!folder) return {};
+            std::erase_if(toArm, [&](const auto& entry) { return entry.first == id; });
+            arm(id, w, folder->dir(), kCurDir);  // under the caller's identity: the owner's
+            w.curArmed = w.inotify;
+        }
+        return coverLocked(w);
+    }
+
+    void verified(std::uint64_t id, std::uint64_t epoch) {
+        std::lock_guard lock(mu);
+        auto it = watches.find(id);
+        if (it == watches.end()) return;
+        Watch& w = it->second;
+        if (w.epoch == epoch && coverLocked(w).coverage == Coverage::Armed) w.verified = true;
     }
 
     // Caller holds mu.
@@ -257,6 +370,9 @@ struct Watcher::Impl {
                 lastWasMoveFrom = (e->mask & IN_MOVED_FROM) != 0;
                 if (e->mask & IN_Q_OVERFLOW) {
                     overflow = true;
+                    // Events are lost: no folder's index can be trusted to have them.
+                    for (auto& [id, w] : watches)
+                        untrust(w);
                     continue;
                 }
                 auto it = byWd.find(e->wd);
@@ -265,6 +381,12 @@ struct Watcher::Impl {
                     Batch& b = batches[id];
                     if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
                         b.rescan = true;
+                        // Its events may stop for good (a directory made anew has no
+                        // watch): this watch is never trusted again.
+                        if (auto w = watches.find(id); w != watches.end()) {
+                            untrust(w->second);
+                            w->second.localFs = false;
+                        }
                         continue;
                     }
                     if (e->len == 0) continue;
@@ -334,10 +456,12 @@ struct Watcher::Impl {
                 while (::read(wake[0], drain, sizeof drain) > 0) {
                 }
             }
+            std::uint64_t cycle;
             {
                 std::lock_guard lock(mu);
                 if (stopping) return;
                 if (paused) continue;
+                cycle = ++cycleStarted;
             }
             std::map<std::uint64_t, Batch> batches;
             bool overflow = fd >= 0 && (fds[1].revents & POLLIN) && readEvents(batches);
@@ -363,8 +487,17 @@ struct Watcher::Impl {
                 } catch (const std::exception& e) {
                     log::warn("folder '" + folder->name() +
                               "': sync after file change failed: " + e.what());
+                    std::lock_guard lock(mu);
+                    if (auto w = watches.find(id); w != watches.end()) untrust(w->second);
                 }
             }
+            {
+                // Overflow's full syncs below run without the trust (untrusted above): a
+                // sync by the mtime rule gives it back.
+                std::lock_guard lock(mu);
+                cycleDone = cycle;
+            }
+            cycleFinished.notify_all();
             std::vector<std::uint64_t> due;
             {
                 std::lock_guard lock(mu);
@@ -416,16 +549,30 @@ void Watcher::configure(const WatcherOptions& options) {
 
 std::shared_ptr<void> Watcher::watch(const std::shared_ptr<Folder>& folder, bool deferred) {
     std::uint64_t id = impl_->add(folder, deferred);
+    folder->watchId_ = id;
     std::weak_ptr<Impl> weak = impl_;
     return std::shared_ptr<void>(nullptr, [weak, id](void*) {
         if (auto impl = weak.lock()) impl->remove(id);
     });
 }
 
+Watcher::Cover Watcher::settle(std::uint64_t watchId) {
+    return impl_->settle(watchId);
+}
+
+Watcher::Cover Watcher::armNow(std::uint64_t watchId) {
+    return impl_->armNow(watchId);
+}
+
+void Watcher::verified(std::uint64_t watchId, std::uint64_t epoch) {
+    impl_->verified(watchId, epoch);
+}
+
 void Watcher::pauseForTest(bool paused) {
     std::unique_lock lock(impl_->mu);
     impl_->paused = paused;
     impl_->unpaused.notify_all();
+    impl_->cycleFinished.notify_all();
     impl_->poke();
     // Pausing returns only once the thread is parked, holding no folder.
     if (paused) impl_->parkedChanged.wait(lock, [&] { return impl_->parked || impl_->stopping; });

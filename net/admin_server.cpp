@@ -73,6 +73,19 @@ std::string indexMetrics() {
            "# TYPE maildex_inotify_polling_fallbacks_total counter\n"
            "maildex_inotify_polling_fallbacks_total "
         << s.pollingFallbacks << "\n";
+    out << "# HELP maildex_index_settled_syncs_total Quick syncs that trusted the inotify "
+           "events rather than the directories' mtimes (index/folder_sync.cpp).\n"
+           "# TYPE maildex_index_settled_syncs_total counter\nmaildex_index_settled_syncs_total "
+        << s.settled << "\n";
+    out << "# HELP maildex_index_settle_waits_total Quick syncs that waited for the watcher "
+           "to apply queued events.\n"
+           "# TYPE maildex_index_settle_waits_total counter\nmaildex_index_settle_waits_total "
+        << s.settledWaits << "\n";
+    out << "# HELP maildex_index_settle_timeouts_total Waits for the watcher that gave up "
+           "(the quick sync then checked the mtimes).\n"
+           "# TYPE maildex_index_settle_timeouts_total counter\n"
+           "maildex_index_settle_timeouts_total "
+        << s.settleTimeouts << "\n";
     out << "# HELP maildex_index_databases_open Index databases (SQLite) open.\n"
            "# TYPE maildex_index_databases_open gauge\nmaildex_index_databases_open "
         << index::Mailstore::openDatabases() << "\n";

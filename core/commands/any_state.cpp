@@ -22,6 +22,7 @@ void noop(CommandContext& ctx) {
 void logout(CommandContext& ctx) {
     ctx.args.expectEnd();
     ctx.session.deselect();
+    ctx.session.keepAppendTarget(nullptr);  // its folder closes now, not when the socket does
     ctx.out().untagged().bye().text("Logging out").end();
     ctx.session.state() = LoggedOut{};
     ctx.next = Session::Next::Close;

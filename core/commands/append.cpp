@@ -65,6 +65,7 @@ Appended appendTo(CommandContext& ctx, const std::string& name,
     Appended done{0, folder->append(messages)};
     done.uidValidity = folder->uidValidity();
     if (folder->countsForQuota() && !target.shared()) ctx.session.warnAboutQuota();
+    ctx.session.keepAppendTarget(std::move(folder));
     return done;
 }
 
