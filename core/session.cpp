@@ -117,6 +117,7 @@ void Session::logIn(const Identity& identity) {
     std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
     emptyTrash();
     warnAboutQuota();
+    deliverBulletins();
     names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
                           delimiter.size() == 1 ? delimiter[0] : '.',
                           store_->setting(kFolderNamesMutf7Setting) == "1");

@@ -191,6 +191,9 @@ class Session {
     // is that full and none went out today; at login and after APPEND, COPY and MOVE.
     // Never throws (a failure is logged).
     void warnAboutQuota();
+    // MAILDEX_BULLETIN_DIR (ImapConfig::bulletinDir): the bulletins this user has not had
+    // yet, into INBOX, at login. Never throws (a failure or a bad bulletin is logged).
+    void deliverBulletins();
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns
