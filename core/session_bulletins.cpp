@@ -31,7 +31,15 @@ void Session::deliverBulletins() {
     if (dir.empty() || !store_) return;
     try {
         const auto& root = store_->layout().root();
-        auto missing = index::undeliveredBulletins(root, index::listBulletins(dir));
+        std::vector<std::string> names;
+        try {
+            names = index::listBulletins(dir);
+        } catch (const std::exception& e) {
+            // The site's directory, the same for every login: said once, not per login.
+            if (firstComplaint(e.what())) log::warn(std::string("Bulletins: ") + e.what());
+            return;
+        }
+        auto missing = index::undeliveredBulletins(root, names);
         if (missing.empty()) return;
         std::vector<index::BulletinFile> files;
         for (const auto& name : missing) {

@@ -170,6 +170,19 @@ class Bulletins(unittest.TestCase):
             self.drop("a-empty", NOTICE % "Fixed")
             self.assertEqual(subjects(srv, "alice"), ["Fixed", "Good one"])
 
+    def test_an_unreadable_directory_is_logged_once_and_logins_go_on(self):
+        srv = self.server()
+        os.rmdir(self.dir)
+        with open(self.dir, "w") as f:  # not a directory: opendir fails (ENOTDIR), even for root
+            f.write("x")
+        self.addCleanup(os.remove, self.dir)
+        with srv:
+            self.assertEqual(subjects(srv, "alice"), [])
+            self.assertEqual(subjects(srv, "alice"), [])
+            lines = [l for l in srv.read_log().splitlines() if "Bulletins:" in l]
+            self.assertEqual(len(lines), 1, lines)
+            self.assertIn(self.dir, lines[0])
+
     def test_over_quota_waits_for_a_later_login(self):
         srv = self.server()
         md = srv.maildirs["alice"].path
