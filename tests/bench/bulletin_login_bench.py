@@ -1,5 +1,5 @@
 """What bulletins (MAILDEX_BULLETIN_DIR, index/bulletins.h) cost a login: the median time of
-LOGIN (command sent to tagged OK) over 20 logins each, for a server without bulletins, one
+LOGIN (command sent to tagged OK) over 20 logins each (BENCH_N), for a server without bulletins, one
 whose directory holds 20 bulletins the user has all had (the usual case: one readdir and
 one read of maildexbulletins), and the first login that delivers all 20.
 Usage: MAILDEXD=build/app/maildexd python3 tests/bench/bulletin_login_bench.py"""
@@ -7,7 +7,8 @@ import os, shutil, statistics, sys, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from maildex_server import MaildexServer, LineClient
 
-N, BULLETINS = 20, 20
+N = int(os.environ.get("BENCH_N", "20"))  # logins per case
+BULLETINS = 20
 
 
 def login_ms(srv, user):
