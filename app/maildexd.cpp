@@ -98,6 +98,8 @@ int runStdio(const std::string& maildir) {
     // stdout carries IMAP; anything said about the session goes to stderr.
     log::setMinimumLevel(log::Level::Warn);
     core::ImapConfig config;
+    // Courier's imapd reads its settings from the environment its start script set.
+    if (const char* index = std::getenv("IMAP_SHAREDINDEXFILE")) config.sharedIndexFile = index;
     core::TransportInfo transport;
     transport.clientAddress = "stdin";
     core::Engine engine(config, nullptr, transport);
@@ -109,8 +111,10 @@ int runStdio(const std::string& maildir) {
             identity.user = a;
         else if (const char* u = std::getenv("USER"); u && *u)
             identity.user = u;
-        if (const char* options = std::getenv("OPTIONS"))
+        if (const char* options = std::getenv("OPTIONS")) {
             identity.groups = core::auth::authdaemon::optionValues(options, "group");
+            identity.options = core::auth::authdaemon::parseOptions(options);
+        }
         engine.session().preauthenticate(identity);
     } catch (const index::Error& e) {
         std::string line = "* BYE " + std::string(e.what()) + "\r\n";

@@ -39,6 +39,10 @@ struct ImapConfig {
     // IMAP_ACL: the ACL commands and capabilities (RFC 4314). Off, the folders'
     // courierimapacl lists still decide what each user may do, as they do in Courier.
     bool acl = true;
+    // IMAP_SHAREDINDEXFILE: Courier's index of the accounts whose folders others may be
+    // granted (core/shared_index.h), served as "#shared.<account>.<folder>". Empty: none.
+    // An account's OPTIONS sharedgroup=X reads the file named with X appended, as Courier.
+    std::filesystem::path sharedIndexFile;
     // MAILDEX_QUOTA_WARN and MAILDEX_QUOTA_WARN_MESSAGE: the warning put into INBOX when
     // the Maildir is that full, checked at login and after each APPEND, COPY and MOVE
     // (index/quota_warning.h). Off (0) by default, as deliverquota without -w.

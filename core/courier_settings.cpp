@@ -71,9 +71,6 @@ const std::vector<InapplicableSetting>& inapplicableSettings() {
          "Courier's built-in proxy is not offered; put nginx's mail proxy in front "
          "(etc/nginx-mail-proxy.conf)"},
         {"IMAP_PROXY_FOREIGN", {"", "0"}, "Courier's built-in proxy is not offered"},
-        {"IMAP_SHAREDINDEXFILE",
-         {"*"},
-         "Courier's virtual shared folders are not offered (the index file is not read)"},
         {"IMAP_ULIMITD",
          {"*"},
          "it is ulimit -v for each of Courier's one-process-per-connection imapd; Maildex "

@@ -280,6 +280,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.path("MAILDEX_INDEX_DIR", c.imap.indexDir);
     r.text("IMAP_TRASHFOLDERNAME", c.imap.trashFolder);
     r.boolean("IMAP_ACL", c.imap.acl);
+    r.path("IMAP_SHAREDINDEXFILE", c.imap.sharedIndexFile);
     if (r.has("IMAP_EMPTYTRASH"))
         c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_QUOTA_WARN", c.imap.quotaWarning.percent, 0, 100);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <mutex>
+#include <set>
 
 #include "base/log.h"
 #include "core/capability_filter.h"
@@ -92,6 +94,24 @@ bool Session::authenticated() const {
            std::holds_alternative<Selected>(state_);
 }
 
+namespace {
+// Courier's filesystem shared folders (maildirmake -S, linked in by "maildirmake --add",
+// served as "shared.<name>") are a per-user symlink farm Maildex does not serve; a site
+// that has them hears so once per Maildir rather than its users finding them missing.
+void noteFilesystemSharedFolders(const std::filesystem::path& maildir) {
+    std::error_code ec;
+    if (!std::filesystem::exists(maildir / "shared-maildirs", ec)) return;
+    static std::mutex mu;
+    static std::set<std::string> said;
+    std::lock_guard lock(mu);
+    if (said.insert(maildir.string()).second)
+        log::warn(maildir.string() +
+                  "/shared-maildirs: Courier's filesystem shared folders (maildirmake -S/--add, "
+                  "the \"shared.\" namespace) are not served; share folders with "
+                  "IMAP_SHAREDINDEXFILE and courierimapacl instead");
+}
+}  // namespace
+
 void Session::logIn(const Identity& identity) {
     // From here on every file of the session is touched as the Maildir's owner.
     fsIdentity_ = servingIdentity(identity, config_.allowRootMail);
@@ -110,11 +130,16 @@ void Session::logIn(const Identity& identity) {
                                 : std::optional(index::parseMaildirQuota(identity.quota)));
     user_ = identity.user;
     accessor_ = acl::Accessor{identity.user, identity.groups, true};
+    sharedIndexFile_ = config_.sharedIndexFile;
+    if (auto group = identity.options.find("sharedgroup");
+        !sharedIndexFile_.empty() && group != identity.options.end())
+        sharedIndexFile_ += group->second;
     // A Maildir migrated from Dovecot keeps the names Dovecot showed (often no "INBOX."
     // prefix): the migration records prefix and delimiter with the Maildir.
     // Dovecot (and Courier 4) named folder directories in modified UTF-7; the migration
     // records that too, and the directories are served under their old names as they are.
     std::string delimiter = store_->setting(kNamespaceDelimiterSetting, ".");
+    noteFilesystemSharedFolders(store_->layout().root());
     emptyTrash();
     warnAboutQuota();
     deliverBulletins();

@@ -49,6 +49,10 @@ struct Selected {
     acl::Rights rights;                 // the session's rights on it (courierimapacl)
     // What the list looked like when they were read (core/acl/access.h).
     acl::ListSignature rightsSignature;
+    // Another account's folder, reached through #shared (core/commands/mailbox_name.h's
+    // MailboxRef): the account's path and its owner's identifier. Empty: the user's own.
+    std::string sharedPath;
+    std::string ownerLogin;
 };
 struct LoggedOut {};
 using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, LoggedOut>;
@@ -158,6 +162,9 @@ class Session {
     const std::string& userName() const { return user_; }
     // Who the session is for the folders' access control lists.
     const acl::Accessor& accessor() const { return accessor_; }
+    // The shared-folder index this account reads (IMAP_SHAREDINDEXFILE, with the account's
+    // sharedgroup option appended as Courier does); empty: no #shared namespace.
+    const std::filesystem::path& sharedIndexFile() const { return sharedIndexFile_; }
     bool authenticated() const;
 
     // For command handlers.
@@ -260,6 +267,7 @@ class Session {
     std::optional<base::FsIdentity> fsIdentity_;
     std::string user_;
     acl::Accessor accessor_;
+    std::filesystem::path sharedIndexFile_;
     MailboxNames names_;
     std::string out_;
     ResponseWriter writer_;

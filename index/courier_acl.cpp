@@ -173,6 +173,27 @@ CourierAcl readCourierAcl(const std::filesystem::path& maildirRoot, std::string_
     return acl;
 }
 
+CourierAclReader::CourierAclReader(std::filesystem::path maildirRoot)
+    : root_(std::move(maildirRoot)) {
+    struct stat st;
+    hierDir_ = ::stat((root_ / kHierDir).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const CourierAcl& CourierAclReader::read(std::string_view folder) {
+    if (auto it = lists_.find(folder); it != lists_.end()) return it->second;
+    MaildirLayout::validateName(folder);
+    std::optional<CourierAcl> acl = readCourierAclFile(folderDirOf(root_, folder));
+    if (!acl && folder.empty()) acl = CourierAcl::inboxDefault();
+    if (!acl && hierDir_) acl = readCourierHierAcl(root_, folder);
+    if (acl) {
+        applyAdministratorsRule(*acl);
+        return lists_.emplace(std::string(folder), std::move(*acl)).first->second;
+    }
+    // The parent's list, administrators' rule applied already, as readCourierAcl finds it.
+    CourierAcl inherited = read(parentName(folder));
+    return lists_.emplace(std::string(folder), std::move(inherited)).first->second;
+}
+
 void writeCourierAcl(const std::filesystem::path& folderDir, const CourierAcl& acl) {
     writeFileAtomically(folderDir, kFileName, serialize(acl));
 }

@@ -20,6 +20,7 @@
 // protocol layer's business.
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,21 @@ std::optional<CourierAcl> readCourierHierAcl(const std::filesystem::path& maildi
 // is the folder's own). Throws Error(InvalidName) for a name that cannot be a folder.
 CourierAcl readCourierAcl(const std::filesystem::path& maildirRoot, std::string_view folder,
                           std::vector<std::string>* warnings = nullptr);
+
+// readCourierAcl for many folders of one Maildir (a LIST of hundreds of folders): each
+// file is tried once, a folder without a list of its own takes the one already found for
+// its parent, and courierimaphieracl/ entries are only looked for when that directory
+// exists. For one command: a list changed meanwhile is seen by the next reader.
+class CourierAclReader {
+  public:
+    explicit CourierAclReader(std::filesystem::path maildirRoot);
+    const CourierAcl& read(std::string_view folder);
+
+  private:
+    std::filesystem::path root_;
+    bool hierDir_;
+    std::map<std::string, CourierAcl, std::less<>> lists_;  // by folder, as readCourierAcl
+};
 
 // Writes <folderDir>/courierimapacl through tmp/ + rename(). Throws Error(InvalidName) for
 // an identifier that is empty or contains a byte <= 0x20.

@@ -28,9 +28,10 @@ const char* const kHelp =
     "\n"
     "courier: reads courierimapuiddb (next UID = max(header, highest UID + 1); a last line\n"
     "  without newline is kept), courierimapkeywords/ (:list and pending updates, with\n"
-    "  Courier's rules for which wins), courierimapsubscribed; checks courierimapacl,\n"
-    "  courierimaphieracl/ and maildirsize, which Maildex serves as they are (its ACLs\n"
-    "  and quota live in those files). Messages Courier never numbered (new/, or\n"
+    "  Courier's rules for which wins), courierimapsubscribed; reads courierimapacl,\n"
+    "  courierimaphieracl/ and maildirsize and reports damaged lines: Maildex keeps\n"
+    "  each folder's rights and the quota in those files, as Courier does, and enforces\n"
+    "  them from the first login. Messages Courier never numbered (new/, or\n"
     "  cur/ files without a UID) get UIDs in Courier's order. Courier's files stay in\n"
     "  place (only damaged ones are rewritten), so Courier can take the Maildir back;\n"
     "  'maildexctl export courier' brings them up to date for that.\n"
@@ -151,7 +152,8 @@ int runMigrate(std::vector<std::string> argv) {
             if (r.quota) head += "; quota " + *r.quota + " (maildirsize stays)";
             if (r.aclFiles)
                 head +=
-                    "; " + std::to_string(r.aclFiles) + " ACL files checked (served as they are)";
+                    "; " + std::to_string(r.aclFiles) +
+                    " ACL files read (they decide each folder's rights, as in Courier)";
             if (r.replacedIndex)
                 head += dryRun ? "; an index exists and would be rebuilt in place"
                                : "; the existing index was rebuilt in place";

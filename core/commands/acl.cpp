@@ -27,10 +27,11 @@ void requireAclCommands(CommandContext& ctx) {
 }
 
 // The folder an ACL command names: INBOX or a folder with a directory (a hierarchy level
-// without one "does not exist" for these commands, as in Courier).
-std::string aclFolder(CommandContext& ctx, const std::string& name) {
-    if (isInboxName(name)) return {};
-    return existingFolderFor(ctx, name, false);
+// without one "does not exist" for these commands, as in Courier), the user's own or a
+// shared account's.
+MailboxRef aclFolder(CommandContext& ctx, const std::string& name) {
+    if (isInboxName(name)) return ownMailbox(ctx, {});
+    return existingMailboxFor(ctx, name, false);
 }
 
 // Bounds on what a client may make every later command of its own read: a list is read
@@ -61,13 +62,13 @@ acl::Rights changedRights(acl::Rights current, std::string_view arg) {
     return given;
 }
 
-void save(CommandContext& ctx, const std::string& folder, const index::CourierAcl& list) {
-    if (!acl::ownerAndAdministratorsKeepTheirRights(list, ctx.session.userName()))
+void save(CommandContext& ctx, const MailboxRef& folder, const index::CourierAcl& list) {
+    if (!acl::ownerAndAdministratorsKeepTheirRights(list, ownerLoginOf(ctx, folder)))
         throw CommandError(
             "Cannot modify ACLs as requested: the owner must keep \"l\" and \"a\", and "
             "administrators every right",
             "CANNOT");
-    saveFolderAcl(ctx, folder, list);
+    saveFolderAcl(folder, list);
     ctx.okText = "ACLs updated.";
 }
 
@@ -79,9 +80,9 @@ void setAcl(CommandContext& ctx) {
     std::string id = identifierArg(ctx);
     std::string rightsArg = ctx.args.astring("rights");
     ctx.args.expectEnd();
-    std::string folder = aclFolder(ctx, name);
+    MailboxRef folder = aclFolder(ctx, name);
     requireRights(ctx, folder, "a", name);
-    auto list = folderAcl(ctx, folder);
+    auto list = folderAcl(folder);
     const auto* entry = list.find(id);
     acl::Rights rights =
         changedRights(entry ? acl::Rights::of(entry->rights) : acl::Rights{}, rightsArg);
@@ -99,9 +100,9 @@ void deleteAcl(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     std::string id = identifierArg(ctx);
     ctx.args.expectEnd();
-    std::string folder = aclFolder(ctx, name);
+    MailboxRef folder = aclFolder(ctx, name);
     requireRights(ctx, folder, "a", name);
-    auto list = folderAcl(ctx, folder);
+    auto list = folderAcl(folder);
     list.remove(id);
     save(ctx, folder, list);
 }
@@ -110,10 +111,10 @@ void getAcl(CommandContext& ctx) {
     requireAclCommands(ctx);
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();
-    std::string folder = aclFolder(ctx, name);
+    MailboxRef folder = aclFolder(ctx, name);
     requireRights(ctx, folder, "a", name);
     auto& w = ctx.out().untagged().atom("ACL").string(name);
-    for (const auto& e : folderAcl(ctx, folder).entries)
+    for (const auto& e : folderAcl(folder).entries)
         w.string(acl::shownIdentifier(e.identifier)).string(acl::Rights::of(e.rights).shown());
     w.end();
     ctx.okText = "GETACL completed.";
@@ -127,10 +128,10 @@ void listRights(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     std::string given = ctx.args.astring("an identifier");
     ctx.args.expectEnd();
-    std::string folder = aclFolder(ctx, name);
+    MailboxRef folder = aclFolder(ctx, name);
     if (!myRights(ctx, folder).hasAny(acl::Rights::of("lricxea")))
         throw CommandError("Mailbox does not exist", "NONEXISTENT");
-    const std::string& owner = ctx.session.userName();
+    const std::string owner = ownerLoginOf(ctx, folder);
     bool ownerLogin = given == owner;
     bool negativeBasic = given == "-anyone" || given == "-anonymous" || given == "-" + owner;
     auto& w = ctx.out().untagged().atom("LISTRIGHTS").string(name).string(given);
@@ -147,7 +148,7 @@ void myRightsCommand(CommandContext& ctx) {
     requireAclCommands(ctx);
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();
-    std::string folder = aclFolder(ctx, name);
+    MailboxRef folder = aclFolder(ctx, name);
     acl::Rights rights = myRights(ctx, folder);
     // Courier answers any of these (RFC 4314 names l r i k x a).
     if (!rights.hasAny(acl::Rights::of("lricxea")))

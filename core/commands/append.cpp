@@ -42,22 +42,22 @@ void append(CommandContext& ctx) {
         messages.push_back(std::move(m));
     } while (!ctx.args.atEnd());
 
-    std::string folderName = existingFolderFor(ctx, name, true);
-    acl::Rights rights = requireRights(ctx, folderName, "i", name);
+    MailboxRef target = existingMailboxFor(ctx, name, true);
+    acl::Rights rights = requireRights(ctx, target, "i", name);
     // A flag the user could not set with STORE is not set by APPEND either (RFC 4314 4).
     acl::FlagPermission may = acl::flagPermission(rights);
     for (auto& m : messages) {
         m.flags &= may.systemFlags;
         if (!may.keywords) m.keywords.clear();
     }
-    auto folder = ctx.session.mailstore().folder(folderName);
+    auto folder = target.store->folder(target.folder);
     auto uids = folder->append(messages);
     std::uint32_t validity = folder->uidValidity();
     ctx.okCode = [validity, uids](ResponseWriter& w) {
         w.code("APPENDUID").number(validity).atom(SequenceSet::fromSorted(uids).toString());
     };
     ctx.okText = "APPEND completed";
-    if (folder->countsForQuota()) ctx.session.warnAboutQuota();
+    if (folder->countsForQuota() && !target.shared()) ctx.session.warnAboutQuota();
 }
 
 }  // namespace maildex::core::commands

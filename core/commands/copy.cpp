@@ -3,6 +3,7 @@
 // sync step, like EXPUNGE.
 
 #include "core/acl/flag_rights.h"
+#include "core/commands/copy_across.h"
 #include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
 #include "core/commands/mailbox_name.h"
@@ -28,20 +29,26 @@ void transfer(CommandContext& ctx, bool move) {
     auto& sel = ctx.selected();
     auto uids = resolveMessageSet(*sel.view, req.set, ctx.uid);
     if (move && sel.readOnly) throw CommandError("Mailbox is read-only", "READ-ONLY");
-    std::string folderName = existingFolderFor(ctx, req.mailbox, true);
-    acl::Rights destRights = myRights(ctx, folderName);
+    MailboxRef target = existingMailboxFor(ctx, req.mailbox, true);
+    acl::Rights destRights = myRights(ctx, target);
     requireRights(ctx, destRights, "i", req.mailbox);
     // A flag the user could not set in the target is not carried there (RFC 4314 4).
     acl::FlagPermission may = acl::flagPermission(destRights);
     index::CopyFlagFilter filter{
         static_cast<index::SystemFlags>(index::flag::ImapMask & ~may.systemFlags), !may.keywords};
-    auto dest = ctx.session.mailstore().folder(folderName);
-    auto result = sel.view->folder().copyTo(uids, *dest, move, filter);
+    auto dest = target.store->folder(target.folder);
+    index::CopyResult result;
+    if (&dest->mailstore() == &sel.view->folder().mailstore()) {
+        result = sel.view->folder().copyTo(uids, *dest, move, filter);
+    } else {
+        result = copyAcrossMaildirs(*sel.view, uids, *dest, filter);
+        if (move) removeMoved(*sel.view, result.sourceUids);
+    }
     if (result.destUids.empty()) {
         ctx.okText = move ? "No messages moved" : "No messages copied";
         return;
     }
-    if (dest->countsForQuota()) ctx.session.warnAboutQuota();
+    if (dest->countsForQuota() && !target.shared()) ctx.session.warnAboutQuota();
     if (move) {
         // RFC 6851 4.3: the COPYUID goes in an untagged OK before the expunges, which the
         // session's sync step writes after this.

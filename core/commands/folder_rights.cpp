@@ -17,22 +17,54 @@ namespace {
 std::atomic<std::uint64_t> generation{0};
 }  // namespace
 
-index::CourierAcl folderAcl(CommandContext& ctx, const std::string& folder) {
-    return index::readCourierAcl(ctx.session.mailstore().layout().root(), folder);
+index::CourierAcl folderAcl(const MailboxRef& mailbox) {
+    return index::readCourierAcl(mailbox.store->layout().root(), mailbox.folder);
 }
 
-void saveFolderAcl(CommandContext& ctx, const std::string& folder, const index::CourierAcl& acl) {
-    const auto& layout = ctx.session.mailstore().layout();
-    if (folder.empty() || layout.exists(folder))
-        index::writeCourierAcl(layout.folderDir(folder), acl);
+void saveFolderAcl(const MailboxRef& mailbox, const index::CourierAcl& acl) {
+    const auto& layout = mailbox.store->layout();
+    if (mailbox.folder.empty() || layout.exists(mailbox.folder))
+        index::writeCourierAcl(layout.folderDir(mailbox.folder), acl);
     else
-        index::writeCourierHierAcl(layout.root(), folder, acl);
+        index::writeCourierHierAcl(layout.root(), mailbox.folder, acl);
     generation.fetch_add(1, std::memory_order_acq_rel);
 }
 
-acl::Rights myRights(Session& session, const std::string& folder) {
-    return acl::rightsOf(index::readCourierAcl(session.mailstore().layout().root(), folder),
-                         session.accessor());
+namespace {
+acl::Rights rightsFrom(Session& session, const index::CourierAcl& list, bool shared) {
+    if (!shared) return acl::rightsOf(list, session.accessor());
+    acl::Accessor reader = session.accessor();
+    reader.owner = false;
+    return acl::rightsOf(list, reader);
+}
+}  // namespace
+
+acl::Rights myRights(Session& session, const MailboxRef& mailbox) {
+    return rightsFrom(session, folderAcl(mailbox), mailbox.shared());
+}
+
+acl::Rights myRights(Session& session, index::CourierAclReader& lists, const std::string& folder,
+                     bool shared) {
+    return rightsFrom(session, lists.read(folder), shared);
+}
+
+acl::Rights myRights(CommandContext& ctx, const std::string& folder) {
+    return myRights(ctx.session, ownMailbox(ctx, folder));
+}
+
+std::string ownerLoginOf(CommandContext& ctx, const MailboxRef& mailbox) {
+    return mailbox.shared() ? mailbox.ownerLogin : ctx.session.userName();
+}
+
+void refuseRight(CommandContext& ctx, char right, std::string_view mailbox) {
+    std::string command = ascii::upper(ctx.request.name);
+    if (ctx.uid && !ctx.request.args.empty())
+        command += " " + ascii::upper(ctx.request.args.front().value);
+    throw CommandError(
+        "Access denied for " + command + " on " +
+            (mailbox.empty() ? std::string("current mailbox") : std::string(mailbox)) + " (ACL \"" +
+            right + "\" required)",
+        "NOPERM");
 }
 
 void requireRights(CommandContext& ctx, acl::Rights held, std::string_view needed,
@@ -41,18 +73,11 @@ void requireRights(CommandContext& ctx, acl::Rights held, std::string_view neede
         if (held.has(c)) continue;
         if (!held.has('l') && !held.has('r'))
             throw CommandError("Mailbox does not exist", "NONEXISTENT");
-        std::string command = ascii::upper(ctx.request.name);
-        if (ctx.uid && !ctx.request.args.empty())
-            command += " " + ascii::upper(ctx.request.args.front().value);
-        throw CommandError(
-            "Access denied for " + command + " on " +
-                (mailbox.empty() ? std::string("current mailbox") : std::string(mailbox)) +
-                " (ACL \"" + c + "\" required)",
-            "NOPERM");
+        refuseRight(ctx, c, mailbox);
     }
 }
 
-acl::Rights requireRights(CommandContext& ctx, const std::string& folder, std::string_view needed,
+acl::Rights requireRights(CommandContext& ctx, const MailboxRef& folder, std::string_view needed,
                           std::string_view mailbox) {
     acl::Rights held = myRights(ctx, folder);
     requireRights(ctx, held, needed, mailbox);
@@ -63,11 +88,11 @@ bool opensReadOnly(acl::Rights rights) {
     return !rights.hasAny(acl::Rights::of("iestw"));
 }
 
-acl::ListSignature aclSignature(Session& session, const std::string& folder) {
+acl::ListSignature aclSignature(const MailboxRef& mailbox) {
     acl::ListSignature sig;
     sig.generation = generation.load(std::memory_order_acquire);
     struct stat st;
-    auto file = session.mailstore().layout().folderDir(folder) / "courierimapacl";
+    auto file = mailbox.store->layout().folderDir(mailbox.folder) / "courierimapacl";
     if (::stat(file.c_str(), &st) == 0) {
         sig.inode = st.st_ino;
         sig.mtimeNs = st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
@@ -79,10 +104,11 @@ void checkSelectedRights(CommandContext& ctx, const CommandSpec& spec) {
     auto* sel = ctx.selectedIfAny();
     if (!sel) return;
     const auto& folder = sel->view->folder();
-    if (auto now = aclSignature(ctx.session, folder.name()); now != sel->rightsSignature) {
+    MailboxRef mailbox = selectedMailbox(ctx);
+    if (auto now = aclSignature(mailbox); now != sel->rightsSignature) {
         sel->rightsSignature = now;
         acl::Rights before = sel->rights;
-        sel->rights = myRights(ctx, folder.name());
+        sel->rights = myRights(ctx, mailbox);
         if (!sel->readOnly && opensReadOnly(sel->rights)) {
             sel->readOnly = true;
             ctx.out()

@@ -10,20 +10,36 @@
 #include "core/acl/access.h"
 #include "core/acl/rights.h"
 #include "core/command.h"
+#include "core/commands/mailbox_name.h"
 #include "index/courier_acl.h"
 
 namespace maildex::core::commands {
 
 // The list Courier applies to the folder (index/courier_acl.h's readCourierAcl).
-index::CourierAcl folderAcl(CommandContext& ctx, const std::string& folder);
+index::CourierAcl folderAcl(const MailboxRef& mailbox);
 // Writes the folder's own list (a hierarchy level without a directory keeps it in
 // courierimaphieracl/, as Courier does).
-void saveFolderAcl(CommandContext& ctx, const std::string& folder, const index::CourierAcl& acl);
+void saveFolderAcl(const MailboxRef& mailbox, const index::CourierAcl& acl);
 
-acl::Rights myRights(Session& session, const std::string& folder);
-inline acl::Rights myRights(CommandContext& ctx, const std::string& folder) {
-    return myRights(ctx.session, folder);
+// The session's rights on a folder. On the user's own folders the user is "owner" and
+// always holds "a"; on a shared account's (#shared) only the entries naming the user,
+// their groups or everyone apply: "owner" names no one there (Courier gives those
+// folders the owner "vendor=courier.internal").
+acl::Rights myRights(Session& session, const MailboxRef& mailbox);
+inline acl::Rights myRights(CommandContext& ctx, const MailboxRef& mailbox) {
+    return myRights(ctx.session, mailbox);
 }
+// The same for a folder of the user's own Maildir.
+acl::Rights myRights(CommandContext& ctx, const std::string& folder);
+// The same through a reader that keeps what it read, for a command that asks about many
+// folders of one Maildir (LIST, LSUB). `shared`: the Maildir is another account's.
+acl::Rights myRights(Session& session, index::CourierAclReader& lists, const std::string& folder,
+                     bool shared = false);
+
+// The login the owner protections of a list are checked for (ownerAndAdministrators-
+// KeepTheirRights): the user on their own folders, the shared account's owner identifier
+// on its folders.
+std::string ownerLoginOf(CommandContext& ctx, const MailboxRef& mailbox);
 
 // Throws NO [NOPERM] "Access denied for COMMAND on MAILBOX (ACL "x" required)" (Courier's
 // words, naming the first right missing) unless `held` has all of `needed`. A mailbox the
@@ -32,8 +48,10 @@ inline acl::Rights myRights(CommandContext& ctx, const std::string& folder) {
 // for the selected one.
 void requireRights(CommandContext& ctx, acl::Rights held, std::string_view needed,
                    std::string_view mailbox);
+// The refusal itself, for a right no list can grant (a shared account's own level).
+[[noreturn]] void refuseRight(CommandContext& ctx, char right, std::string_view mailbox);
 // The same, reading the folder's rights first.
-acl::Rights requireRights(CommandContext& ctx, const std::string& folder, std::string_view needed,
+acl::Rights requireRights(CommandContext& ctx, const MailboxRef& folder, std::string_view needed,
                           std::string_view mailbox);
 
 // Before a command in the selected state: takes up a change of the selected folder's list
@@ -44,7 +62,7 @@ acl::Rights requireRights(CommandContext& ctx, const std::string& folder, std::s
 void checkSelectedRights(CommandContext& ctx, const CommandSpec& spec);
 
 // The selected folder's acl::ListSignature as it is now.
-acl::ListSignature aclSignature(Session& session, const std::string& folder);
+acl::ListSignature aclSignature(const MailboxRef& mailbox);
 
 // RFC 5.2 of RFC 4314: a mailbox opens read-only when the user holds none of the rights
 // that change it (insert, expunge, and the flag rights); Courier's rule is the same.

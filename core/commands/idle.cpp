@@ -5,6 +5,7 @@
 // the keepalives until DONE.
 
 #include "core/commands/handlers.h"
+#include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
 namespace maildex::core::commands {
@@ -21,6 +22,9 @@ void idle(CommandContext& ctx) {
     }
     ctx.continues = true;
     ctx.session.mailstore().releaseMemory();
+    // A shared account's folder keeps its own index (another user's Maildir).
+    if (auto* sel = ctx.selectedIfAny(); sel && !sel->sharedPath.empty())
+        sel->view->folder().mailstore().releaseMemory();
 }
 
 }  // namespace maildex::core::commands

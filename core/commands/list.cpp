@@ -11,6 +11,8 @@
 
 #include "core/commands/folder_rights.h"
 #include "core/commands/handlers.h"
+#include "core/commands/list_shared.h"
+#include "core/commands/mailbox_name.h"
 #include "core/commands/status_items.h"
 #include "core/mailbox_list.h"
 #include "index/mailstore.h"
@@ -41,6 +43,9 @@ struct Mailbox {
     bool subscribed = false;
     std::optional<std::string> specialUse;
     bool childSubscribed = false;  // LSUB lists such a level as \Noselect
+    // Another account's, through #shared (list_shared.h), with the user's rights.
+    bool shared = false;
+    acl::Rights sharedRights;
 };
 
 ListRequest parseList(ArgReader& args, bool extended) {
@@ -207,18 +212,38 @@ void list(CommandContext& ctx) {
                       [](const Mailbox& a, const Mailbox& b) { return a.folder < b.folder; });
         }
     }
+    // The shared namespace is listed when a pattern names it (as Courier: "*" stays in
+    // the user's own folders, "#shared.*" lists the others').
+    bool wantsShared = false;
+    for (const auto& p : req.patterns)
+        if (fullPattern(req.reference, p).starts_with('#')) wantsShared = true;
+    if (wantsShared) {
+        for (auto& l : listShared(ctx)) {
+            Mailbox m;
+            m.imapName = std::move(l.imapName);
+            m.exists = l.selectable;
+            m.placeholder = !l.selectable;
+            m.hasChildren = l.hasChildren;
+            m.shared = true;
+            m.sharedRights = l.selectable ? l.rights : acl::kAllRights;
+            boxes.push_back(std::move(m));
+        }
+    }
     // RFC 4314 4: a mailbox is listed only to a user with the "l" right on it (a level
     // without a directory has a list too, inherited or in courierimaphieracl/). One the
     // user may not look up but with a child they may is listed as a bare level
     // (\Noselect), as Courier lists it, so the child has a parent. A subscribed name that
     // no longer exists is the user's own record: no list.
     std::vector<acl::Rights> rights;
+    index::CourierAclReader lists(ctx.session.mailstore().layout().root());
     for (const auto& m : boxes)
-        rights.push_back(m.exists || m.placeholder ? myRights(ctx, m.folder) : acl::kAllRights);
+        rights.push_back(m.shared                    ? m.sharedRights
+                         : m.exists || m.placeholder ? myRights(ctx.session, lists, m.folder)
+                                                     : acl::kAllRights);
     auto visibleChild = [&](const std::string& folder) {
         for (std::size_t i = 0; i < boxes.size(); ++i)
-            if (rights[i].has('l') && index::isInside(boxes[i].folder, folder) &&
-                boxes[i].folder != folder)
+            if (!boxes[i].shared && rights[i].has('l') &&
+                index::isInside(boxes[i].folder, folder) && boxes[i].folder != folder)
                 return true;
         return false;
     };
@@ -226,7 +251,8 @@ void list(CommandContext& ctx) {
         const auto& m = boxes[i];
         if (!matches(m.imapName)) continue;
         bool hidden = !rights[i].has('l');
-        if (hidden && !(m.hasChildren && !m.folder.empty() && visibleChild(m.folder))) continue;
+        if (hidden && !(m.hasChildren && !m.shared && !m.folder.empty() && visibleChild(m.folder)))
+            continue;
         bool childInfo = childInfoNames.count(m.imapName) > 0;
         if (req.subscribedOnly && !m.subscribed && !childInfo) continue;
         if (!req.subscribedOnly && !m.exists && !m.placeholder) continue;  // only subscribed
@@ -247,7 +273,9 @@ void list(CommandContext& ctx) {
         // mailbox listed that exists.
         if (hidden) continue;
         if (!req.status.empty() && m.exists && rights[i].has('r'))
-            writeStatus(ctx, m.imapName, m.folder, req.status);
+            writeStatus(ctx, m.imapName,
+                        m.shared ? mailboxFor(ctx, m.imapName) : ownMailbox(ctx, m.folder),
+                        req.status);
         if (req.returnMyRights && m.exists)
             w.untagged().atom("MYRIGHTS").astring(m.imapName).string(rights[i].shown()).end();
     }
@@ -271,9 +299,11 @@ void lsub(CommandContext& ctx) {
     }
     std::string pattern = fullPattern(req.reference, req.patterns[0]);
     std::set<std::string> sent;
+    index::CourierAclReader lists(ctx.session.mailstore().layout().root());
     for (const auto& m : collect(ctx)) {
         // Like LIST, only what the user may look up (RFC 4314 4; Courier leaves it out).
-        if ((m.exists || m.placeholder) && !myRights(ctx, m.folder).has('l')) continue;
+        if ((m.exists || m.placeholder) && !myRights(ctx.session, lists, m.folder).has('l'))
+            continue;
         if (m.subscribed && matchesListPattern(pattern, m.imapName, delim)) {
             w.untagged().atom("LSUB").open();
             if (!m.exists) w.atom("\\Noselect");

@@ -7,11 +7,34 @@
 #include "core/commands/requests.h"
 #include "core/commands/status_items.h"
 #include "core/mailbox_list.h"
+#include "core/shared_index.h"
 #include "index/layout.h"
 #include "index/mailbox_view.h"
 #include "index/mailstore.h"
 
 namespace maildex::core::commands {
+
+namespace {
+
+// The level a folder is created or renamed into. A shared account's top level is its
+// INBOX, which is never shared: no one may create there (Courier refuses it the same
+// way, naming "#shared.<account>").
+MailboxRef parentOf(CommandContext& ctx, const MailboxRef& mailbox) {
+    MailboxRef parent = mailbox;
+    parent.folder = std::string(index::parentName(mailbox.folder));
+    if (parent.shared() && parent.folder.empty())
+        refuseRight(ctx, 'c', std::string(kSharedPrefix) + parent.sharedPath);
+    return parent;
+}
+
+// The name the client would use for a folder, for refusals.
+std::string imapNameOf(CommandContext& ctx, const MailboxRef& mailbox) {
+    if (!mailbox.shared()) return ctx.session.names().toImap(mailbox.folder, ctx.session.utf8());
+    return std::string(kSharedPrefix) + mailbox.sharedPath + "." +
+           MailboxNames("", '.', false).toImap(mailbox.folder, ctx.session.utf8());
+}
+
+}  // namespace
 
 void create(CommandContext& ctx) {
     CreateRequest req = parseCreate(ctx.args);
@@ -30,19 +53,19 @@ void create(CommandContext& ctx) {
     while (name.size() > 1 && name.back() == delim)
         name.pop_back();
     if (isInboxName(name)) throw CommandError("INBOX always exists", "ALREADYEXISTS");
-    std::string folder = folderFor(ctx, name);
-    auto& store = ctx.session.mailstore();
+    MailboxRef target = mailboxFor(ctx, name);
+    auto& store = *target.store;
     // Creating below a folder takes its "c" right (RFC 4314's "k"; Courier keeps "c").
     // The new folder starts with the list it inherits, written into its own file as
     // Courier writes it the first time it reads a folder that has none.
-    const std::string parent(index::parentName(folder));
-    requireRights(ctx, parent, "c", ctx.session.names().toImap(parent, ctx.session.utf8()));
-    auto inherited = folderAcl(ctx, parent);
-    acl::giveOwnerLookupAndAdminister(inherited, ctx.session.userName());
-    bool existed = store.exists(folder);
-    store.create(folder);
-    if (!existed) saveFolderAcl(ctx, folder, inherited);
-    if (!use.empty()) store.setSetting("special-use:" + folder, use);
+    MailboxRef parent = parentOf(ctx, target);
+    requireRights(ctx, parent, "c", imapNameOf(ctx, parent));
+    auto inherited = folderAcl(parent);
+    acl::giveOwnerLookupAndAdminister(inherited, ownerLoginOf(ctx, target));
+    bool existed = store.exists(target.folder);
+    store.create(target.folder);
+    if (!existed) saveFolderAcl(target, inherited);
+    if (!use.empty()) store.setSetting("special-use:" + target.folder, use);
     ctx.okText = "CREATE completed";
 }
 
@@ -50,21 +73,22 @@ void deleteMailbox(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();
     if (isInboxName(name)) throw CommandError("INBOX cannot be deleted", "CANNOT");
-    std::string folder = existingFolderFor(ctx, name, false);
-    requireRights(ctx, folder, "x", name);
+    MailboxRef target = existingMailboxFor(ctx, name, false);
+    auto& store = *target.store;
+    requireRights(ctx, target, "x", name);
     const auto& trash = ctx.session.config().trashFolder;
-    if (!trash.empty() && folder == trash)
+    if (!target.shared() && !trash.empty() && target.folder == trash)
         throw CommandError("The trash folder cannot be deleted", "CANNOT");
-    if (isSelected(ctx, folder)) ctx.session.deselect();
+    if (isSelected(ctx, target)) ctx.session.deselect();
     // Folders below it go on inheriting its list, from courierimaphieracl/ as in Courier.
     bool hasChildren = false;
-    for (const auto& e : ctx.session.mailstore().list())
-        if (e.name == folder) hasChildren = e.hasChildren;
-    auto list = folderAcl(ctx, folder);
-    acl::giveOwnerLookupAndAdminister(list, ctx.session.userName());
-    ctx.session.mailstore().remove(folder);
-    if (hasChildren) saveFolderAcl(ctx, folder, list);
-    ctx.session.mailstore().setSetting("special-use:" + folder, "");
+    for (const auto& e : store.list())
+        if (e.name == target.folder) hasChildren = e.hasChildren;
+    auto list = folderAcl(target);
+    acl::giveOwnerLookupAndAdminister(list, ownerLoginOf(ctx, target));
+    store.remove(target.folder);
+    if (hasChildren) saveFolderAcl(target, list);
+    store.setSetting("special-use:" + target.folder, "");
     ctx.okText = "DELETE completed";
 }
 
@@ -72,25 +96,35 @@ void rename(CommandContext& ctx) {
     std::string from = ctx.args.astring("a mailbox name");
     std::string to = ctx.args.astring("a new mailbox name");
     ctx.args.expectEnd();
-    std::string src = isInboxName(from) ? std::string() : folderFor(ctx, from);
+    MailboxRef src = isInboxName(from) ? ownMailbox(ctx, {}) : mailboxFor(ctx, from);
     if (isInboxName(to)) throw CommandError("INBOX already exists", "ALREADYEXISTS");
-    std::string dst = folderFor(ctx, to);
+    MailboxRef dst = mailboxFor(ctx, to);
     requireRights(ctx, src, "x", from);
-    const std::string newParent(index::parentName(dst));
-    requireRights(ctx, newParent, "c", ctx.session.names().toImap(newParent, ctx.session.utf8()));
-    if (ctx.session.mailstore().exists(dst))
-        throw CommandError("Mailbox already exists", "ALREADYEXISTS");
+    MailboxRef newParent = parentOf(ctx, dst);
+    requireRights(ctx, newParent, "c", imapNameOf(ctx, newParent));
+    if (src.store != dst.store)
+        throw CommandError("Cannot move a folder to a different account", "CANNOT");
+    auto& store = *src.store;
+    if (store.exists(dst.folder)) throw CommandError("Mailbox already exists", "ALREADYEXISTS");
     auto* sel = ctx.selectedIfAny();
-    if (sel && !src.empty() &&
-        (sel->view->folder().name() == src || index::isInside(sel->view->folder().name(), src)))
+    if (sel && &sel->view->folder().mailstore() == &store && !src.folder.empty() &&
+        (sel->view->folder().name() == src.folder ||
+         index::isInside(sel->view->folder().name(), src.folder)))
         ctx.session.deselect();
-    ctx.session.mailstore().rename(src, dst);
+    store.rename(src.folder, dst.folder);
     ctx.okText = "RENAME completed";
 }
 
 void subscribe(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();
+    // Subscriptions are kept per Maildir for its own folders (courierimapsubscribed); a
+    // shared folder's name is answered as Courier answers it, OK with nothing kept, and
+    // LIST "" "#shared.*" is how clients find those folders.
+    if (isSharedName(name) && !ctx.session.sharedIndexFile().empty()) {
+        ctx.okText = "SUBSCRIBE completed";
+        return;
+    }
     ctx.session.mailstore().setSubscribed(folderFor(ctx, name), true);
     ctx.okText = "SUBSCRIBE completed";
 }
@@ -99,6 +133,10 @@ void unsubscribe(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     ctx.args.expectEnd();
     // Subscriptions of names that no longer exist can be removed too.
+    if (isSharedName(name) && !ctx.session.sharedIndexFile().empty()) {
+        ctx.okText = "UNSUBSCRIBE completed";
+        return;
+    }
     ctx.session.mailstore().setSubscribed(folderFor(ctx, name), false);
     ctx.okText = "UNSUBSCRIBE completed";
 }
@@ -116,18 +154,24 @@ void namespaceCommand(CommandContext& ctx) {
         .string(delim)
         .close()
         .close()
-        .nil()
-        .nil()
-        .end();
+        .nil();
+    // RFC 2342 5: the other users' namespace is where other accounts' folders are, here
+    // the shared namespace Courier names "#shared." (and its "shared." for filesystem
+    // shared folders, which Maildex does not serve).
+    if (ctx.session.sharedIndexFile().empty())
+        ctx.out().nil();
+    else
+        ctx.out().open().open().string(kSharedPrefix).string(".").close().close();
+    ctx.out().end();
 }
 
 void status(CommandContext& ctx) {
     std::string name = ctx.args.astring("a mailbox name");
     auto items = parseStatusItems(ctx.args);
     ctx.args.expectEnd();
-    std::string folder = existingFolderFor(ctx, name, false);
-    requireRights(ctx, folder, "r", name);
-    writeStatus(ctx, name, folder, items);
+    MailboxRef mailbox = existingMailboxFor(ctx, name, false);
+    requireRights(ctx, mailbox, "r", name);
+    writeStatus(ctx, name, mailbox, items);
     ctx.okText = "STATUS completed";
 }
 

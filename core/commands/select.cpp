@@ -90,6 +90,18 @@ void writeSelectResponse(ResponseWriter& w, const SelectResponse& r, const index
     }
 }
 
+// The mailbox SELECT and EXAMINE name, which must exist; a name that leads to no folder
+// is answered the same way whatever the reason (outside the namespaces, an account not
+// shared), so that nothing about other accounts shows.
+MailboxRef selectable(CommandContext& ctx, const std::string& name) {
+    try {
+        MailboxRef mailbox = mailboxFor(ctx, name);
+        if (mailbox.store->exists(mailbox.folder)) return mailbox;
+    } catch (const CommandError&) {
+    }
+    throw CommandError("No such mailbox", "NONEXISTENT");
+}
+
 void open(CommandContext& ctx, bool readOnly) {
     SelectRequest req = parseSelect(ctx.args);
     if (req.qresync && !ctx.session.qresync())
@@ -101,17 +113,13 @@ void open(CommandContext& ctx, bool readOnly) {
     ctx.session.deselect();
     // Enabled with nothing selected: the HIGHESTMODSEQ below is the one for this mailbox.
     if (req.condstore) ctx.session.enableCondstore();
-    auto folderName = ctx.session.names().toFolder(req.mailbox, ctx.session.utf8());
-    if (!folderName) throw CommandError("No such mailbox", "NONEXISTENT");
-    index::MaildirLayout::validateName(*folderName);
-    if (!ctx.session.mailstore().exists(*folderName))
-        throw CommandError("No such mailbox", "NONEXISTENT");
+    MailboxRef mailbox = selectable(ctx, req.mailbox);
     // Taken before the rights are read, so that a change made in between counts.
-    const auto rightsSignature = aclSignature(ctx.session, *folderName);
-    acl::Rights rights = myRights(ctx, *folderName);
+    const auto rightsSignature = aclSignature(mailbox);
+    acl::Rights rights = myRights(ctx, mailbox);
     requireRights(ctx, rights, "r", req.mailbox);
     if (opensReadOnly(rights)) readOnly = true;
-    auto folder = ctx.session.mailstore().folder(*folderName);
+    auto folder = mailbox.store->folder(mailbox.folder);
     auto view = folder->open(!readOnly, ctx.session.wakeupHandle());
 
     auto& w = ctx.out();
@@ -120,7 +128,10 @@ void open(CommandContext& ctx, bool readOnly) {
     writeSelectResponse(w, response, *view, *folder);
 
     ctx.session.select(std::move(view), req.mailbox, readOnly, keywordsAnnounced, rights);
-    ctx.selected().rightsSignature = rightsSignature;
+    auto& selected = ctx.selected();
+    selected.rightsSignature = rightsSignature;
+    selected.sharedPath = std::move(mailbox.sharedPath);
+    selected.ownerLogin = std::move(mailbox.ownerLogin);
     ctx.okCode = [readOnly](ResponseWriter& w) { w.code(readOnly ? "READ-ONLY" : "READ-WRITE"); };
     ctx.okText = ctx.request.name == "EXAMINE" ? "EXAMINE completed" : "SELECT completed";
 }

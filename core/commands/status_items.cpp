@@ -34,9 +34,9 @@ std::vector<StatusItem> parseStatusItems(ArgReader& args) {
     return items;
 }
 
-void writeStatus(CommandContext& ctx, const std::string& imapName, const std::string& folderName,
+void writeStatus(CommandContext& ctx, const std::string& imapName, const MailboxRef& mailbox,
                  const std::vector<StatusItem>& items) {
-    auto folder = ctx.session.mailstore().folder(folderName);
+    auto folder = mailbox.store->folder(mailbox.folder);
     auto wants = [&](StatusItem item) {
         return std::find(items.begin(), items.end(), item) != items.end();
     };

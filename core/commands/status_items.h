@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/command.h"
+#include "core/commands/mailbox_name.h"
 
 namespace maildex::core::commands {
 
@@ -24,7 +25,7 @@ enum class StatusItem {
 // "(MESSAGES UNSEEN ...)"; BAD for unknown items or an empty list.
 std::vector<StatusItem> parseStatusItems(ArgReader& args);
 // Writes "* STATUS name (...)" for a folder.
-void writeStatus(CommandContext& ctx, const std::string& imapName, const std::string& folder,
+void writeStatus(CommandContext& ctx, const std::string& imapName, const MailboxRef& mailbox,
                  const std::vector<StatusItem>& items);
 
 }  // namespace maildex::core::commands

@@ -22,7 +22,8 @@ import unittest
 from maildex_testlib import Maildir, maildexd
 from maildirsize_count import file_sum, fresh_count, message
 
-DELIVERQUOTA = shutil.which("deliverquota")
+# courier-base's own program: maildrop's package may hold the "deliverquota" link.
+DELIVERQUOTA = shutil.which("deliverquota.courier") or shutil.which("deliverquota")
 MAILDROP = shutil.which("maildrop")
 ROUNDS = int(os.environ.get("QUOTA_CONCURRENT_ROUNDS", "3"))
 PER_WRITER = 30

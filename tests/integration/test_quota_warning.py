@@ -15,7 +15,8 @@ import unittest
 from maildex_server import MaildexServer
 from maildirsize_count import file_sum, fresh_count, message
 
-DELIVERQUOTA = shutil.which("deliverquota")
+# courier-base's own program: maildrop's package may hold the "deliverquota" link.
+DELIVERQUOTA = shutil.which("deliverquota.courier") or shutil.which("deliverquota")
 SITE_TEXT = ("From: Postmaster <postmaster@example.com>\nSubject: Your mailbox is nearly full\n\n"
              "Please delete some mail.\n")
 

@@ -156,6 +156,33 @@ class OwnFiles(unittest.TestCase):
             self.assertEqual(before, snapshot())
             self.assertNotIn("uid 20002", "".join(str(s.st_uid) for _, s in walk(alice_md)))
 
+    def test_a_shared_folder_of_another_unix_owner_is_not_opened(self):
+        # alice grants bob everything on a folder, and the shared index lists both; but
+        # their files belong to different uids, and a session works as its user only: bob
+        # must not get alice's folder through #shared (the server could open it as root),
+        # and the log says why, naming the index's line.
+        srv = server()
+        index = os.path.join(srv.root, "shared-index")
+        with open(index, "w") as f:
+            for name, (_, uid) in USERS.items():
+                f.write("%s\t%d\t%d\t%s\n" % (name, uid, uid, os.path.join(srv.root, "home", name)))
+        srv.settings["IMAP_SHAREDINDEXFILE"] = index
+        with srv:
+            m = login(srv, "alice")
+            self.assertEqual(m.create("INBOX.Team")[0], "OK")
+            typ, data = m._simple_command("SETACL", "INBOX.Team", "bob", "lrswiatex")
+            self.assertEqual(typ, "OK", data)
+            self.assertEqual(m.select("INBOX.Team")[0], "OK")  # her index open in the process
+            b = login(srv, "bob")
+            _, listed = b.list('""', "#shared.*")
+            self.assertEqual(listed, [None], listed)
+            self.assertEqual(b.select("#shared.alice.Team")[0], "NO")
+            typ, data = b.append("#shared.alice.Team", None, None, MESSAGE)
+            self.assertEqual(typ, "NO", data)
+            b.logout()
+            m.logout()
+            self.assertIn("only accounts of one Unix owner share folders", srv.read_log())
+
     def test_an_mda_delivering_as_the_user_beside_the_server(self):
         uid = USERS["alice"][1]
         with server() as srv:

@@ -144,6 +144,37 @@ TEST(CourierAcl, FolderWithoutFileInheritsUpToInboxDefault) {
     EXPECT_TRUE(fs::is_empty(md.path() / "tmp"));
 }
 
+// LIST reads many folders' lists through one reader: it must find what readCourierAcl
+// finds for each, whatever the order folders are asked in.
+TEST(CourierAcl, ReaderFindsWhatEachReadFinds) {
+    test::TempMaildir md;
+    for (const char* f : {"A", "A.B", "A.B.C", "A.D", "E", "E.F"})
+        md.makeFolder(f);
+    {
+        CourierAclReader before(md.path());  // no courierimaphieracl/ yet
+        EXPECT_EQ(before.read("A.B.C"), readCourierAcl(md.path(), "A.B.C"));
+    }
+    CourierAcl a = CourierAcl::inboxDefault();
+    a.set("anyone", "lr");
+    writeCourierAcl(md.folderDir("A"), a);
+    CourierAcl hier = CourierAcl::inboxDefault();
+    hier.set("user=bob", "l");
+    writeCourierHierAcl(md.path(), "A.B", hier);
+    CourierAcl inbox;
+    inbox.set("owner", "lr");
+    inbox.set("-administrators", "w");
+    writeCourierAcl(md.path(), inbox);
+    for (bool deepestFirst : {false, true}) {
+        CourierAclReader reader(md.path());
+        std::vector<std::string> folders = {"", "A", "A.B", "A.B.C", "A.D", "E", "E.F", "A.Z.Y"};
+        if (deepestFirst) std::reverse(folders.begin(), folders.end());
+        for (const auto& f : folders) {
+            SCOPED_TRACE(f);
+            EXPECT_EQ(reader.read(f), readCourierAcl(md.path(), f));
+        }
+    }
+}
+
 TEST(CourierAcl, AdministratorsAlwaysHaveEveryRight) {
     test::TempMaildir md;
     std::ofstream(md.path() / "courierimapacl")

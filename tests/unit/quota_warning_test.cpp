@@ -161,8 +161,8 @@ TEST(QuotaWarningTest, DeliverquotaSendsNoneTheDayMaildexDid) {
     ASSERT_EQ(newFiles(md).size(), 1u);
     // Room for a small message; deliverquota would warn after it were quotawarn older.
     writeText(md.path() / "maildirsize", "100000S\n95000 1\n");
-    std::string cmd = "deliverquota -w 90 -W '" + text.string() + "' '" + md.path().string() +
-                      "' >/dev/null 2>&1";
+    std::string cmd = "\"$(command -v deliverquota.courier || echo deliverquota)\" -w 90 -W '" +
+                      text.string() + "' '" + md.path().string() + "' >/dev/null 2>&1";
     FILE* p = ::popen(cmd.c_str(), "w");
     std::fputs("Subject: hi\n\nhello\n", p);
     int status = ::pclose(p);
