@@ -39,6 +39,7 @@ constexpr std::array kCommands{
     CommandSpec{"STARTTLS", s::NotAuthenticated, false, "", startTls},
     CommandSpec{"LOGIN", s::NotAuthenticated, false, "", login},
     CommandSpec{"AUTHENTICATE", s::NotAuthenticated, false, "", authenticate},
+    CommandSpec{"UNAUTHENTICATE", s::LoggedIn, false, "", unauthenticate},
     CommandSpec{"ENABLE", s::LoggedIn, false, "", enable},
     CommandSpec{"CREATE", s::LoggedIn, false, "", create},
     CommandSpec{"DELETE", s::LoggedIn, false, "", deleteMailbox},
@@ -69,6 +70,8 @@ constexpr std::array kCommands{
     CommandSpec{"UID COPY", s::Selected, false, "r", copy},
     CommandSpec{"MOVE", s::Selected, false, "rte", move},  // sends EXPUNGE itself
     CommandSpec{"UID MOVE", s::Selected, false, "rte", move},
+    CommandSpec{"REPLACE", s::Selected, false, "rte", replace},  // expunges as MOVE does
+    CommandSpec{"UID REPLACE", s::Selected, false, "rte", replace},
     // RFC 9051 6.3 lists IDLE among the authenticated state's commands (as Dovecot takes it).
     CommandSpec{"IDLE", s::LoggedIn, false, "", idle},
     CommandSpec{"FETCH", s::Selected, true, "r", fetch},

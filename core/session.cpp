@@ -172,7 +172,8 @@ void Session::emptyTrash() {
 namespace {
 // What every session says, whatever its state.
 std::string commonCapabilities(const ImapConfig& config) {
-    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
+    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE REPLACE UNSELECT "
+           "CHILDREN "
            "ESEARCH WITHIN CONDSTORE QRESYNC SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
            "THREAD=REFERENCES "
            "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE MULTIAPPEND STATUS=SIZE "
@@ -187,7 +188,7 @@ std::string commonCapabilities(const ImapConfig& config) {
 std::string Session::everyCapability(const ImapConfig& config) {
     return commonCapabilities(config) +
            " STARTTLS LOGINDISABLED AUTH=LOGIN AUTH=PLAIN AUTH=SCRAM-SHA-256 "
-           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5";
+           "AUTH=SCRAM-SHA-256-PLUS AUTH=CRAM-MD5 UNAUTHENTICATE";
 }
 
 std::string Session::capabilities() const {
@@ -205,6 +206,8 @@ std::string Session::capabilities() const {
             }
             if (authenticator_->offersCramMd5()) caps += " AUTH=CRAM-MD5";
         }
+    } else if (authenticator_) {
+        caps += " UNAUTHENTICATE";
     }
     const auto& configured = transport_.tlsActive && config_.capabilitiesTls
                                  ? config_.capabilitiesTls

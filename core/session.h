@@ -192,6 +192,9 @@ class Session {
     // write flags call it after reading the messages' state, before writing.
     void announceKeywords();
     void logIn(const Identity& identity);
+    // UNAUTHENTICATE (RFC 8437): back to the not-authenticated state as a new connection
+    // would be, TLS kept: no mailbox, no user, no identity, nothing ENABLEd.
+    void unauthenticate();
     // IMAP_EMPTYTRASH (ImapConfig::emptyTrash), run at login.
     void emptyTrash();
     // MAILDEX_QUOTA_WARN (ImapConfig::quotaWarning): the warning into INBOX when the Maildir

@@ -77,6 +77,23 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
     log::info(logPrefix() + ": logged in" + how);
 }
 
+void Session::unauthenticate() {
+    {
+        // What the user's session holds goes as the user, as at the end of a session.
+        base::FsIdentityScope as(fsIdentity_);
+        deselect();
+        store_.reset();
+    }
+    log::info(logPrefix() + ": logged out (UNAUTHENTICATE)");
+    fsIdentity_.reset();
+    user_.clear();
+    accessor_ = {};
+    sharedIndexFile_.clear();
+    condstore_ = qresync_ = utf8_ = false;
+    writer_.setUtf8(false);
+    state_ = NotAuthenticated{};
+}
+
 void Session::awaitSaslResponse(const std::string& tag) {
     awaiting_ = Awaiting::SaslResponse;
     awaitingTag_ = tag;

@@ -351,6 +351,7 @@ void Connection::afterWork(WorkResult r) {
         authenticated_ = r.authenticated;
         m.connectionsAuthenticated += authenticated_ ? 1 : -1;
         if (!r.user.empty()) user_ = r.user;
+        if (!authenticated_) user_.clear();  // UNAUTHENTICATE: the next login names its own
     }
     if (r.idling != idling_) {
         idling_ = r.idling;

@@ -151,9 +151,8 @@ int runMigrate(std::vector<std::string> argv) {
                                "\", separator \"" + std::string(1, r.delimiter) + "\"";
             if (r.quota) head += "; quota " + *r.quota + " (maildirsize stays)";
             if (r.aclFiles)
-                head +=
-                    "; " + std::to_string(r.aclFiles) +
-                    " ACL files read (they decide each folder's rights, as in Courier)";
+                head += "; " + std::to_string(r.aclFiles) +
+                        " ACL files read (they decide each folder's rights, as in Courier)";
             if (r.replacedIndex)
                 head += dryRun ? "; an index exists and would be rebuilt in place"
                                : "; the existing index was rebuilt in place";

@@ -65,6 +65,14 @@ void login(CommandContext& ctx) {
     ctx.okText = "Logged in";
 }
 
+// RFC 8437. Offered where a login can follow (not to a pre-authenticated session).
+void unauthenticate(CommandContext& ctx) {
+    ctx.args.expectEnd();
+    if (!ctx.session.authenticator()) throw CommandError("Unknown command", "", true);
+    ctx.session.unauthenticate();
+    ctx.okText = "Not authenticated";
+}
+
 void authenticate(CommandContext& ctx) {
     std::string mechanism = ctx.args.upperAtom("a SASL mechanism");
     std::optional<std::string> initial;

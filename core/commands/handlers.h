@@ -16,6 +16,7 @@ void enable(CommandContext& ctx);
 // auth.cpp (RFC 3501 6.2, RFC 4616 PLAIN, RFC 4959 SASL-IR, draft-murchison-sasl-login)
 void startTls(CommandContext& ctx);
 void login(CommandContext& ctx);
+void unauthenticate(CommandContext& ctx);
 void authenticate(CommandContext& ctx);
 bool parsePlainResponse(const std::string& base64, std::string& authzid, std::string& user,
                         std::string& password);
@@ -39,6 +40,7 @@ void lsub(CommandContext& ctx);
 void append(CommandContext& ctx);
 
 // copy.cpp (RFC 3501 6.4.7, RFC 6851 MOVE, RFC 4315 COPYUID)
+void replace(CommandContext& ctx);  // append.cpp (RFC 8508)
 void copy(CommandContext& ctx);
 void move(CommandContext& ctx);
 

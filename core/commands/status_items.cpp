@@ -27,6 +27,8 @@ std::vector<StatusItem> parseStatusItems(ArgReader& args) {
             items.push_back(StatusItem::Size);
         else if (item == "HIGHESTMODSEQ")  // RFC 7162 3.1.7
             items.push_back(StatusItem::HighestModseq);
+        else if (item == "APPENDLIMIT")  // RFC 7889 4
+            items.push_back(StatusItem::AppendLimit);
         else
             ArgReader::fail("Unknown status item " + item);
     }
@@ -73,6 +75,10 @@ void writeStatus(CommandContext& ctx, const std::string& imapName, const Mailbox
                 break;
             case StatusItem::HighestModseq:
                 w.atom("HIGHESTMODSEQ").number(st.highestModseq);
+                break;
+            case StatusItem::AppendLimit:
+                // One limit for every mailbox (the APPENDLIMIT= capability says it too).
+                w.atom("APPENDLIMIT").number(ctx.session.config().limits.maxAppendLiteral);
                 break;
         }
     }

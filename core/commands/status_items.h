@@ -1,6 +1,7 @@
 #pragma once
 // STATUS data items (RFC 3501 6.3.10, RFC 8438 SIZE, RFC 9051 DELETED, RFC 9208
-// DELETED-STORAGE), shared by STATUS and LIST ... RETURN (STATUS (...)) (RFC 5819).
+// DELETED-STORAGE, RFC 7889 APPENDLIMIT), shared by STATUS and LIST ... RETURN (STATUS (...)) (RFC
+// 5819).
 
 #include <string>
 #include <vector>
@@ -19,7 +20,8 @@ enum class StatusItem {
     Deleted,
     DeletedStorage,
     Size,
-    HighestModseq
+    HighestModseq,
+    AppendLimit
 };
 
 // "(MESSAGES UNSEEN ...)"; BAD for unknown items or an empty list.
