@@ -142,7 +142,6 @@ void Session::logIn(const Identity& identity) {
     noteFilesystemSharedFolders(store_->layout().root());
     emptyTrash();
     warnAboutQuota();
-    deliverBulletins();
     names_ = MailboxNames(store_->setting(kNamespacePrefixSetting, "INBOX."),
                           delimiter.size() == 1 ? delimiter[0] : '.',
                           store_->setting(kFolderNamesMutf7Setting) == "1");

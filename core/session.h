@@ -202,7 +202,8 @@ class Session {
     // Never throws (a failure is logged).
     void warnAboutQuota();
     // MAILDEX_BULLETIN_DIR (ImapConfig::bulletinDir): the bulletins this user has not had
-    // yet, into INBOX, at login. Never throws (a failure or a bad bulletin is logged).
+    // yet, into INBOX, once LOGIN or AUTHENTICATE succeeded. Never throws (a failure or a
+    // bad bulletin is logged).
     void deliverBulletins();
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on

@@ -29,6 +29,7 @@ bool firstComplaint(const std::string& key) {
 void Session::deliverBulletins() {
     const auto& dir = config_.bulletinDir;
     if (dir.empty() || !store_) return;
+    base::FsIdentityScope as(fsIdentity_);  // the user's files, read and made as the user
     try {
         const auto& root = store_->layout().root();
         std::vector<std::string> names;

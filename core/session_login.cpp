@@ -75,6 +75,7 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
         how = std::string(" over ") + transport_.tlsVersion + " " +
               (transport_.tlsCipher ? transport_.tlsCipher : "");
     log::info(logPrefix() + ": logged in" + how);
+    deliverBulletins();
 }
 
 void Session::unauthenticate() {

@@ -183,6 +183,33 @@ class Bulletins(unittest.TestCase):
             self.assertEqual(len(lines), 1, lines)
             self.assertIn(self.dir, lines[0])
 
+    def test_each_copy_and_record_belongs_to_its_user(self):
+        import test_user_identity as ident  # users with uids of their own, under a root server
+        if os.geteuid() != 0:
+            self.skipTest("needs root: users with their own uids")
+        os.chmod(self.dir, 0o755)  # logins read the directory as the user
+        srv = ident.server(settings={"MAILDEX_BULLETIN_DIR": self.dir})
+        self.addCleanup(srv.cleanup)
+        self.drop("at-login", NOTICE % "At login")
+        os.chmod(os.path.join(self.dir, "at-login"), 0o644)
+        by_ctl = os.path.join(srv.root, "by-ctl")
+        with open(by_ctl, "w") as f:
+            f.write(NOTICE % "By maildexctl")
+        run_ctl("bulletin", by_ctl, "--all", "--userdb", srv.userdb, check=0)
+        with srv:
+            for name, (password, uid) in ident.USERS.items():
+                m = imaplib.IMAP4("127.0.0.1", srv.port)
+                m.login(name, password)
+                m.logout()
+                md = srv.maildirs[name].path
+                files = [os.path.join(md, "new", f) for f in os.listdir(os.path.join(md, "new"))]
+                files.append(os.path.join(md, "maildexbulletins"))
+                self.assertEqual(len(files), 3, files)
+                for f in files:
+                    st = os.stat(f)
+                    self.assertEqual((st.st_uid, st.st_gid), (uid, uid), f)
+            self.assertNotIn("cannot deliver", srv.read_log())
+
     def test_over_quota_waits_for_a_later_login(self):
         srv = self.server()
         md = srv.maildirs["alice"].path
