@@ -4,6 +4,7 @@
 #include "core/capability_filter.h"
 #include "core/courier_settings.h"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -206,6 +207,58 @@ void readAuthentication(Reader& r, auth::BackendSettings& a) {
         throw ConfigError("MAILDEX_PAM_SERVICE: expected a service name such as imap, got '" +
                           a.pam.service + "'");
 }
+
+// MAILDEX_TRUSTED_NETWORKS, MAILDEX_PROXY_PROTOCOL, MAILDEX_PROXY_BACKEND.
+void readProxies(Reader& r, ServerConfig& c) {
+    r.text("MAILDEX_TRUSTED_NETWORKS", c.trustedNetworksText);
+    c.trustedNetworks = TrustedNetworks::parse(c.trustedNetworksText);
+    r.text("MAILDEX_PROXY_PROTOCOL", c.proxyProtocolText);
+    std::istringstream words(c.proxyProtocolText);
+    for (std::string w; std::getline(words, w, ',');) {
+        std::istringstream blanks(w);
+        for (std::string name; blanks >> name;) {
+            for (char& ch : name)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (name == "imap")
+                c.proxyProtocolPlain = true;
+            else if (name == "imaps")
+                c.proxyProtocolTls = true;
+            else
+                throw ConfigError(
+                    "MAILDEX_PROXY_PROTOCOL: expected imap (PORT), imaps (SSLPORT) or both, got '" +
+                    c.proxyProtocolText + "'");
+        }
+    }
+    r.boolean("MAILDEX_PROXY_PLAINTEXT", c.proxyPlaintext);
+    if ((c.proxyProtocolPlain || c.proxyProtocolTls) && c.trustedNetworks.empty())
+        throw ConfigError(
+            "MAILDEX_PROXY_PROTOCOL needs MAILDEX_TRUSTED_NETWORKS (the proxies whose headers "
+            "are taken): without it every connection would be refused");
+    r.text("MAILDEX_PROXY_BACKEND", c.proxyBackend);
+    if (!c.proxyBackend.empty()) {
+        // "192.0.2.7:143" or "[2001:db8::7]:143": nginx wants an address, not a name.
+        auto colon = c.proxyBackend.rfind(':');
+        std::string host = colon == std::string::npos ? "" : c.proxyBackend.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        else if (host.find(':') != std::string::npos)
+            host.clear();
+        std::string port = colon == std::string::npos ? "" : c.proxyBackend.substr(colon + 1);
+        int n = 0;
+        auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+        std::array<std::uint8_t, 16> bytes{};
+        bool v6 = false;
+        if (!parseIpAddress(host, bytes, v6) || port.empty() || ec != std::errc() ||
+            p != port.data() + port.size() || n < 1 || n > 65535)
+            throw ConfigError(
+                "MAILDEX_PROXY_BACKEND: expected ADDRESS:PORT (192.0.2.7:143, [2001:db8::7]:143), "
+                "got '" +
+                c.proxyBackend + "'");
+        c.proxyBackendHost = host;
+        c.proxyBackendPort = n;
+    }
+}
+
 }  // namespace
 
 ServerConfig buildConfig(const ConfigSource& source, std::vector<std::string>& unknown) {
@@ -249,6 +302,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
     r.seconds("IMAP_IDLE_TIMEOUT", c.imap.idleKeepalive, 1, 86400);
     r.seconds("MAILDEX_WRITE_TIMEOUT", c.writeTimeout, 1, 86400);
     r.path("IMAPACCESSFILE", c.accessFile);
+    readProxies(r, c);
     r.path("PIDFILE", c.pidFile);
     r.path("SSLPIDFILE", c.sslPidFile);
     readAuthentication(r, c.auth);

@@ -24,6 +24,7 @@
 #include "core/auth/backend_list.h"
 #include "core/config.h"
 #include "core/config_file.h"
+#include "core/trusted_networks.h"
 
 namespace maildex::core {
 
@@ -61,6 +62,24 @@ struct ServerConfig {
     // process serves both ports, so both files (when set) hold the same pid.
     std::filesystem::path pidFile;
     std::filesystem::path sslPidFile;
+
+    // Proxies (etc/maildex.conf, "Proxies in front"). MAILDEX_TRUSTED_NETWORKS: the peers
+    // whose word on the client's address is taken; the text as given, for the listing.
+    std::string trustedNetworksText;
+    TrustedNetworks trustedNetworks;
+    // MAILDEX_PROXY_PROTOCOL: the listeners (imap: PORT, imaps: SSLPORT) where every
+    // connection starts with a PROXY protocol header (net/proxy_header.h).
+    std::string proxyProtocolText;
+    bool proxyProtocolPlain = false;
+    bool proxyProtocolTls = false;
+    // MAILDEX_PROXY_PLAINTEXT: on those listeners the proxy speaks IMAP itself and decides
+    // about TLS towards clients (nginx's mail proxy), so its plain-text LOGIN is taken.
+    bool proxyPlaintext = false;
+    // MAILDEX_PROXY_BACKEND: "address:port" the nginx /auth answer names (Auth-Server,
+    // Auth-Port); empty: derived from ADDRESS and PORT (net/admin_server.cpp).
+    std::string proxyBackend;
+    std::string proxyBackendHost;
+    int proxyBackendPort = 0;
 
     // Limits and timeouts
     int maxConnections = 50000;               // MAXDAEMONS: connections in all

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <mutex>
-#include <set>
 
 #include "base/log.h"
 #include "core/capability_filter.h"
@@ -16,6 +14,7 @@
 #include "core/imap/sequence_set.h"
 #include "core/maildir_owner.h"
 #include "core/session_challenge.h"
+#include "core/shared_index.h"
 #include "index/error.h"
 #include "index/expire.h"
 #include "index/mailbox_view.h"
@@ -63,6 +62,14 @@ std::string TransportInfo::peer() const {
     return (v6 ? "[" + clientAddress + "]" : clientAddress) + ":" + std::to_string(clientPort);
 }
 
+bool TransportInfo::replaceClient(std::string address, std::uint16_t port) {
+    if (!proxyPeer.empty()) return false;
+    proxyPeer = peer();
+    clientAddress = std::move(address);
+    clientPort = port;
+    return true;
+}
+
 Session::Session(const ImapConfig& config, Authenticator* authenticator, TransportInfo transport)
     : config_(config),
       authenticator_(authenticator),
@@ -93,24 +100,6 @@ bool Session::authenticated() const {
     return std::holds_alternative<Authenticated>(state_) ||
            std::holds_alternative<Selected>(state_);
 }
-
-namespace {
-// Courier's filesystem shared folders (maildirmake -S, linked in by "maildirmake --add",
-// served as "shared.<name>") are a per-user symlink farm Maildex does not serve; a site
-// that has them hears so once per Maildir rather than its users finding them missing.
-void noteFilesystemSharedFolders(const std::filesystem::path& maildir) {
-    std::error_code ec;
-    if (!std::filesystem::exists(maildir / "shared-maildirs", ec)) return;
-    static std::mutex mu;
-    static std::set<std::string> said;
-    std::lock_guard lock(mu);
-    if (said.insert(maildir.string()).second)
-        log::warn(maildir.string() +
-                  "/shared-maildirs: Courier's filesystem shared folders (maildirmake -S/--add, "
-                  "the \"shared.\" namespace) are not served; share folders with "
-                  "IMAP_SHAREDINDEXFILE and courierimapacl instead");
-}
-}  // namespace
 
 void Session::logIn(const Identity& identity) {
     // From here on every file of the session is touched as the Maildir's owner.

@@ -20,7 +20,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "base/fs_identity.h"
 #include "core/acl/access.h"
@@ -61,9 +63,18 @@ using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, Log
 struct TransportInfo {
     bool tlsOffered = false;  // STARTTLS can be used
     bool tlsActive = false;
-    bool plaintextAuthAllowed = true;  // LOGIN without TLS (loopback, IMAP_TLS_REQUIRED=0)
-    std::string clientAddress;         // the IP address: what failed logins are counted by
+    // LOGIN without TLS (loopback, a trusted proxy, IMAP_TLS_REQUIRED=0).
+    bool plaintextAuthAllowed = true;
+    // The client's IP address and port: what failed logins are counted by, what the log,
+    // MAXPERIP, IMAPACCESSFILE, /who and /kick see. The connection's peer, until a trusted
+    // proxy names the real client (a PROXY header, ID's x-originating-ip): replaceClient().
+    std::string clientAddress;
     std::uint16_t clientPort = 0;
+    // The peer is in MAILDEX_TRUSTED_NETWORKS and speaks IMAP itself (not a PROXY protocol
+    // listener, where the bytes after the header are the client's): its ID fields count.
+    bool peerTrusted = false;
+    // Once a trusted proxy named the client: the proxy's "address:port", for the log.
+    std::string proxyPeer;
     std::uint64_t sessionId = 0;
     // Once TLS is on: the protocol version and cipher, for the login line. OpenSSL's own
     // static names ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), so no connection keeps a copy.
@@ -74,6 +85,10 @@ struct TransportInfo {
 
     // "address:port" ("[address]:port" for IPv6), for the log; empty without an address.
     std::string peer() const;
+    // What a trusted proxy said about the client; once only (false, and nothing changed,
+    // when the address was replaced before), so a client behind the proxy cannot rename
+    // itself.
+    bool replaceClient(std::string address, std::uint16_t port);
 };
 
 // What a command's tagged OK carries: an optional response code (written by a function,
@@ -219,6 +234,15 @@ class Session {
         writer_.setUtf8(true);
     }
     void noteClientId(const std::string& fields);
+    // ID's fields from a trusted proxy (Dovecot's x-originating-ip and friends,
+    // core/session_proxy_id.cpp): taken before login from a trusted peer, else ignored.
+    void applyProxyId(
+        const std::vector<std::pair<std::string, std::optional<std::string>>>& fields);
+    // The client's address when a command replaced it since the last call (the transport
+    // moves its per-address accounting), else nullopt.
+    std::optional<std::pair<std::string, std::uint16_t>> takeClientChange();
+    // The transport's own changes before any command runs (a PROXY header).
+    TransportInfo& transportBeforeStart() { return transport_; }
     // LOGIN and AUTHENTICATE: checks the credentials and logs in, or throws
     // CommandError(AUTHENTICATIONFAILED) after recording the failure, or
     // CommandError(UNAVAILABLE) when login pacing refuses the attempt unchecked. An
@@ -308,6 +332,7 @@ class Session {
     // carry room for one (about 200 bytes of 10,000 connections' memory).
     std::unique_ptr<Running> suspended_;
     std::chrono::milliseconds responseDelay_{};
+    bool clientChanged_ = false;
 
   public:
     // The selected folder's listener. It may outlive the session: a folder may be calling

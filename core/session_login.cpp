@@ -74,6 +74,7 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
     if (transport_.tlsVersion)
         how = std::string(" over ") + transport_.tlsVersion + " " +
               (transport_.tlsCipher ? transport_.tlsCipher : "");
+    if (!transport_.proxyPeer.empty()) how += " (through proxy " + transport_.proxyPeer + ")";
     log::info(logPrefix() + ": logged in" + how);
     deliverBulletins();
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "base/log.h"
@@ -151,6 +152,19 @@ std::shared_ptr<const SharedAccounts> sharedIndex(const std::filesystem::path& f
     c.accounts = std::make_shared<const SharedAccounts>(
         parseSharedIndex(file, [](const std::string& w) { log::warn("shared index: " + w); }));
     return c.accounts;
+}
+
+void noteFilesystemSharedFolders(const std::filesystem::path& maildir) {
+    std::error_code ec;
+    if (!std::filesystem::exists(maildir / "shared-maildirs", ec)) return;
+    static std::mutex mu;
+    static std::set<std::string> said;
+    std::lock_guard lock(mu);
+    if (said.insert(maildir.string()).second)
+        log::warn(maildir.string() +
+                  "/shared-maildirs: Courier's filesystem shared folders (maildirmake -S/--add, "
+                  "the \"shared.\" namespace) are not served; share folders with "
+                  "IMAP_SHAREDINDEXFILE and courierimapacl instead");
 }
 
 const SharedAccount* findSharedAccount(const SharedAccounts& accounts, std::string_view name,

@@ -55,4 +55,10 @@ const SharedAccount* findSharedAccount(const SharedAccounts& accounts, std::stri
 
 inline constexpr std::string_view kSharedPrefix = "#shared.";
 
+// Courier's filesystem shared folders (maildirmake -S, linked in by "maildirmake --add",
+// served by Courier as "shared.<name>") are a per-user symlink farm Maildex does not
+// serve; a Maildir that has them (its shared-maildirs file) is logged once per process,
+// so the site hears of it rather than its users finding them missing.
+void noteFilesystemSharedFolders(const std::filesystem::path& maildir);
+
 }  // namespace maildex::core

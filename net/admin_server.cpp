@@ -12,12 +12,18 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
+#include "base/log.h"
+#include "core/auth/nginx_auth.h"
 #include "core/authenticator.h"
+#include "core/trusted_networks.h"
 #include "index/mailstore.h"
 #include "index/quota_census.h"
 #include "index/watcher.h"
@@ -132,48 +138,84 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   private:
     // nginx mail proxy (ngx_mail_auth_http_module): answer with where to connect. Logins
     // through the proxy are paced as IMAP logins are (core/auth/login_throttle.h), by the
-    // client's address nginx passes on. nginx holds an error back for Auth-Wait seconds,
-    // so the wait goes there and no HTTP thread sleeps; a right password whose answer
-    // must wait is answered "try again" after that same wait (the client's next try then
-    // goes through), so it is told no earlier than a wrong one would be.
+    // client's address nginx passes on (Client-IP), which IMAPACCESSFILE judges too. nginx
+    // holds an error back for Auth-Wait seconds, so the wait goes there and no HTTP thread
+    // sleeps; a right password whose answer must wait is answered "try again" after that
+    // same wait (the client's next try then goes through), so it is told no earlier than a
+    // wrong one would be. Auth-Error-Code is the SMTP code nginx passes to SMTP clients.
     void auth(HTTPServerRequest& req, HTTPServerResponse& res) {
-        std::string user = req.get("Auth-User", ""), pass = req.get("Auth-Pass", "");
-        std::string client = req.get("Client-IP", "");
+        // nginx escapes the name and password (core/auth/nginx_auth.h).
+        auto user = core::auth::decodeNginxEscaped(req.get("Auth-User", ""));
+        auto pass = core::auth::decodeNginxEscaped(req.get("Auth-Pass", ""));
+        struct Wipe {
+            std::optional<std::string>& s;
+            ~Wipe() {
+                if (s) std::fill(s->begin(), s->end(), '\0');
+            }
+        } wipe{pass};
+        std::string client = core::canonicalAddress(req.get("Client-IP", ""));
+        if (client.empty()) client = core::canonicalAddress(req.clientAddress().host().toString());
         res.setStatus(HTTPResponse::HTTP_OK);
+        auto refuse = [&](const std::string& status, const char* code, long long wait) {
+            res.set("Auth-Status", status);
+            res.set("Auth-Error-Code", code);
+            if (wait >= 0) res.set("Auth-Wait", std::to_string(wait));
+        };
         auto tryLater = [&](long long seconds) {
-            res.set("Auth-Status", "Too many failed logins, try again later");
-            res.set("Auth-Wait", std::to_string(seconds));
+            refuse("Too many failed logins, try again later", "454 4.7.0", seconds);
         };
         if (!logins_ || imapPort_ == 0) {
             // No plain IMAP port to send the client to (IMAPDSTART=NO).
-            res.set("Auth-Status", "Temporary server problem, try again later");
-            res.set("Auth-Wait", "3");
-            return;
+            return refuse("Temporary server problem, try again later", "451 4.3.0", 3);
         }
         // nginx keeps memory for every attempt of a session until it ends, and asks to
         // be answered without Auth-Wait (which ends the session) after 10-20 of them.
-        if (std::atoi(req.get("Auth-Login-Attempt", "1").c_str()) > 10) {
-            res.set("Auth-Status", "Too many login attempts");
-            return;
+        if (std::atoi(req.get("Auth-Login-Attempt", "1").c_str()) > 10)
+            return refuse("Too many login attempts", "454 4.7.0", -1);
+        if (auto rule = server_.accessDenied(client)) {
+            log::info("auth_http: refused " + client + ": IMAPACCESSFILE denies " + *rule);
+            return refuse("Access denied from your address", "550 5.7.1", -1);
         }
-        if (!logins_->admit(user, client)) return tryLater(1);
-        auto checked = logins_->check(user, pass, client);
+        if (!user || !pass) {
+            // nginx never sends such an escape: not a login to check or to count.
+            log::info("auth_http: " + client + ": Auth-User or Auth-Pass badly escaped");
+            return refuse("Invalid login or password", "535 5.7.8", 1);
+        }
+        if (!logins_->admit(*user, client)) return tryLater(1);
+        auto checked = logins_->check(*user, *pass, client);
         bool ok = checked.identity.has_value();
-        auto delay = logins_->settle(user, client, ok);
+        auto delay = logins_->settle(*user, client, ok);
         if (!delay) return tryLater(1);
         // A back end that could not tell (authdaemond down): nginx tries again later.
-        if (!ok && checked.unavailable) return tryLater(3);
+        if (!ok && checked.unavailable)
+            return refuse("Temporary server problem, try again later", "451 4.3.0", 3);
         auto seconds = std::chrono::ceil<std::chrono::seconds>(*delay).count();
         if (ok && seconds == 0) {
             res.set("Auth-Status", "OK");
-            res.set("Auth-Server", imapHost_);
+            res.set("Auth-Server", backendHost(req));
             res.set("Auth-Port", std::to_string(imapPort_));
         } else if (ok) {
             tryLater(seconds);
         } else {
-            res.set("Auth-Status", "Invalid login or password");
-            res.set("Auth-Wait", std::to_string(seconds));
+            log::info("auth_http: login failed for " + *user + " from " + client);
+            refuse("Invalid login or password", "535 5.7.8", seconds);
         }
+    }
+
+    // Auth-Server: MAILDEX_PROXY_BACKEND or ADDRESS when they name an address; for a
+    // listener on every address, the address this request reached us on, which nginx can
+    // evidently reach (core/auth/nginx_auth.h).
+    std::string backendHost(HTTPServerRequest& req) {
+        if (!imapHost_.empty()) return imapHost_;
+        std::string arrived = req.serverAddress().host().toString();
+        std::string host = core::auth::authServerAddress("0", arrived);
+        static std::atomic<bool> said{false};
+        if (!said.exchange(true))
+            log::info(
+                "auth_http: ADDRESS is every address, so /auth names the address nginx "
+                "reached the admin endpoint on (" +
+                host + "); set MAILDEX_PROXY_BACKEND=ADDRESS:PORT to name another");
+        return host;
     }
 
     Server& server_;

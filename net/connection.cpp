@@ -26,35 +26,55 @@ constexpr std::size_t kInputBound = 256 * 1024;
 constexpr std::size_t kResumeBelow = 64 * 1024;
 // An idle session's report of at most this many messages is written by the loop itself.
 constexpr std::size_t kLoopReportLimit = 64;
+// A proxy sends its header at once: a peer that has not within seconds holds a
+// connection for nothing.
+std::chrono::seconds proxyHeaderTimeout(const core::ServerConfig& cfg) {
+    return std::min(cfg.preauthTimeout, std::chrono::seconds(10));
+}
 }  // namespace
 
-Connection::Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,
-                       bool implicitTls, bool loopback, std::uint64_t id)
-    : server_(server), loop_(loop), fd_(fd), id_(id), implicitTls_(implicitTls) {
+Connection::Connection(ServerContext& server, EventLoop& loop, int fd, ConnectionOrigin origin,
+                       std::uint64_t id)
+    : server_(server),
+      loop_(loop),
+      fd_(fd),
+      id_(id),
+      implicitTls_(origin.implicitTls),
+      proxyProtocol_(origin.proxyProtocol),
+      clientIp_(origin.ip),
+      clientPort_(origin.port),
+      slot_(origin.countedPerAddress ? origin.ip : std::string()) {
+    const auto& cfg = server.config;
     core::TransportInfo transport;
-    transport.tlsOffered = server.tls && server.config.startTls && !implicitTls;
+    transport.tlsOffered = server.tls && cfg.startTls && !origin.implicitTls;
     transport.tlsActive = false;
-    // IMAP_TLS_REQUIRED=1 refuses plain-text logins before TLS, except from loopback.
+    // Behind a PROXY protocol listener the bytes are the client's own, and the header
+    // decides (net/connection_proxy.cpp). Elsewhere a trusted peer speaks IMAP itself
+    // (nginx's mail proxy, Dovecot's): its ID fields count, and like loopback it may log
+    // in without TLS under IMAP_TLS_REQUIRED=1, as it met the client over TLS or chose not
+    // to; the decision is the proxy's to make.
+    transport.peerTrusted = origin.peerTrusted && !origin.proxyProtocol;
     transport.plaintextAuthAllowed =
-        !server.config.tlsRequired || (loopback && server.config.plaintextLoopback);
-    transport.clientAddress = std::move(ip);
-    transport.clientPort = static_cast<std::uint16_t>(port);
+        !cfg.tlsRequired || (!origin.proxyProtocol &&
+                             ((origin.loopback && cfg.plaintextLoopback) || transport.peerTrusted));
+    transport.clientAddress = std::move(origin.ip);
+    transport.clientPort = origin.port;
     transport.sessionId = id_;
-    engine_ = std::make_unique<core::Engine>(server.config.imap, server.authenticator, transport);
-    if (implicitTls) {
+    engine_ = std::make_unique<core::Engine>(cfg.imap, server.authenticator, transport);
+    if (implicitTls_) {
         ssl_ = server.tls->newConnection();
         SSL_set_fd(ssl_, fd_);
         phase_ = Phase::Handshake;
     }
+    // The header comes before anything else, TLS included.
+    if (proxyProtocol_) phase_ = Phase::ProxyHeader;
     ++Metrics::instance().connectionsOpen;
 }
 
 std::string Connection::peer() const {
-    return engine_->session().transport().peer();
-}
-
-const std::string& Connection::ip() const {
-    return engine_->session().transport().clientAddress;
+    if (clientIp_.empty()) return {};
+    bool v6 = clientIp_.find(':') != std::string::npos;
+    return (v6 ? "[" + clientIp_ + "]" : clientIp_) + ":" + std::to_string(clientPort_);
 }
 
 Connection::~Connection() {
@@ -82,10 +102,17 @@ void Connection::start() {
     });
     loop_.watch(fd_, id_, EPOLLIN, false);
     interest_ = EPOLLIN;
-    if (phase_ == Phase::Handshake) {
+    if (phase_ == Phase::ProxyHeader) return;  // readProxyHeader() once bytes come
+    begin();
+}
+
+void Connection::begin() {
+    if (implicitTls_) {
+        phase_ = Phase::Handshake;
         continueHandshake();
         return;
     }
+    phase_ = Phase::Open;
     greeted_ = true;
     engine_->start();  // no worker has the engine yet
     queueOutput(engine_->output());
@@ -137,6 +164,10 @@ void Connection::onEvents(std::uint32_t events) {
     if (phase_ == Phase::Closed) return;
     if (phase_ == Phase::Lingering) {
         drainLingering();
+        return;
+    }
+    if (phase_ == Phase::ProxyHeader) {
+        readProxyHeader();
         return;
     }
     if (phase_ == Phase::Handshake) {
@@ -335,10 +366,19 @@ void Connection::work(WorkItem item) {
         if (status == core::Engine::Next::Command && item.keepalive) session.keepalive();
     }
     (void)started;
-    WorkResult result{status,           std::move(engine_->output()), session.takeResponseDelay(),
-                      session.idling(), session.authenticated(),      {}};
+    WorkResult result{status,
+                      std::move(engine_->output()),
+                      session.takeResponseDelay(),
+                      session.idling(),
+                      session.authenticated(),
+                      {},
+                      {}};
     engine_->output().clear();
-    if (result.authenticated && user_.empty()) result.user = session.userName();
+    // The name for the log and /who, taken when the session logs in (again, after an
+    // UNAUTHENTICATE: then it may be another user's).
+    if (result.authenticated && session.userName() != lastUser_)
+        result.user = lastUser_ = session.userName();
+    result.clientChange = session.takeClientChange();
     loop_.post([self = shared_from_this(), result = std::move(result)]() mutable {
         self->afterWork(std::move(result));
     });
@@ -350,8 +390,18 @@ void Connection::afterWork(WorkResult r) {
     if (r.authenticated != authenticated_) {
         authenticated_ = r.authenticated;
         m.connectionsAuthenticated += authenticated_ ? 1 : -1;
-        if (!r.user.empty()) user_ = r.user;
-        if (!authenticated_) user_.clear();  // UNAUTHENTICATE: the next login names its own
+    }
+    if (!r.user.empty()) user_ = r.user;
+    if (r.clientChange && phase_ == Phase::Open) {
+        // ID fields of a trusted proxy named the client (core/session_proxy_id.cpp). A
+        // command the proxy pipelined behind them has run under the new address already;
+        // a refused client is sent away after it.
+        if (const char* refusal = moveClient(r.clientChange->first, r.clientChange->second)) {
+            std::string_view reason(refusal + 6);
+            shutdown(std::string(reason.substr(0, reason.find('\r'))));
+        } else {
+            ++m.clientsFromId;
+        }
     }
     if (r.idling != idling_) {
         idling_ = r.idling;
@@ -395,6 +445,12 @@ void Connection::tick(Clock::time_point now) {
         if (now >= lingerUntil_) close();
         return;
     }
+    if (phase_ == Phase::ProxyHeader && now - connectedAt_ > proxyHeaderTimeout(cfg)) {
+        ++Metrics::instance().proxyHeadersRefused;
+        closeBecause("no PROXY header in time");
+        close();
+        return;
+    }
     if (phase_ == Phase::Handshake && now - connectedAt_ > cfg.preauthTimeout) {
         closeBecause("no TLS handshake in time");
         close();
@@ -424,7 +480,7 @@ void Connection::tick(Clock::time_point now) {
 
 void Connection::shutdown(const std::string& reason) {
     if (phase_ != Phase::Open) {
-        if (phase_ == Phase::Handshake) {
+        if (phase_ == Phase::Handshake || phase_ == Phase::ProxyHeader) {
             closeBecause(reason);
             close();
         }
@@ -529,7 +585,7 @@ void Connection::close() {
     ::close(fd_);
     // The slot first, then the gauge: whoever sees the gauge drop (a test waiting for
     // its probe to be gone, an operator) may count on the slot being free.
-    if (server_.onClosed) server_.onClosed(ip());
+    if (server_.onClosed) server_.onClosed(slot_);
     --m.connectionsOpen;
     loop_.remove(id_);
 }

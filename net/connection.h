@@ -17,10 +17,16 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "core/engine.h"
 #include "core/server_config.h"
+
+namespace maildex::core {
+struct ProxyHeader;
+}  // namespace maildex::core
 
 namespace maildex::net {
 
@@ -34,8 +40,24 @@ struct ServerContext {
     WorkerPool& workers;
     TlsManager* tls = nullptr;
     core::Authenticator* authenticator = nullptr;
-    // Called in the loop thread when a connection is gone (per-address accounting).
-    std::function<void(const std::string& address)> onClosed;
+    // Called in the loop thread when a connection is gone: the count of connections, and
+    // the per-address one (MAXPERIP) of `slot` unless it is empty.
+    std::function<void(const std::string& slot)> onClosed;
+    // A trusted proxy named the client (a PROXY header, ID fields): IMAPACCESSFILE and
+    // MAXPERIP for that address. Allowed: the per-address slot moves from `held` (empty:
+    // none) to `address`, and the answer is nullptr; refused: the "* BYE ..." line to send.
+    std::function<const char*(const std::string& address, const std::string& held)> admitClient;
+};
+
+// Where a connection comes from, as accepted.
+struct ConnectionOrigin {
+    std::string ip;
+    std::uint16_t port = 0;
+    bool implicitTls = false;
+    bool loopback = false;
+    bool proxyProtocol = false;      // a PROXY protocol header comes first (core/proxy_header.h)
+    bool peerTrusted = false;        // the peer is in MAILDEX_TRUSTED_NETWORKS
+    bool countedPerAddress = false;  // holds a MAXPERIP slot under `ip` (not a trusted peer)
 };
 
 class Connection final : public std::enable_shared_from_this<Connection>,
@@ -46,15 +68,18 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::optional<std::string> channelBinding(std::string_view type) const override;
     using Clock = std::chrono::steady_clock;
 
-    Connection(ServerContext& server, EventLoop& loop, int fd, std::string ip, int port,
-               bool implicitTls, bool loopback, std::uint64_t id);
+    Connection(ServerContext& server, EventLoop& loop, int fd, ConnectionOrigin origin,
+               std::uint64_t id);
     ~Connection();
 
     std::uint64_t id() const { return id_; }
-    // The client's address and port live in the session (which needs them for logins and
-    // its log lines); fixed from the start, so the loop may read them while a worker runs.
+    // The client's address and port. The session holds them (core::TransportInfo: logins
+    // and its log lines go by them, in the worker); this is the loop thread's copy, for
+    // /who, /kick and the per-address count, brought up to date when a trusted proxy's
+    // word replaced them (a PROXY header before the session starts, ID fields after a
+    // command).
     std::string peer() const;
-    const std::string& ip() const;
+    const std::string& ip() const { return clientIp_; }
     const std::string& user() const { return user_; }
     bool idling() const { return idling_; }
 
@@ -83,12 +108,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
         bool idling;
         bool authenticated;
         std::string user;
+        // The client's address, when a command (ID) replaced it.
+        std::optional<std::pair<std::string, std::uint16_t>> clientChange;
     };
 
     // Lingering: the last words are sent and the write side shut; what the client still
     // sends is read and dropped for a moment before the close, because closing a socket
     // with unread input sends a reset, which can destroy the BYE before the client reads it.
-    enum class Phase { Handshake, Open, Lingering, Closing, Closed };
+    // ProxyHeader: waiting for a PROXY protocol header, before any TLS or IMAP byte.
+    enum class Phase { ProxyHeader, Handshake, Open, Lingering, Closing, Closed };
 
     void readSome();
     void flush();
@@ -98,6 +126,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     void work(WorkItem item);  // worker thread
     void afterWork(WorkResult result);
     void continueHandshake();
+    // The TLS handshake (implicit TLS) or the greeting: what follows the accept, or the
+    // PROXY header.
+    void begin();
+    // Takes the PROXY header off the socket, no byte further (net/connection_proxy.cpp).
+    void readProxyHeader();
+    void acceptProxyHeader(const core::ProxyHeader& header);
+    // A trusted proxy named the client: the per-address slot moves to it (and the loop's
+    // copy of the address), and the answer is nullptr; or the "* BYE" line of the refusal.
+    const char* moveClient(const std::string& ip, std::uint16_t port);
     // Ends the connection once its output is sent: lingers (see Phase), then closes.
     void linger();
     void drainLingering();
@@ -116,6 +153,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     const int fd_;
     const std::uint64_t id_;
     const bool implicitTls_;
+    const bool proxyProtocol_;
+    // The loop thread's copy of the client's address (see ip()), and the address whose
+    // MAXPERIP slot the connection holds (empty: none yet, from a trusted proxy).
+    std::string clientIp_;
+    std::uint16_t clientPort_ = 0;
+    std::string slot_;
+    std::string proxyHeader_;  // the PROXY header's bytes taken so far
     bool greeted_ = false;
     SSL* ssl_ = nullptr;
     Phase phase_ = Phase::Open;
@@ -143,6 +187,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     bool authenticated_ = false;
     bool idling_ = false;
     std::string user_;
+    std::string lastUser_;  // the worker's copy of the logged-in name (work() only)
     Clock::time_point connectedAt_ = Clock::now();
     Clock::time_point lastInput_ = Clock::now();
     Clock::time_point nextKeepalive_{};

@@ -19,8 +19,12 @@ namespace {
 
 class Handoff : public Poco::Net::TCPServerConnection {
   public:
-    Handoff(const Poco::Net::StreamSocket& socket, const Listener::Adopt& adopt, bool implicitTls)
-        : TCPServerConnection(socket), adopt_(adopt), implicitTls_(implicitTls) {}
+    Handoff(const Poco::Net::StreamSocket& socket, const Listener::Adopt& adopt, bool implicitTls,
+            bool proxyProtocol)
+        : TCPServerConnection(socket),
+          adopt_(adopt),
+          implicitTls_(implicitTls),
+          proxyProtocol_(proxyProtocol) {}
 
     void run() override {
         // Poco closes its socket when run() returns; we keep a duplicate.
@@ -36,33 +40,40 @@ class Handoff : public Poco::Net::TCPServerConnection {
             return;
         }
         Poco::Net::SocketAddress peer(reinterpret_cast<sockaddr*>(&ss), len);
-        Accepted a{fd, peer.host().toString(), peer.port(), implicitTls_, peer.host().isLoopback()};
+        Accepted a{fd,           peer.host().toString(),   peer.port(),
+                   implicitTls_, peer.host().isLoopback(), proxyProtocol_};
         adopt_(std::move(a));
     }
 
   private:
     const Listener::Adopt& adopt_;
     bool implicitTls_;
+    bool proxyProtocol_;
 };
 
 class HandoffFactory : public Poco::Net::TCPServerConnectionFactory {
   public:
-    HandoffFactory(Listener::Adopt adopt, bool implicitTls)
-        : adopt_(std::move(adopt)), implicitTls_(implicitTls) {}
+    HandoffFactory(Listener::Adopt adopt, bool implicitTls, bool proxyProtocol)
+        : adopt_(std::move(adopt)), implicitTls_(implicitTls), proxyProtocol_(proxyProtocol) {}
     Poco::Net::TCPServerConnection* createConnection(
         const Poco::Net::StreamSocket& socket) override {
-        return new Handoff(socket, adopt_, implicitTls_);
+        return new Handoff(socket, adopt_, implicitTls_, proxyProtocol_);
     }
 
   private:
     Listener::Adopt adopt_;
     bool implicitTls_;
+    bool proxyProtocol_;
 };
 
 }  // namespace
 
-Listener::Listener(const std::string& address, int port, bool implicitTls, Adopt adopt)
-    : address_(address == "0" ? "0.0.0.0" : address), port_(port), implicitTls_(implicitTls) {
+Listener::Listener(const std::string& address, int port, bool implicitTls, bool proxyProtocol,
+                   Adopt adopt)
+    : address_(address == "0" ? "0.0.0.0" : address),
+      port_(port),
+      implicitTls_(implicitTls),
+      proxyProtocol_(proxyProtocol) {
     Poco::Net::ServerSocket socket;
     try {
         socket.bind(Poco::Net::SocketAddress(address_, static_cast<Poco::UInt16>(port)), true,
@@ -79,7 +90,7 @@ Listener::Listener(const std::string& address, int port, bool implicitTls, Adopt
     params->setMaxThreads(2);
     params->setMaxQueued(65536);
     server_ = std::make_unique<Poco::Net::TCPServer>(
-        new HandoffFactory(std::move(adopt), implicitTls), socket, params);
+        new HandoffFactory(std::move(adopt), implicitTls, proxyProtocol), socket, params);
 }
 
 Listener::~Listener() {
@@ -95,7 +106,8 @@ void Listener::stop() {
 }
 
 std::string Listener::describe() const {
-    return address_ + ":" + std::to_string(port_) + (implicitTls_ ? " (TLS)" : "");
+    return address_ + ":" + std::to_string(port_) + (implicitTls_ ? " (TLS)" : "") +
+           (proxyProtocol_ ? " (PROXY protocol)" : "");
 }
 
 }  // namespace maildex::net

@@ -17,13 +17,15 @@ struct Accepted {
     int port;
     bool implicitTls;
     bool loopback;
+    bool proxyProtocol;  // the connection starts with a PROXY protocol header
 };
 
 class Listener {
   public:
     using Adopt = std::function<void(Accepted)>;
     // Binds now (so privileges can be dropped afterwards); throws with the address named.
-    Listener(const std::string& address, int port, bool implicitTls, Adopt adopt);
+    Listener(const std::string& address, int port, bool implicitTls, bool proxyProtocol,
+             Adopt adopt);
     ~Listener();
     void start();
     void stop();
@@ -35,6 +37,7 @@ class Listener {
     std::string address_;
     int port_;
     bool implicitTls_;
+    bool proxyProtocol_;
 };
 
 }  // namespace maildex::net

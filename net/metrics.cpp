@@ -51,6 +51,14 @@ std::string Metrics::render(const std::string& extra) const {
            "maildex_tls_handshakes_total counter\n";
     out << "maildex_tls_handshakes_total{result=\"ok\"} " << tlsHandshakesOk << "\n";
     out << "maildex_tls_handshakes_total{result=\"failed\"} " << tlsHandshakesFailed << "\n";
+    out << "# HELP maildex_proxy_client_addresses_total Client addresses a trusted proxy named, "
+           "by how (PROXY header, ID fields), and PROXY headers refused (untrusted peer, "
+           "garbled, late, or the named client refused).\n"
+           "# TYPE maildex_proxy_client_addresses_total counter\n";
+    out << "maildex_proxy_client_addresses_total{by=\"proxy_header\"} " << proxyHeadersAccepted
+        << "\n";
+    out << "maildex_proxy_client_addresses_total{by=\"id\"} " << clientsFromId << "\n";
+    out << "maildex_proxy_client_addresses_total{by=\"refused\"} " << proxyHeadersRefused << "\n";
     out << "# HELP maildex_command_seconds Command latency by command and result.\n"
            "# TYPE maildex_command_seconds histogram\n";
     {

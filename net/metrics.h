@@ -25,6 +25,10 @@ class Metrics {
     std::atomic<std::uint64_t> loginsThrottled{0};  // refused unchecked (login pacing)
     std::atomic<std::uint64_t> tlsHandshakesOk{0};
     std::atomic<std::uint64_t> tlsHandshakesFailed{0};
+    // Client addresses a trusted proxy named (net/connection.cpp), and headers refused.
+    std::atomic<std::uint64_t> proxyHeadersAccepted{0};
+    std::atomic<std::uint64_t> proxyHeadersRefused{0};
+    std::atomic<std::uint64_t> clientsFromId{0};
 
     // A command finished: name (FETCH, UID FETCH...), result (OK, NO, BAD) and duration.
     void command(const std::string& name, const std::string& result,

@@ -86,8 +86,15 @@ std::string processMetrics() {
                 break;
             }
         }
+        // CPU time from getrusage, in microseconds: /proc's clock ticks (10 ms) read 0 for
+        // a server that has only started, as if it were not measured.
+        struct rusage usage {};
+        double cpu = (utime + stime) / tick;
+        if (::getrusage(RUSAGE_SELF, &usage) == 0)
+            cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
         gauge(out, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-              "counter", (utime + stime) / tick);
+              "counter", cpu);
         gauge(out, "process_start_time_seconds",
               "Start time of the process since unix epoch in seconds.", "gauge",
               static_cast<double>(bootTime()) + start / tick);

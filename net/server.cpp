@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "core/auth/authentication.h"
 #include "core/auth/backend_list.h"
+#include "core/auth/nginx_auth.h"
 #include "core/auth/user_database.h"
 #include "index/file_modes.h"
 #include "index/mailstore.h"
@@ -98,11 +99,11 @@ Server::Server(core::ServerConfig config)
     // IMAPDSSLSTART=NO leave their ports closed, as Courier's init scripts do.
     auto adopt = [this](Accepted a) { this->adopt(std::move(a)); };
     if (core::listensPlain(config_))
-        listeners_.push_back(
-            std::make_unique<Listener>(config_.address, config_.port, false, adopt));
+        listeners_.push_back(std::make_unique<Listener>(config_.address, config_.port, false,
+                                                        config_.proxyProtocolPlain, adopt));
     if (core::listensTls(config_))
-        listeners_.push_back(
-            std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true, adopt));
+        listeners_.push_back(std::make_unique<Listener>(config_.sslAddress, config_.sslPort, true,
+                                                        config_.proxyProtocolTls, adopt));
     loadAccessList();
     raiseFileLimit();
     // Before the privileges go: /run/courier, where Courier's files put them, is root's.
@@ -119,19 +120,30 @@ Server::Server(core::ServerConfig config)
     for (int i = 0; i < loops; ++i)
         loops_.push_back(std::make_unique<EventLoop>());
     context_ = std::make_unique<ServerContext>(
-        ServerContext{config_, *workers_, tls_.get(), authentication_.get(), {}});
-    context_->onClosed = [this](const std::string& ip) {
+        ServerContext{config_, *workers_, tls_.get(), authentication_.get(), {}, {}});
+    context_->onClosed = [this](const std::string& slot) {
         std::lock_guard lock(countsMu_);
         --total_;
-        if (--perIp_[ip] <= 0) perIp_.erase(ip);
+        if (!slot.empty() && --perIp_[slot] <= 0) perIp_.erase(slot);
+    };
+    context_->admitClient = [this](const std::string& address, const std::string& held) {
+        return admitClient(address, held);
     };
     if (!config_.adminAddress.empty()) {
-        std::string host = config_.address == "0" ? "127.0.0.1" : config_.address;
-        // nginx's mail proxy speaks plain IMAP to its back ends: /auth names PORT, or no
-        // port at all when only SSLPORT is listened on.
-        admin_ =
-            std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(), host,
-                                          core::listensPlain(config_) ? config_.port : 0);
+        // nginx's mail proxy speaks plain IMAP to its back ends: /auth names
+        // MAILDEX_PROXY_BACKEND, else ADDRESS and PORT (no port at all when only SSLPORT is
+        // listened on). An empty host: ADDRESS is every address, and the answer is the
+        // address each request arrived on (never 127.0.0.1 for a request from elsewhere).
+        bool backend = !config_.proxyBackend.empty();
+        std::string host = backend ? config_.proxyBackendHost
+                           : core::auth::isWildcardAddress(config_.address)
+                               ? std::string()
+                               : core::auth::authServerAddress(config_.address, "");
+        int port = backend                       ? config_.proxyBackendPort
+                   : core::listensPlain(config_) ? config_.port
+                                                 : 0;
+        admin_ = std::make_unique<AdminServer>(config_.adminAddress, *this, authentication_.get(),
+                                               host, port);
     }
     if (::pipe2(stopPipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 }
@@ -283,38 +295,85 @@ void Server::removePidFiles() {
     pidFilesWritten_.clear();
 }
 
-void Server::adopt(Accepted a) {
-    ++Metrics::instance().connectionsAccepted;
-    const char* refusal = nullptr;
+std::optional<std::string> Server::accessDenied(const std::string& ip) {
     std::shared_ptr<const core::AccessList> access;
     {
         std::lock_guard lock(accessMu_);
         access = access_;
     }
-    if (access) {
-        auto decision = access->check(a.ip);
-        if (!decision.allowed) {
-            ++Metrics::instance().connectionsRefused;
-            log::info("refused " + a.ip + ": IMAPACCESSFILE denies " + decision.rule);
-            static const char kDenied[] = "* BYE Access denied from your address\r\n";
-            if (!a.implicitTls) [[maybe_unused]]
-                auto n = ::send(a.fd, kDenied, sizeof kDenied - 1, MSG_NOSIGNAL);
-            ::close(a.fd);
-            return;
-        }
+    if (!access) return std::nullopt;
+    auto decision = access->check(ip);
+    if (decision.allowed) return std::nullopt;
+    return decision.rule;
+}
+
+const char* Server::admitClient(const std::string& address, const std::string& held) {
+    // The client a trusted proxy named is held to the same rules as one that connects
+    // itself: the access file, then MAXPERIP. Its slot is taken before the proxy's (if the
+    // connection held one) is given back, under one lock, so no count is ever short.
+    static const char kDenied[] = "* BYE Access denied from your address\r\n";
+    static const char kTooMany[] = "* BYE Too many connections from your address\r\n";
+    if (auto rule = accessDenied(address)) {
+        ++Metrics::instance().connectionsRefused;
+        log::info("refused " + address + " (named by a proxy): IMAPACCESSFILE denies " + *rule);
+        return kDenied;
     }
+    std::lock_guard lock(countsMu_);
+    if (address == held) return nullptr;
+    if (perIp_[address] >= config_.maxPerIp) {
+        ++Metrics::instance().connectionsRefused;
+        log::info("refused " + address +
+                  " (named by a proxy): Too many connections from your "
+                  "address");
+        return kTooMany;
+    }
+    ++perIp_[address];
+    if (!held.empty() && --perIp_[held] <= 0) perIp_.erase(held);
+    return nullptr;
+}
+
+void Server::adopt(Accepted a) {
+    ++Metrics::instance().connectionsAccepted;
+    const char* refusal = nullptr;
+    bool trusted = config_.trustedNetworks.contains(a.ip);
+    if (a.proxyProtocol && !trusted) {
+        // Its header would name any address it liked: nobody else's word is taken.
+        ++Metrics::instance().connectionsRefused;
+        ++Metrics::instance().proxyHeadersRefused;
+        log::info("refused " + a.ip +
+                  ": a PROXY protocol listener, and the peer is not in MAILDEX_TRUSTED_NETWORKS");
+        ::close(a.fd);
+        return;
+    }
+    // On a PROXY protocol listener the access file and MAXPERIP apply to the client the
+    // header names (admitClient), not to the proxy every connection comes from.
+    if (auto rule = a.proxyProtocol ? std::nullopt : accessDenied(a.ip)) {
+        ++Metrics::instance().connectionsRefused;
+        log::info("refused " + a.ip + ": IMAPACCESSFILE denies " + *rule);
+        static const char kDenied[] = "* BYE Access denied from your address\r\n";
+        if (!a.implicitTls) [[maybe_unused]]
+            auto n = ::send(a.fd, kDenied, sizeof kDenied - 1, MSG_NOSIGNAL);
+        ::close(a.fd);
+        return;
+    }
+    // MAXPERIP counts clients. A trusted proxy is not one: every connection through it
+    // would share its 20 slots (nginx without proxy_protocol names nobody), and a burst of
+    // new connections would be refused before their ID fields named anyone. So a trusted
+    // peer's connections count per address only once a client is named (admitClient);
+    // MAXDAEMONS bounds them all, and the proxy limits its own clients.
+    bool perAddress = !a.proxyProtocol && !trusted;
     {
         std::lock_guard lock(countsMu_);
         if (draining_)
             refusal = "* BYE Server shutting down\r\n";
         else if (total_ >= connectionLimit_)
             refusal = "* BYE Too many connections to this server, try again later\r\n";
-        else if (perIp_[a.ip] >= config_.maxPerIp)
+        else if (perAddress && perIp_[a.ip] >= config_.maxPerIp)
             refusal = "* BYE Too many connections from your address\r\n";
         if (!refusal) {
             ++total_;
-            ++perIp_[a.ip];
-        } else if (perIp_[a.ip] == 0) {
+            if (perAddress) ++perIp_[a.ip];
+        } else if (perAddress && perIp_[a.ip] == 0) {
             perIp_.erase(a.ip);
         }
     }
@@ -332,8 +391,14 @@ void Server::adopt(Accepted a) {
     }
     std::uint64_t id = nextId_++;
     EventLoop* loop = loops_[id % loops_.size()].get();
-    auto connection = std::make_shared<Connection>(*context_, *loop, a.fd, a.ip, a.port,
-                                                   a.implicitTls, a.loopback, id);
+    ConnectionOrigin origin{a.ip,
+                            static_cast<std::uint16_t>(a.port),
+                            a.implicitTls,
+                            a.loopback,
+                            a.proxyProtocol,
+                            trusted,
+                            perAddress};
+    auto connection = std::make_shared<Connection>(*context_, *loop, a.fd, std::move(origin), id);
     loop->post([loop, connection] {
         loop->add(connection);
         connection->start();

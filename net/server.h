@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,14 @@ class Server {
     // Ends the sessions of a user (or from an IP address); returns how many.
     int kick(const std::string& user, const std::string& ip);
     std::vector<std::string> listening() const;
+    // IMAPACCESSFILE's rule that refuses an address, if one does (also for /auth's
+    // Client-IP).
+    std::optional<std::string> accessDenied(const std::string& ip);
 
   private:
     void adopt(struct Accepted accepted);
+    // ServerContext::admitClient.
+    const char* admitClient(const std::string& address, const std::string& held);
     // IMAPACCESSFILE, read at start and on SIGHUP; false (and the old list kept) when
     // the file cannot be read at a reload.
     void loadAccessList();

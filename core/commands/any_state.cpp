@@ -38,6 +38,9 @@ void id(CommandContext& ctx) {
     for (const auto& [key, value] : req.fields)
         fields += " " + key + "=" + value.value_or("NIL");
     if (!fields.empty()) ctx.session.noteClientId(fields);
+    // A trusted proxy's word on the client (x-originating-ip...), taken after the line above
+    // so the log shows what was said before what it changed.
+    ctx.session.applyProxyId(req.fields);
     ctx.out()
         .untagged()
         .atom("ID")
