@@ -32,6 +32,7 @@ const std::map<std::string, Command>& commands() {
         {"quota", {runQuota, "recalculate maildirsize"}},
         {"who", {runWho, "list the running server's sessions"}},
         {"kick", {runKick, "end the sessions of a user or client address"}},
+        {"bulletin", {runBulletin, "deliver a bulletin into INBOXes now, once each"}},
     };
     return table;
 }

@@ -47,6 +47,9 @@ struct ImapConfig {
     // the Maildir is that full, checked at login and after each APPEND, COPY and MOVE
     // (index/quota_warning.h). Off (0) by default, as deliverquota without -w.
     index::QuotaWarningSettings quotaWarning{0, "/etc/courier/quotawarnmsg"};
+    // MAILDEX_BULLETIN_DIR: the administrator's bulletins, each delivered once into every
+    // user's INBOX at login (index/bulletins.h). Empty (the default): none.
+    std::filesystem::path bulletinDir;
     // Told of every finished command of every session (the server's metrics); here rather
     // than in each session, since it is the same for all of them.
     std::function<void(const CommandRecord&)> commandObserver;

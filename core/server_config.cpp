@@ -339,6 +339,7 @@ ServerConfig buildConfigWith(Reader& r, std::vector<std::string>& unknown) {
         c.imap.emptyTrash = parseEmptyTrash(r.raw("IMAP_EMPTYTRASH"), c.imap.trashFolder);
     r.number("MAILDEX_QUOTA_WARN", c.imap.quotaWarning.percent, 0, 100);
     r.path("MAILDEX_QUOTA_WARN_MESSAGE", c.imap.quotaWarning.messageFile);
+    r.path("MAILDEX_BULLETIN_DIR", c.imap.bulletinDir);
     r.number("MAILDEX_APPENDLIMIT", c.imap.limits.maxAppendLiteral, 1024, 1LL << 32);
     r.number("MAILDEX_MAX_LINE", c.imap.limits.maxLineLength, 1024, 16 * 1024 * 1024);
     std::string caps, capsTls;

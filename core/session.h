@@ -231,6 +231,10 @@ class Session {
     void keepAppendTarget(std::shared_ptr<index::Folder> folder) {
         appendTarget_ = std::move(folder);
     }
+    // MAILDEX_BULLETIN_DIR (ImapConfig::bulletinDir): the bulletins this user has not had
+    // yet, into INBOX, once LOGIN or AUTHENTICATE succeeded. Never throws (a failure or a
+    // bad bulletin is logged).
+    void deliverBulletins();
     void startIdle(const std::string& tag);
     // CONDSTORE (RFC 7162 3.1): mod-sequences in FETCH responses and HIGHESTMODSEQ on
     // SELECT, from the first command that uses them or ENABLE. QRESYNC implies it and turns

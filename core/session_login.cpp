@@ -76,6 +76,7 @@ void Session::attemptLogin(const std::string& user, const std::string& password,
               (transport_.tlsCipher ? transport_.tlsCipher : "");
     if (!transport_.proxyPeer.empty()) how += " (through proxy " + transport_.proxyPeer + ")";
     log::info(logPrefix() + ": logged in" + how);
+    deliverBulletins();
 }
 
 void Session::unauthenticate() {

@@ -8,37 +8,17 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include "base/log.h"
 #include "index/error.h"
 #include "index/file_util.h"
+#include "index/inbox_delivery.h"
 #include "index/maildir_name.h"
 
 namespace maildex::index {
 
 namespace {
 constexpr std::int64_t kOncePerSeconds = 24 * 60 * 60;  // Courier's 86400
-
-// An RFC 5322 date in local time, with English names whatever the locale.
-std::string rfc5322Date(std::int64_t now) {
-    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::time_t t = static_cast<std::time_t>(now);
-    struct tm tm;
-    ::localtime_r(&t, &tm);
-    long offset = tm.tm_gmtoff / 60;
-    char sign = offset < 0 ? '-' : '+';
-    if (offset < 0) offset = -offset;
-    char out[64];
-    std::snprintf(out, sizeof out, "%s, %02d %s %d %02d:%02d:%02d %c%02ld%02ld", kDays[tm.tm_wday],
-                  tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec, sign, offset / 60, offset % 60);
-    return out;
-}
 
 // Claims today's warning: true when none went out in the last day (quotawarn missing or
 // older), and then quotawarn says one goes out now. Under an exclusive lock on the file,
@@ -74,34 +54,6 @@ bool claimWarning(const std::filesystem::path& root, std::int64_t now) {
     return claimed;
 }
 
-// Writes the message into the Maildir's tmp/, then moves it into new/ under a Maildir
-// name with its size; returns the size.
-std::uint64_t deliverToInbox(const std::filesystem::path& root, const std::string& text) {
-    auto tmp = root / "tmp" / uniqueTmpName("quotawarn");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throwIo("Cannot create", tmp.string(), errno);
-    struct stat st;
-    try {
-        writeAll(fd, text, tmp.string());
-        if (::fsync(fd) != 0 || ::fstat(fd, &st) != 0) throwIo("Cannot write", tmp.string(), errno);
-    } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    ::close(fd);
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    auto usec = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-    auto name =
-        newMessageBase(usec / 1'000'000, usec % 1'000'000, st.st_dev, st.st_ino, text.size());
-    auto target = root / "new" / name;
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throwIo("Cannot deliver", target.string(), err);
-    }
-    return text.size();
-}
 }  // namespace
 
 std::string builtInQuotaWarning(int percent) {
@@ -136,7 +88,7 @@ QuotaWarning warnIfNearQuota(const std::filesystem::path& maildirRoot, QuotaAcco
     if (!claimWarning(maildirRoot, now)) return QuotaWarning::AlreadyWarned;
     std::string text = "Date: " + rfc5322Date(now) + "\nMessage-Id: <" + std::to_string(now) +
                        ".overquota@" + maildirHostname() + ">\n" + body;
-    std::uint64_t size = deliverToInbox(maildirRoot, text);
+    std::uint64_t size = deliverToInbox(maildirRoot, text, "quotawarn");
     // Counted whatever the quota says: the warning is not refused for being over it.
     account.record(static_cast<std::int64_t>(size), 1);
     return QuotaWarning::Delivered;

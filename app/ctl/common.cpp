@@ -197,18 +197,4 @@ std::string duration(double seconds) {
     return out.str();
 }
 
-void printParagraph(std::ostream& out, const std::string& text) {
-    constexpr size_t kWidth = 88;
-    std::istringstream words(text);
-    std::string word, line;
-    while (words >> word) {
-        if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
-            out << line << "\n";
-            line.clear();
-        }
-        line += (line.empty() ? "" : " ") + word;
-    }
-    if (!line.empty()) out << line << "\n";
-}
-
 }  // namespace maildex::ctl

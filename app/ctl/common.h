@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "app/ctl/paragraph.h"
+
 namespace maildex::ctl {
 
 // Exit codes; every command's --help repeats the ones it uses.
@@ -93,7 +95,4 @@ std::string failure(const Target& t, const std::string& what);
 std::string withCommas(std::size_t n);
 // "1.2 s", "340 ms"
 std::string duration(double seconds);
-// Prints a paragraph wrapped at 88 columns.
-void printParagraph(std::ostream& out, const std::string& text);
-
 }  // namespace maildex::ctl

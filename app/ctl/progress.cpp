@@ -32,7 +32,9 @@ void Progress::folder(std::size_t done, std::size_t total, std::size_t messages)
     foldersDone_ = done;
     foldersTotal_ = total;
     messages_ += messages;
-    draw(false);
+    // A Maildir's last folder is always drawn, however soon after the one before: the
+    // last frame a user sees of it says N/N, not where the throttle last let it draw.
+    draw(done == total);
 }
 
 void Progress::say(std::ostream& out, const std::string& line) {

@@ -155,7 +155,7 @@ int runUser(std::vector<std::string> argv) {
         for (const auto& u : users)
             row(u.name, schemeOf(u), u.maildir.string());
         printParagraph(std::cout,
-                       plural(users.size(), "user", "users") + " in " + file.string() +
+                       plural(users.size(), "user", "users") + " in " + unbroken(file.string()) +
                            (warnings.empty() ? "."
                                              : "; " + plural(warnings.size(), "line", "lines") +
                                                    " skipped (above)."));
@@ -184,7 +184,8 @@ int runUser(std::vector<std::string> argv) {
             u.home = home.value_or("");
             if (maildir) u.extra = "maildir=" + *maildir;
             core::auth::addUser(file, u);
-            printParagraph(std::cout, "Added user " + name + " to " + file.string() + ".");
+            printParagraph(std::cout,
+                           "Added user " + unbroken(name) + " to " + unbroken(file.string()) + ".");
         } else if (action == "passwd") {
             auto hashing = schemeFor(scheme);
             if (!listed(file, name))
@@ -193,12 +194,12 @@ int runUser(std::vector<std::string> argv) {
             auto hash = core::auth::hashPassword(password, hashing);
             std::fill(password.begin(), password.end(), '\0');
             core::auth::setPassword(file, name, hash);
-            printParagraph(std::cout,
-                           "Changed the password of " + name + " in " + file.string() + ".");
+            printParagraph(std::cout, "Changed the password of " + name + " in " +
+                                          unbroken(file.string()) + ".");
         } else if (action == "del") {
             core::auth::removeUser(file, name);
-            printParagraph(std::cout, "Removed user " + name + " from " + file.string() +
-                                          " (the Maildir stays).");
+            printParagraph(std::cout, "Removed user " + unbroken(name) + " from " +
+                                          unbroken(file.string()) + " (the Maildir stays).");
         } else {
             throw UsageError("unknown user command '" + action + "'");
         }

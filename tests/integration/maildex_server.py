@@ -34,7 +34,7 @@ class MaildexServer:
     """Usage: with MaildexServer(users={"alice": "pw"}, settings={...}) as srv: ..."""
 
     def __init__(self, users=None, settings=None, tls=False, open_files=None, config_files=(),
-                 env=None):
+                 env=None, wrapper=()):
         self.root = tempfile.mkdtemp(prefix="maildex-srv-")
         self.users = users or {"alice": "secret"}
         self.maildirs = {}
@@ -69,15 +69,19 @@ class MaildexServer:
         self.open_files = open_files  # the server's RLIMIT_NOFILE, soft and hard
         self.config_files = list(config_files)  # --config FILE each, before the --set ones
         self.env = env  # the server's environment (None: this process's)
+        # A command that execs the server (its PID stays the one Popen knows), e.g. unshare.
+        self.wrapper = list(wrapper)
         self.proc = None
         self.log_path = os.path.join(self.root, "maildexd.log")
 
     def start(self):
-        args = [MAILDEXD]
+        args = self.wrapper + [MAILDEXD]
         for f in self.config_files:
             args += ["--config", f]
         for k, v in self.settings.items():
             args += ["--set", "%s=%s" % (k, v)]
+        if getattr(self, "log", None):
+            self.log.close()  # started again: a fresh log
         self.log = open(self.log_path, "w")
         limit = None
         if self.open_files:
