@@ -1,16 +1,12 @@
 #include "core/auth/nginx_auth.h"
 
+#include "core/imap/ascii.h"
 #include "core/trusted_networks.h"
 
 namespace maildex::core::auth {
 
 namespace {
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using ascii::hexValue;
 }  // namespace
 
 std::optional<std::string> decodeNginxEscaped(std::string_view text) {

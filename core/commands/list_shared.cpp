@@ -1,10 +1,9 @@
 #include "core/commands/list_shared.h"
 
-#include <sys/stat.h>
-
 #include <map>
 
 #include "core/commands/folder_rights.h"
+#include "core/commands/mailbox_name.h"
 #include "core/shared_index.h"
 #include "index/courier_acl.h"
 #include "index/error.h"
@@ -13,27 +12,14 @@
 
 namespace maildex::core::commands {
 
-namespace {
-
-bool sameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
-    struct stat sa, sb;
-    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-}  // namespace
-
 std::vector<SharedListing> listShared(CommandContext& ctx) {
     std::vector<SharedListing> out;
     if (ctx.session.sharedIndexFile().empty()) return out;
     auto accounts = sharedIndex(ctx.session.sharedIndexFile());
-    const auto& identity = ctx.session.fsIdentity();
     const MailboxNames names("", '.', false);
     std::map<std::string, SharedListing> shown;  // by name, levels included
     for (const auto& account : *accounts) {
-        // The accounts mailboxFor would not open (mailbox_name.cpp says why).
-        if (identity && (identity->uid != account.uid || identity->gid != account.gid)) continue;
-        if (sameFile(account.maildir, ctx.session.mailstore().layout().root())) continue;
+        if (!servesSharedAccount(ctx, account)) continue;
         std::vector<index::FolderEntry> folders;
         try {
             folders = index::MaildirLayout(account.maildir).list();

@@ -16,12 +16,6 @@ namespace maildex::core::commands {
 
 namespace {
 
-bool sameFile(const std::filesystem::path& a, const std::filesystem::path& b) {
-    struct stat sa, sb;
-    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 // Says why an account of the index is not served, once per account and reason: the
 // index is read for every command that names #shared, and the log should not repeat.
 void refuseOnce(const SharedAccount& a, const std::string& why) {
@@ -33,27 +27,14 @@ void refuseOnce(const SharedAccount& a, const std::string& why) {
                   ") is not served: " + why);
 }
 
-// The account's Maildir as this session may open it, or null. Cross-user access keeps the
-// identity rules of core/maildir_owner.h: where the server switches identities, a
-// session works under its own user's uid and gid only, so it reaches another account's
-// files only when they belong to the same uid and gid (a virtual-mail site, one Unix
-// owner, which is what Courier's virtual shared folders are for: its imapd runs as the
-// user and the kernel decides the same way). The account's own Maildir is not shared
-// with itself (Courier skips it too).
+// The account's Maildir as this session may open it (servesSharedAccount), or null.
 std::shared_ptr<index::Mailstore> openShared(CommandContext& ctx, const SharedAccount& a) {
-    const auto& identity = ctx.session.fsIdentity();
-    if (identity && (identity->uid != a.uid || identity->gid != a.gid)) {
-        refuseOnce(a, "its uid " + std::to_string(a.uid) + " gid " + std::to_string(a.gid) +
-                          " differs from the reader's (" + identity->describe() +
-                          "); only accounts of one Unix owner share folders");
-        return nullptr;
-    }
-    if (sameFile(a.maildir, ctx.session.mailstore().layout().root())) return nullptr;
+    if (!servesSharedAccount(ctx, a)) return nullptr;
     try {
         index::MailstoreOptions options;
         options.maildir = a.maildir;
         options.indexDir = ctx.session.config().indexDir;
-        options.owner = identity;
+        options.owner = ctx.session.fsIdentity();
         options.pendingRowsFrom = 10'000;
         return index::Mailstore::open(options);
     } catch (const index::Error& e) {
@@ -67,6 +48,26 @@ std::shared_ptr<index::Mailstore> openShared(CommandContext& ctx, const SharedAc
 }
 
 }  // namespace
+
+// Cross-user access keeps the identity rules of core/maildir_owner.h: where the server
+// switches identities, a session works under its own user's uid and gid only, so it
+// reaches another account's files only when they belong to the same uid and gid (a
+// virtual-mail site, one Unix owner, which is what Courier's virtual shared folders are
+// for: its imapd runs as the user and the kernel decides the same way). The account's
+// own Maildir is not shared with itself (Courier skips it too).
+bool servesSharedAccount(CommandContext& ctx, const SharedAccount& a) {
+    const auto& identity = ctx.session.fsIdentity();
+    if (identity && (identity->uid != a.uid || identity->gid != a.gid)) {
+        refuseOnce(a, "its uid " + std::to_string(a.uid) + " gid " + std::to_string(a.gid) +
+                          " differs from the reader's (" + identity->describe() +
+                          "); only accounts of one Unix owner share folders");
+        return false;
+    }
+    struct stat mine, theirs;
+    return !(::stat(a.maildir.c_str(), &theirs) == 0 &&
+             ::stat(ctx.session.mailstore().layout().root().c_str(), &mine) == 0 &&
+             mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino);
+}
 
 bool isSharedName(std::string_view imapName) {
     return imapName.starts_with(kSharedPrefix) || imapName == kSharedPrefix.substr(0, 7);

@@ -52,6 +52,10 @@ MailboxRef ownMailbox(CommandContext& ctx, std::string folder);
 // The selected folder as a reference.
 MailboxRef selectedMailbox(CommandContext& ctx);
 
+// Whether this session may reach the shared account's Maildir at all (the one place that
+// decides; its rights on each folder are then the folder's list). Logs a refusal once.
+bool servesSharedAccount(CommandContext& ctx, const SharedAccount& account);
+
 // Whether the name is in the shared namespace ("#shared." and below).
 bool isSharedName(std::string_view imapName);
 

@@ -17,6 +17,15 @@ constexpr char toLower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// The value of a hexadecimal digit (either case), -1 for any other byte: QP, RFC 2231 and
+// URL escapes.
+constexpr int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 inline std::string upper(std::string s) {
     for (char& c : s)
         c = toUpper(c);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/imap/ascii.h"
 #include "core/mime/charset.h"
 #include "core/mime/header_fields.h"
 
@@ -10,12 +11,7 @@ namespace maildex::core::mime {
 
 namespace {
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using ascii::hexValue;
 
 int base64Value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';

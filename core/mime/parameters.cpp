@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/imap/ascii.h"
 #include "core/mime/charset.h"
 #include "core/mime/header_fields.h"
 
@@ -73,12 +74,7 @@ bool parseSectionName(std::string_view key, Section& out) {
     return true;
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using ascii::hexValue;
 
 std::string percentDecode(std::string_view s) {
     std::string out;
