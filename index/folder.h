@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -370,6 +371,18 @@ class Folder : public std::enable_shared_from_this<Folder> {
     std::uint32_t keywordIdLocked(Sqlite& db, const std::string& name);
     std::optional<std::uint32_t> findKeywordIdLocked(Sqlite& db, const std::string& name);
     std::vector<std::string> namesOfSetLocked(std::uint32_t keywordSet) const;
+    // Calls fn(uid, state) for each of `uids` (ascending) the folder holds in memory now,
+    // under mu_ (fn may use the ...Locked readers of the state).
+    template <typename Fn>
+    void forEachState(const UidList& uids, Fn&& fn) const {
+        std::lock_guard l(mu_);
+        const UidList& all = *state_.uids;
+        for (auto uid : uids) {
+            auto it = std::lower_bound(all.begin(), all.end(), uid);
+            if (it == all.end() || *it != uid) continue;
+            fn(uid, state_.messages[static_cast<size_t>(it - all.begin())]);
+        }
+    }
     // Where a message's file is now (folder_locate.cpp): its row's name, or found by base
     // name when another program renamed it; nullopt when it is gone. `statOut`: its stat.
     std::optional<std::string> currentPathLocked(Sqlite& db, std::uint32_t uid,

@@ -357,22 +357,15 @@ CopyResult Folder::copyTo(const UidList& uids, Folder& dest, bool move,
                 std::uint64_t size = 0;  // as Maildir++ quota counts it
             };
             std::vector<Source> sources;
-            {
-                std::lock_guard l(mu_);
-                const UidList& all = *state_.uids;
-                for (auto uid : uids) {
-                    auto it = std::lower_bound(all.begin(), all.end(), uid);
-                    if (it == all.end() || *it != uid) continue;
-                    const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                    sources.push_back({uid,
-                                       filter.dropKeywords ? std::vector<std::string>{}
-                                                           : namesOfSetLocked(st.keywords),
-                                       {},
-                                       {},
-                                       {},
-                                       {}});
-                }
-            }
+            forEachState(uids, [&](std::uint32_t uid, const MessageState& st) {
+                sources.push_back({uid,
+                                   filter.dropKeywords ? std::vector<std::string>{}
+                                                       : namesOfSetLocked(st.keywords),
+                                   {},
+                                   {},
+                                   {},
+                                   {}});
+            });
             auto& f = db.prepare("SELECT uidnext, uidvalidity FROM folder WHERE id=?1");
             f.bind(1, dest.id_);
             if (!f.step())

@@ -113,16 +113,9 @@ StoreResult Folder::store(const UidList& uids, const FlagChange& change) {
             KeywordIds keywords;
         };
         std::vector<Current> current;
-        {
-            std::lock_guard l(mu_);
-            const UidList& all = *state_.uids;
-            for (auto uid : uids) {
-                auto it = std::lower_bound(all.begin(), all.end(), uid);
-                if (it == all.end() || *it != uid) continue;
-                const auto& st = state_.messages[static_cast<size_t>(it - all.begin())];
-                current.push_back({uid, st, state_.keywords.set(st.keywords)});
-            }
-        }
+        forEachState(uids, [&](std::uint32_t uid, const MessageState& st) {
+            current.push_back({uid, st, state_.keywords.set(st.keywords)});
+        });
 
         // What each message becomes, from memory; whether any keyword changes decides
         // whether the STORE writes an intent.
