@@ -24,7 +24,9 @@ SITE_TEXT = ("From: Postmaster <postmaster@example.com>\nSubject: Your mailbox i
 def fill(md, used, quota="10000S"):
     """One message of `used` bytes and a maildirsize that says so."""
     if used:
-        md.deliver(message(1, used), new=False, flags="S")
+        # A minute old: files nobody has numbered yet get UIDs in name order (as in Courier),
+        # and a name of this second could sort after the warning's of the same second.
+        md.deliver(message(1, used), new=False, flags="S", mtime=time.time() - 60)
     with open(os.path.join(md.path, "maildirsize"), "w") as f:
         f.write("%s\n%12d %12d\n" % (quota, used, 1 if used else 0))
 
